@@ -1,0 +1,107 @@
+# gongkai — build, run and test.
+#
+#   make            bin/gongkai-intake, bin/gongkai-aggregator, bin/gongkai
+#   make test       unit tests, then system tests on a throwaway PostgreSQL
+#   make asan       the same binaries and unit tests under ASan+UBSan (build/asan)
+#   make test-asan  the whole test suite against the ASan+UBSan binaries
+#   make run        install what is missing, start everything on a local cluster
+#
+# Every lib/*.c goes into one static library both services and the CLI link;
+# every tests/unit/test_*.c becomes one cmocka test program.
+
+CC      ?= cc
+OPT     ?= -O2 -g
+BUILD   ?= build
+BIN     ?= bin
+PKGS    := libzmq libprotobuf-c libpq jansson libmicrohttpd
+WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Werror
+CFLAGS  += -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) -Ilib -I$(BUILD)/gen $(shell pkg-config --cflags $(PKGS))
+LDLIBS  += $(shell pkg-config --libs $(PKGS)) -lpthread -lm
+PREFIX  ?= /usr/local
+
+GEN_C   := $(BUILD)/gen/gongkai.pb-c.c
+GEN_H   := $(BUILD)/gen/gongkai.pb-c.h
+LIB_SRC := $(wildcard lib/*.c)
+LIB_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC)) $(BUILD)/gen/gongkai.pb-c.o
+LIBA    := $(BUILD)/libgongkai.a
+
+INTAKE_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard intake/*.c))
+AGG_OBJ    := $(patsubst %.c,$(BUILD)/%.o,$(wildcard aggregator/*.c))
+CLI_OBJ    := $(patsubst %.c,$(BUILD)/%.o,$(wildcard cli/*.c))
+UNIT_SRC   := $(wildcard tests/unit/test_*.c)
+UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+
+PROGS := $(BIN)/gongkai-intake $(BIN)/gongkai-aggregator $(BIN)/gongkai
+
+all: $(PROGS)
+
+$(GEN_C) $(GEN_H): proto/gongkai.proto
+	@mkdir -p $(BUILD)/gen
+	protoc-c --proto_path=proto --c_out=$(BUILD)/gen proto/gongkai.proto
+
+$(BUILD)/gen/migrations.inc: sql/embed.sh $(wildcard sql/*.sql)
+	@mkdir -p $(BUILD)/gen
+	sh sql/embed.sh $(sort $(wildcard sql/[0-9]*.sql)) > $@
+
+$(BUILD)/cli/migrate.o: $(BUILD)/gen/migrations.inc
+
+$(BUILD)/gen/gongkai.pb-c.o: $(GEN_C)
+	$(CC) $(filter-out -Wmissing-prototypes -Wshadow,$(CFLAGS)) -c $< -o $@
+
+$(BUILD)/%.o: %.c $(GEN_H) $(wildcard lib/*.h) $(wildcard intake/*.h) $(wildcard aggregator/*.h) $(wildcard cli/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(LIBA): $(LIB_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+$(BIN)/gongkai-intake: $(INTAKE_OBJ) $(LIBA)
+	@mkdir -p $(BIN)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BIN)/gongkai-aggregator: $(AGG_OBJ) $(LIBA)
+	@mkdir -p $(BIN)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BIN)/gongkai: $(CLI_OBJ) $(LIBA)
+	@mkdir -p $(BIN)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIBA)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBA) $(LDLIBS) -lcmocka
+
+unit: $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; GONGKAI_SHARED=$(SHARED) $$t; done
+
+SHARED ?= $(abspath ../shared)
+
+# System tests start real processes against a throwaway PostgreSQL cluster.
+system: all
+	GONGKAI_BIN=$(abspath $(BIN)) GONGKAI_SHARED=$(SHARED) tests/system/run.sh
+
+test: unit system
+
+asan:
+	$(MAKE) BUILD=build/asan BIN=build/asan/bin CC=clang \
+	  OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	  LDFLAGS="-fsanitize=address,undefined" all unit
+
+test-asan: asan
+	$(MAKE) BUILD=build/asan BIN=build/asan/bin CC=clang \
+	  OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	  LDFLAGS="-fsanitize=address,undefined" system
+
+run: all
+	deploy/run-local.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/gongkai/sql
+	install -m 0755 $(PROGS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 sql/*.sql $(DESTDIR)$(PREFIX)/share/gongkai/sql/
+
+clean:
+	rm -rf build bin
+
+.PHONY: all unit system test asan test-asan run install clean
+.SECONDARY:

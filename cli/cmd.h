@@ -1,0 +1,22 @@
+/* cmd — the subcommands of the `gongkai` CLI.
+ *
+ * Each is `int cmd_NAME(int argc, char **argv)` with argv[0] the subcommand
+ * name; it returns the process exit code (0 ok, 1 a finding/rejection,
+ * 2 usage or connection failure). cli/main.c dispatches by name.
+ */
+#ifndef GK_CMD_H
+#define GK_CMD_H
+
+int cmd_migrate(int argc, char **argv);
+int cmd_publish(int argc, char **argv);
+int cmd_rejects(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_import_report(int argc, char **argv);
+int cmd_calendar(int argc, char **argv);
+int cmd_open(int argc, char **argv);
+int cmd_agency(int argc, char **argv);
+int cmd_keygen(int argc, char **argv);
+
+#endif

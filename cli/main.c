@@ -1,0 +1,54 @@
+/* gongkai — the command-line tool: one binary, one subcommand per task. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "log.h"
+
+static const struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *what;
+} commands[] = {
+    {"migrate", cmd_migrate, "apply sql/ migrations to GONGKAI_DB (idempotent)"},
+    {"publish", cmd_publish, "send JSON Lines events to gongkai-intake, print the acknowledgements"},
+    {"rejects", cmd_rejects, "list stored rejections, newest first"},
+    {"report", cmd_report, "print an agency's report for a year from the aggregator"},
+    {"verify", cmd_verify, "recompute reports from the event log and compare with the aggregator"},
+    {"check", cmd_check, "check reports (contract JSON) for arithmetic and cross-year errors"},
+    {"import-report", cmd_import_report, "turn a published report's text into contract JSON"},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: gongkai COMMAND [OPTIONS] [ARGS]   (gongkai COMMAND --help for each)\n\n"
+               "gongkai keeps the statistical tables of the annual government information\n"
+               "disclosure reports live from events. Commands:\n\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(f, "  %-14s %s\n", commands[i].name, commands[i].what);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    const char *lvl = getenv("GONGKAI_LOG_LEVEL");
+    if (lvl && log_parse_level(lvl) >= 0)
+        log_set_level((enum log_level)log_parse_level(lvl));
+    else
+        log_set_level(LOG_WARN);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "gongkai: unknown command \"%s\"\n\n", argv[1]);
+    usage(stderr);
+    return 2;
+}

@@ -1,0 +1,325 @@
+/* gongkai publish — JSON Lines in, acknowledgements out.
+ *
+ * Lines go to intake as they are (Entry.json), so the rejection log keeps
+ * what was actually sent, malformed lines included. A window of lines is in
+ * flight; each Submit carries up to CHUNK of them, ref = line number. When
+ * acknowledgements stop coming for a while, the socket is replaced (zguide's
+ * Lazy Pirate) and every unacknowledged line is sent again in file order
+ * before any newer one: intake answers `duplicate` for what it had already
+ * committed, so retrying is always safe.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <zmq.h>
+
+#include "alloc.h"
+#include "cmd.h"
+#include "config.h"
+#include "event.h"
+#include "wire.h"
+
+#define CHUNK 500
+
+struct line {
+    uint64_t ref;     /* line number across all inputs, from 1 */
+    long lineno;      /* line number within its file, for messages */
+    char *data;       /* owned; NULL once answered */
+    size_t len;
+    int sent;         /* sent on the current socket */
+};
+
+struct pub {
+    struct line *q;   /* unanswered lines in order: q[head .. tail) */
+    size_t head, tail, cap;
+    size_t inflight;
+    uint64_t accepted, duplicate, rejected;
+    void *ctx, *sock;
+    const char *endpoint;
+};
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void open_socket(struct pub *p)
+{
+    if (p->sock)
+        zmq_close(p->sock);
+    p->sock = zmq_socket(p->ctx, ZMQ_DEALER);
+    int linger = 0;
+    zmq_setsockopt(p->sock, ZMQ_LINGER, &linger, sizeof linger);
+    wire_socket_defaults(p->sock);
+    zmq_setsockopt(p->sock, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_connect(p->sock, p->endpoint);
+    for (size_t i = p->head; i < p->tail; i++)
+        p->q[i].sent = 0;
+    p->inflight = 0;
+}
+
+static void push_line(struct pub *p, uint64_t ref, long lineno, const char *s, size_t n)
+{
+    if (p->tail == p->cap) {
+        /* Compact before growing: answered lines at the front are gone. */
+        if (p->head > 0) {
+            memmove(p->q, p->q + p->head, (p->tail - p->head) * sizeof *p->q);
+            p->tail -= p->head;
+            p->head = 0;
+        }
+        if (p->tail == p->cap) {
+            p->cap = p->cap ? 2 * p->cap : 4096;
+            p->q = xrealloc(p->q, p->cap * sizeof *p->q);
+        }
+    }
+    /* A line longer than an event may be is sent cut just past the limit:
+     * intake rejects it (too_large) without us shipping megabytes. */
+    if (n > EV_MAX_BYTES + 1)
+        n = EV_MAX_BYTES + 1;
+    p->q[p->tail++] = (struct line){ref, lineno, xstrndup(s, n), n, 0};
+}
+
+/* Sends every unsent line, in order, while the window has room. */
+static void send_pending(struct pub *p, size_t window)
+{
+    Gongkai__V1__Entry entries[CHUNK];
+    Gongkai__V1__Entry *ptrs[CHUNK];
+    size_t i = p->head;
+    while (p->inflight < window) {
+        size_t n = 0;
+        size_t idx[CHUNK];
+        for (; i < p->tail && n < CHUNK && p->inflight + n < window; i++) {
+            struct line *l = &p->q[i];
+            if (!l->data || l->sent)
+                continue;
+            gongkai__v1__entry__init(&entries[n]);
+            entries[n].has_ref = 1, entries[n].ref = l->ref;
+            entries[n].has_json = 1;
+            entries[n].json.data = (uint8_t *)l->data;
+            entries[n].json.len = l->len;
+            ptrs[n] = &entries[n];
+            idx[n++] = i;
+        }
+        if (!n)
+            return;
+        Gongkai__V1__Submit sub = GONGKAI__V1__SUBMIT__INIT;
+        sub.n_entries = n;
+        sub.entries = ptrs;
+        Envelope env = GONGKAI__V1__ENVELOPE__INIT;
+        env.has_version = 1, env.version = WIRE_VERSION;
+        env.body_case = GONGKAI__V1__ENVELOPE__BODY_SUBMIT;
+        env.submit = &sub;
+        if (wire_send(p->sock, NULL, 0, &env, ZMQ_DONTWAIT) < 0)
+            return; /* not connected yet, or HWM: try again after the next poll */
+        for (size_t k = 0; k < n; k++)
+            p->q[idx[k]].sent = 1;
+        p->inflight += n;
+    }
+}
+
+static struct line *find(struct pub *p, uint64_t ref)
+{
+    /* Refs increase along the queue: binary search. */
+    size_t lo = p->head, hi = p->tail;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (p->q[mid].ref < ref)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < p->tail && p->q[lo].ref == ref ? &p->q[lo] : NULL;
+}
+
+/* Applies one Acks message; returns how many lines it answered. */
+static size_t take_acks(struct pub *p, const Envelope *env, const char *const *names,
+                        const long *name_base, size_t nfiles)
+{
+    size_t answered = 0;
+    if (env->body_case != GONGKAI__V1__ENVELOPE__BODY_ACKS)
+        return 0;
+    for (size_t i = 0; i < env->acks->n_acks; i++) {
+        const Gongkai__V1__Ack *a = env->acks->acks[i];
+        struct line *l = a->has_ref ? find(p, a->ref) : NULL;
+        if (!l || !l->data) {
+            if (!a->has_ref && a->code)
+                fprintf(stderr, "intake refused a message: %s: %s\n", a->code,
+                        a->message ? a->message : "");
+            continue;
+        }
+        if (l->sent)
+            p->inflight--;
+        switch (a->status) {
+        case GONGKAI__V1__STATUS__ACCEPTED: p->accepted++; break;
+        case GONGKAI__V1__STATUS__DUPLICATE: p->duplicate++; break;
+        case GONGKAI__V1__STATUS__REJECTED: {
+            p->rejected++;
+            const char *id = a->event_id && *a->event_id ? a->event_id : "-";
+            if (nfiles > 1) {
+                size_t f = 0;
+                while (f + 1 < nfiles && (long)l->ref > name_base[f + 1])
+                    f++;
+                fprintf(stderr, "%s: line %ld: %s: %s: %s\n", names[f], l->lineno, id,
+                        a->code ? a->code : "rejected", a->message ? a->message : "");
+            } else {
+                fprintf(stderr, "line %ld: %s: %s: %s\n", l->lineno, id,
+                        a->code ? a->code : "rejected", a->message ? a->message : "");
+            }
+            break;
+        }
+        default:
+            /* RETRY (or a status this client does not know): send it again. */
+            l->sent = 0;
+            continue;
+        }
+        free(l->data);
+        l->data = NULL;
+        answered++;
+    }
+    while (p->head < p->tail && !p->q[p->head].data)
+        p->head++;
+    return answered;
+}
+
+int cmd_publish(int argc, char **argv)
+{
+    const char *endpoint, *window_s, *timeout_s;
+    const struct config_opt opts[] = {
+        {"endpoint", "GONGKAI_INTAKE", "tcp://127.0.0.1:7101", "intake's ROUTER endpoint", &endpoint},
+        {"window", NULL, "2000", "events in flight at most", &window_s},
+        {"timeout", NULL, "60", "seconds without any acknowledgement before giving up (exit 2)", &timeout_s},
+        {0}};
+    int first = config_parse("gongkai publish",
+                             "usage: gongkai publish [--endpoint E] [FILE...]\n\n"
+                             "Sends JSON Lines events (spec/events.md) to gongkai-intake, stdin when\n"
+                             "no FILE is given. Prints one stderr line per rejection\n"
+                             "(line N: EVENT_ID: CODE: message) and, last on stdout,\n"
+                             "accepted A, duplicate D, rejected R\n"
+                             "Exit 0 when nothing was rejected, 1 when something was, 2 on usage or\n"
+                             "connection failure. Unacknowledged events are retried with the same\n"
+                             "event_id, in file order, until intake answers.",
+                             opts, argc, argv);
+    size_t window = (size_t)strtoul(window_s, NULL, 10);
+    long timeout_ms = strtol(timeout_s, NULL, 10) * 1000;
+    if (window < 1 || timeout_ms < 1000) {
+        fprintf(stderr, "gongkai publish: --window must be ≥ 1 and --timeout ≥ 1\n");
+        return 2;
+    }
+    size_t nfiles = (size_t)(argc - first);
+    const char *stdin_name[] = {"-"};
+    const char *const *names = nfiles ? (const char *const *)argv + first : stdin_name;
+    if (!nfiles)
+        nfiles = 1;
+    long *base = xcalloc(nfiles, sizeof *base); /* ref of the last line before file f */
+
+    struct pub p = {0};
+    p.endpoint = endpoint;
+    p.ctx = zmq_ctx_new();
+    open_socket(&p);
+
+    int rc = 0;
+    uint64_t ref = 0;
+    size_t f = 0;
+    FILE *in = NULL;
+    long lineno = 0;
+    int eof = 0;
+    char *line = NULL;
+    size_t linecap = 0;
+    int64_t last_progress = now_ms(), last_ack = now_ms();
+    long retry_ms = 3000;
+    while (!eof || p.head < p.tail) {
+        /* Read ahead while the window has room. */
+        while (!eof && (p.tail - p.head) < window) {
+            if (!in) {
+                if (f == nfiles) {
+                    eof = 1;
+                    break;
+                }
+                in = strcmp(names[f], "-") == 0 ? stdin : fopen(names[f], "r");
+                if (!in) {
+                    fprintf(stderr, "gongkai publish: cannot open %s: %s\n", names[f],
+                            strerror(errno));
+                    rc = 2;
+                    goto done;
+                }
+                base[f] = (long)ref;
+                lineno = 0;
+            }
+            ssize_t n = getline(&line, &linecap, in);
+            if (n < 0) {
+                if (in != stdin)
+                    fclose(in);
+                in = NULL;
+                f++;
+                continue;
+            }
+            lineno++;
+            ref++;
+            while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+                n--;
+            size_t k = 0;
+            while (k < (size_t)n && (line[k] == ' ' || line[k] == '\t'))
+                k++;
+            if (k == (size_t)n)
+                continue; /* blank lines separate nothing and are not events */
+            push_line(&p, ref, lineno, line, (size_t)n);
+        }
+        send_pending(&p, window);
+        if (p.head == p.tail && eof)
+            break;
+        zmq_pollitem_t it = {p.sock, 0, ZMQ_POLLIN, 0};
+        int r = zmq_poll(&it, 1, 100);
+        if (r < 0 && errno != EINTR)
+            break;
+        while (r > 0) {
+            zmq_msg_t m;
+            zmq_msg_init(&m);
+            if (zmq_msg_recv(&m, p.sock, ZMQ_DONTWAIT) < 0) {
+                zmq_msg_close(&m);
+                break;
+            }
+            Envelope *env = wire_unpack(zmq_msg_data(&m), zmq_msg_size(&m));
+            if (env && take_acks(&p, env, names, base, nfiles)) {
+                last_progress = last_ack = now_ms();
+                retry_ms = 3000;
+            }
+            wire_free(env);
+            zmq_msg_close(&m);
+        }
+        int64_t t = now_ms();
+        if (p.inflight && t - last_ack > retry_ms) {
+            /* Lazy Pirate: a fresh socket, everything unanswered again, in order. */
+            fprintf(stderr, "gongkai publish: no answer from %s for %.1f s; reconnecting and "
+                            "resending %zu events\n",
+                    endpoint, (double)(t - last_ack) / 1000, p.inflight);
+            open_socket(&p);
+            last_ack = t;
+            if (retry_ms < 10000)
+                retry_ms *= 2;
+        }
+        if (t - last_progress > timeout_ms) {
+            fprintf(stderr, "gongkai publish: no acknowledgement from %s in %ld s; giving up "
+                            "with %zu events unacknowledged\n",
+                    endpoint, timeout_ms / 1000, p.tail - p.head);
+            rc = 2;
+            break;
+        }
+    }
+done:
+    printf("accepted %llu, duplicate %llu, rejected %llu\n", (unsigned long long)p.accepted,
+           (unsigned long long)p.duplicate, (unsigned long long)p.rejected);
+    if (!rc && p.rejected)
+        rc = 1;
+    for (size_t i = p.head; i < p.tail; i++)
+        free(p.q[i].data);
+    free(p.q);
+    free(line);
+    free(base);
+    zmq_close(p.sock);
+    zmq_ctx_term(p.ctx);
+    return rc;
+}

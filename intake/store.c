@@ -1,0 +1,204 @@
+/* store — event log writes and start-up load for gongkai-intake (see store.h). */
+#include "store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "codec.h"
+#include "db.h"
+#include "hash.h"
+#include "log.h"
+
+#define WRITER_LOCK 710101 /* pg advisory lock: one intake per database */
+#define LOAD_CHUNK 50000
+
+struct store {
+    char *conninfo;   /* owned */
+    PGconn *conn;     /* NULL when disconnected */
+    int attempts;     /* consecutive failed connects, for backoff */
+};
+
+struct store *store_new(const char *conninfo)
+{
+    struct store *s = xcalloc(1, sizeof *s);
+    s->conninfo = xstrdup(conninfo);
+    return s;
+}
+
+void store_destroy(struct store **ps)
+{
+    struct store *s = *ps;
+    if (!s)
+        return;
+    if (s->conn)
+        PQfinish(s->conn);
+    free(s->conninfo);
+    free(s);
+    *ps = NULL;
+}
+
+int store_connected(const struct store *s)
+{
+    return db_alive(s->conn);
+}
+
+/* 1 locked, 0 held by another intake, -1 error. */
+static int take_lock(PGconn *c)
+{
+    char sql[64];
+    snprintf(sql, sizeof sql, "SELECT pg_try_advisory_lock(%d)", WRITER_LOCK);
+    PGresult *r = PQexec(c, sql);
+    int rc = -1;
+    if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
+        rc = PQgetvalue(r, 0, 0)[0] == 't';
+    PQclear(r);
+    return rc;
+}
+
+int store_reconnect(struct store *s)
+{
+    if (db_alive(s->conn))
+        return 0;
+    if (s->conn) {
+        PQfinish(s->conn);
+        s->conn = NULL;
+    }
+    if (s->attempts)
+        db_backoff(s->attempts - 1);
+    s->attempts++;
+    PGconn *c = db_connect(s->conninfo, "gongkai-intake");
+    if (!c)
+        return -1;
+    int lock = take_lock(c);
+    if (lock != 1) {
+        if (lock == 0)
+            log_error("another gongkai-intake holds the event log's writer lock", "lock=%d",
+                      WRITER_LOCK);
+        PQfinish(c);
+        return -1;
+    }
+    if (s->attempts > 1)
+        log_info("database connection restored", "attempts=%d", s->attempts);
+    s->attempts = 0;
+    s->conn = c;
+    return 0;
+}
+
+int64_t store_open(struct store *s, struct ledger *ledger, struct map *ids, volatile int *stop)
+{
+    while (store_reconnect(s)) {
+        if (*stop)
+            return -1;
+        if (s->attempts == 1 || s->attempts % 10 == 0)
+            log_warn("waiting for the database", "attempts=%d", s->attempts);
+    }
+    /* Read the log back in chunks by seq (binary results: no hex decoding). */
+    int64_t head = 0;
+    for (;;) {
+        char after[24];
+        snprintf(after, sizeof after, "%lld", (long long)head);
+        const char *params[] = {after};
+        PGresult *r = PQexecParams(s->conn,
+                                   "SELECT seq, digest, body FROM event_log WHERE seq > $1::bigint "
+                                   "ORDER BY seq LIMIT " "50000",
+                                   1, NULL, params, NULL, NULL, 1);
+        if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+            log_error("reading the event log failed", "error=\"%s\"", PQerrorMessage(s->conn));
+            PQclear(r);
+            return -1;
+        }
+        int n = PQntuples(r);
+        for (int i = 0; i < n; i++) {
+            int64_t seq = db_int8(PQgetvalue(r, i, 0));
+            uint64_t digest = (uint64_t)db_int8(PQgetvalue(r, i, 1));
+            if (seq != head + 1)
+                log_error("event log has a gap", "expected=%lld found=%lld", (long long)head + 1,
+                          (long long)seq);
+            struct ev e;
+            struct ev_error err;
+            if (codec_decode((const uint8_t *)PQgetvalue(r, i, 2), (size_t)PQgetlength(r, i, 2), &e,
+                             &err)) {
+                log_error("undecodable event in the log", "seq=%lld code=%s message=\"%s\"",
+                          (long long)seq, err.code, err.message);
+                PQclear(r);
+                return -1;
+            }
+            struct ledger_change chg;
+            ledger_apply(ledger, &e, &chg);
+            struct seen *v = map_put(ids, key128_of(0, 1, e.event_id), NULL);
+            v->digest = digest;
+            v->seq = (uint64_t)seq;
+            head = seq;
+        }
+        PQclear(r);
+        if (n < LOAD_CHUNK)
+            break;
+        log_info("loading the event log", "seq=%lld", (long long)head);
+    }
+    return head;
+}
+
+/* Did the batch starting at first_seq commit? 1 yes, 0 no, -1 cannot tell. */
+static int batch_committed(struct store *s, uint64_t first_seq, const char *first_event_id)
+{
+    char seq[24];
+    snprintf(seq, sizeof seq, "%llu", (unsigned long long)first_seq);
+    const char *params[] = {seq};
+    PGresult *r = PQexecParams(s->conn, "SELECT event_id FROM event_log WHERE seq = $1::bigint", 1,
+                               NULL, params, NULL, NULL, 0);
+    int rc = -1;
+    if (PQresultStatus(r) == PGRES_TUPLES_OK)
+        rc = PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), first_event_id) == 0;
+    PQclear(r);
+    return rc;
+}
+
+enum store_result store_commit(struct store *s, const struct buf *events, uint64_t first_seq,
+                               const char *first_event_id, size_t nevents,
+                               const struct buf *rejects)
+{
+    if (!db_alive(s->conn))
+        return STORE_FAILED;
+    int ok = db_exec(s->conn, "BEGIN") == 0;
+    if (ok && nevents)
+        ok = db_copy_in(s->conn,
+                        "COPY event_log (seq, event_id, type, agency, occurred_at, digest, body, "
+                        "event, peer, identity) FROM STDIN",
+                        events) == 0;
+    if (ok && rejects->len)
+        ok = db_copy_in(s->conn,
+                        "COPY rejection (peer, identity, event_id, code, message, raw) FROM STDIN",
+                        rejects) == 0;
+    if (!ok) {
+        if (db_alive(s->conn))
+            db_exec(s->conn, "ROLLBACK");
+        return STORE_FAILED;
+    }
+    PGresult *r = PQexec(s->conn, "COMMIT");
+    ExecStatusType st = PQresultStatus(r);
+    PQclear(r);
+    if (st == PGRES_COMMAND_OK)
+        return STORE_OK;
+    if (db_alive(s->conn)) {
+        log_warn("COMMIT failed", "error=\"%s\"", PQerrorMessage(s->conn));
+        return STORE_FAILED;
+    }
+    /* The connection died around COMMIT: the batch may or may not be durable.
+     * Ask, after reconnecting; until we know, nothing is acknowledged. */
+    log_warn("connection lost during COMMIT; resolving", "first_seq=%llu",
+             (unsigned long long)first_seq);
+    if (!nevents)
+        return STORE_FAILED; /* only rejections: retrying may store them twice, harmlessly */
+    for (;;) {
+        if (store_reconnect(s) == 0) {
+            int c = batch_committed(s, first_seq, first_event_id);
+            if (c >= 0) {
+                log_info("COMMIT outcome resolved", "first_seq=%llu committed=%d",
+                         (unsigned long long)first_seq, c);
+                return c ? STORE_OK : STORE_FAILED;
+            }
+        }
+    }
+}

@@ -1,0 +1,27 @@
+/* buf — a growable byte buffer for building text and messages.
+ *
+ * struct buf is a value: {data, len, cap}; the owner calls buf_free(). data is
+ * always NUL-terminated after any append, so text can be used as a C string.
+ */
+#ifndef GK_BUF_H
+#define GK_BUF_H
+
+#include <stddef.h>
+
+struct buf {
+    char *data;  /* owned; NULL until the first append */
+    size_t len;  /* bytes used, excluding the NUL */
+    size_t cap;  /* bytes allocated */
+};
+
+void buf_reserve(struct buf *b, size_t extra);
+void buf_append(struct buf *b, const void *p, size_t n);
+void buf_puts(struct buf *b, const char *s);
+void buf_putc(struct buf *b, char c);
+void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends s as a JSON string literal, quotes included. */
+void buf_json_string(struct buf *b, const char *s);
+void buf_reset(struct buf *b);
+void buf_free(struct buf *b);
+
+#endif

@@ -1,0 +1,169 @@
+/* day — civil dates, RFC 3339 and the Beijing reporting day (see day.h). */
+#include "day.h"
+
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+int32_t day_from_ymd(int y, int m, int d)
+{
+    y -= m <= 2;
+    const int era = (y >= 0 ? y : y - 399) / 400;
+    const int yoe = y - era * 400;
+    const int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    const int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+void day_to_ymd(int32_t z, int *y, int *m, int *d)
+{
+    z += 719468;
+    const int era = (z >= 0 ? z : z - 146096) / 146097;
+    const int doe = z - era * 146097;
+    const int yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const int doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const int mp = (5 * doy + 2) / 153;
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *m = mp < 10 ? mp + 3 : mp - 9;
+    *y = yoe + era * 400 + (*m <= 2);
+}
+
+int day_year(int32_t day)
+{
+    int y, m, d;
+    day_to_ymd(day, &y, &m, &d);
+    return y;
+}
+
+int day_weekday(int32_t day)
+{
+    /* 1970-01-01 was a Thursday (3 with Monday = 0). */
+    int w = (int)((day % 7 + 7 + 3) % 7);
+    return w;
+}
+
+static int digits(const char *s, int n, int *out)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return 0;
+}
+
+static int days_in_month(int y, int m)
+{
+    static const int dim[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+        return 29;
+    return dim[m - 1];
+}
+
+static int parse_ymd(const char *s, int *y, int *m, int *d)
+{
+    if (digits(s, 4, y) || s[4] != '-' || digits(s + 5, 2, m) || s[7] != '-' ||
+        digits(s + 8, 2, d))
+        return -1;
+    if (*m < 1 || *m > 12 || *d < 1 || *d > days_in_month(*y, *m))
+        return -1;
+    return 0;
+}
+
+int day_parse_date(const char *s, int32_t *day)
+{
+    int y, m, d;
+    if (strlen(s) != 10 || parse_ymd(s, &y, &m, &d))
+        return -1;
+    *day = day_from_ymd(y, m, d);
+    return 0;
+}
+
+int day_parse_rfc3339(const char *s, int64_t *utc_us, int *year_written)
+{
+    int y, mo, d, h, mi, sec;
+    if (parse_ymd(s, &y, &mo, &d) || s[10] != 'T' || digits(s + 11, 2, &h) || s[13] != ':' ||
+        digits(s + 14, 2, &mi) || s[16] != ':' || digits(s + 17, 2, &sec))
+        return -1;
+    /* 23:59:60 (a leap second) is valid RFC 3339; it counts as :59. */
+    if (h > 23 || mi > 59 || sec > 60)
+        return -1;
+    if (sec == 60)
+        sec = 59;
+    const char *p = s + 19;
+    int64_t frac_us = 0;
+    if (*p == '.') {
+        p++;
+        int n = 0;
+        int64_t scale = 100000;
+        while (*p >= '0' && *p <= '9') {
+            if (n < 6) {
+                frac_us += (*p - '0') * scale;
+                scale /= 10;
+            }
+            p++;
+            n++;
+        }
+        if (n == 0 || n > 9)
+            return -1;
+    }
+    int off_s;
+    if (*p == 'Z' || *p == 'z') {
+        off_s = 0;
+        p++;
+    } else if (*p == '+' || *p == '-') {
+        int oh, om;
+        if (digits(p + 1, 2, &oh) || p[3] != ':' || digits(p + 4, 2, &om) || oh > 23 || om > 59)
+            return -1;
+        off_s = (oh * 3600 + om * 60) * (*p == '-' ? -1 : 1);
+        p += 6;
+    } else {
+        return -1;
+    }
+    if (*p != '\0')
+        return -1;
+    int64_t secs = (int64_t)day_from_ymd(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - off_s;
+    *utc_us = secs * 1000000 + frac_us;
+    *year_written = y;
+    return 0;
+}
+
+int32_t day_beijing(int64_t utc_us)
+{
+    int64_t s = utc_us / 1000000 - (utc_us % 1000000 < 0) + BEIJING_OFFSET_S;
+    int64_t day = s / 86400 - (s % 86400 < 0);
+    return (int32_t)day;
+}
+
+void day_format_utc(int64_t utc_us, char *buf, size_t cap)
+{
+    int64_t s = utc_us / 1000000 - (utc_us % 1000000 < 0);
+    int64_t us = utc_us - s * 1000000;
+    int64_t day = s / 86400 - (s % 86400 < 0);
+    int64_t sod = s - day * 86400;
+    int y, m, d;
+    day_to_ymd((int32_t)day, &y, &m, &d);
+    if (us)
+        snprintf(buf, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", y, m, d, (int)(sod / 3600),
+                 (int)(sod / 60 % 60), (int)(sod % 60), (int)us);
+    else
+        snprintf(buf, cap, "%04d-%02d-%02dT%02d:%02d:%02dZ", y, m, d, (int)(sod / 3600),
+                 (int)(sod / 60 % 60), (int)(sod % 60));
+}
+
+void day_format_date(int32_t day, char *buf, size_t cap)
+{
+    int y, m, d;
+    day_to_ymd(day, &y, &m, &d);
+    snprintf(buf, cap, "%04d-%02d-%02d", y, m, d);
+}
+
+int64_t day_now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}

@@ -1,0 +1,40 @@
+/* day — timestamps and reporting days.
+ *
+ * Time is UTC inside (int64 microseconds since the epoch). The reporting day
+ * of an event is its calendar date in China Standard Time (UTC+08:00, no
+ * daylight saving), kept as a day number: days since 1970-01-01.
+ */
+#ifndef GK_DAY_H
+#define GK_DAY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define BEIJING_OFFSET_S (8 * 3600)
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm). */
+int32_t day_from_ymd(int y, int m, int d);
+void day_to_ymd(int32_t day, int *y, int *m, int *d);
+/* Year of a day number. */
+int day_year(int32_t day);
+/* 0 = Monday … 6 = Sunday. */
+int day_weekday(int32_t day);
+
+/* Parses RFC 3339 `YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)` (T or t or space not
+ * allowed: 'T' only; offset required). On success stores UTC microseconds and
+ * the year as written, returns 0; else -1. */
+int day_parse_rfc3339(const char *s, int64_t *utc_us, int *year_written);
+/* `YYYY-MM-DD` → day number; 0 ok, -1 bad. */
+int day_parse_date(const char *s, int32_t *day);
+
+/* Beijing reporting day of a UTC instant. */
+int32_t day_beijing(int64_t utc_us);
+/* Canonical UTC RFC 3339 text of an instant: 2019-12-31T16:30:00Z (with
+ * .ffffff only when there are microseconds). buf ≥ 32 bytes. */
+void day_format_utc(int64_t utc_us, char *buf, size_t cap);
+/* YYYY-MM-DD of a day number. buf ≥ 11 bytes. */
+void day_format_date(int32_t day, char *buf, size_t cap);
+/* Now, UTC microseconds. */
+int64_t day_now_us(void);
+
+#endif

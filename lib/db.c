@@ -1,0 +1,124 @@
+/* db — libpq helpers (see db.h). */
+#include "db.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+
+PGconn *db_connect(const char *conninfo, const char *application_name)
+{
+    const char *keys[] = {"dbname", "application_name", "connect_timeout", NULL};
+    const char *vals[] = {conninfo, application_name, "5", NULL};
+    /* expand_dbname: conninfo may be "key=value ..." or a postgresql:// URI. */
+    PGconn *c = PQconnectdbParams(keys, vals, 1);
+    if (PQstatus(c) != CONNECTION_OK) {
+        char msg[512];
+        snprintf(msg, sizeof msg, "%s", PQerrorMessage(c));
+        msg[strcspn(msg, "\n")] = '\0';
+        log_warn("database connection failed", "error=\"%s\"", msg);
+        PQfinish(c);
+        return NULL;
+    }
+    return c;
+}
+
+int db_exec(PGconn *c, const char *sql)
+{
+    PGresult *r = PQexec(c, sql);
+    ExecStatusType st = PQresultStatus(r);
+    int ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+    if (!ok) {
+        char msg[512];
+        snprintf(msg, sizeof msg, "%s", PQerrorMessage(c));
+        msg[strcspn(msg, "\n")] = '\0';
+        log_warn("database statement failed", "error=\"%s\" statement=\"%.60s\"", msg, sql);
+    }
+    PQclear(r);
+    return ok ? 0 : -1;
+}
+
+int db_alive(PGconn *c)
+{
+    return c && PQstatus(c) == CONNECTION_OK;
+}
+
+void db_copy_text(struct buf *b, const char *s, size_t n)
+{
+    buf_reserve(b, n + 8);
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        switch (c) {
+        case '\\': buf_append(b, "\\\\", 2); break;
+        case '\t': buf_append(b, "\\t", 2); break;
+        case '\n': buf_append(b, "\\n", 2); break;
+        case '\r': buf_append(b, "\\r", 2); break;
+        default: buf_putc(b, c);
+        }
+    }
+}
+
+void db_copy_bytea(struct buf *b, const void *p, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *s = p;
+    buf_reserve(b, 3 + 2 * n);
+    /* "\\x" in COPY text is the bytea hex input "\x". */
+    buf_append(b, "\\\\x", 3);
+    char *o = b->data + b->len;
+    for (size_t i = 0; i < n; i++) {
+        o[2 * i] = hex[s[i] >> 4];
+        o[2 * i + 1] = hex[s[i] & 15];
+    }
+    b->len += 2 * n;
+    b->data[b->len] = '\0';
+}
+
+int db_copy_in(PGconn *c, const char *sql, const struct buf *data)
+{
+    PGresult *r = PQexec(c, sql);
+    if (PQresultStatus(r) != PGRES_COPY_IN) {
+        PQclear(r);
+        log_warn("database COPY failed to start", "error=\"%s\"", PQerrorMessage(c));
+        return -1;
+    }
+    PQclear(r);
+    if (PQputCopyData(c, data->data ? data->data : "", (int)data->len) != 1 ||
+        PQputCopyEnd(c, NULL) != 1) {
+        log_warn("database COPY failed", "error=\"%s\"", PQerrorMessage(c));
+        return -1;
+    }
+    int ok = 1;
+    while ((r = PQgetResult(c))) {
+        if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+            char msg[512];
+            snprintf(msg, sizeof msg, "%s", PQresultErrorMessage(r));
+            msg[strcspn(msg, "\n")] = '\0';
+            log_warn("database COPY failed", "error=\"%s\"", msg);
+            ok = 0;
+        }
+        PQclear(r);
+    }
+    return ok ? 0 : -1;
+}
+
+void db_backoff(int attempt)
+{
+    long ms = 100;
+    for (int i = 0; i < attempt && ms < 5000; i++)
+        ms *= 2;
+    if (ms > 5000)
+        ms = 5000;
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
+    nanosleep(&ts, NULL);
+}
+
+int64_t db_int8(const char *p)
+{
+    const unsigned char *u = (const unsigned char *)p;
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = (v << 8) | u[i];
+    return (int64_t)v;
+}

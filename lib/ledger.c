@@ -1,0 +1,337 @@
+/* ledger — per-entity state, referential rules, undo (see ledger.h). */
+#include "ledger.h"
+
+#include <assert.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "day.h"
+#include "map.h"
+
+struct undo {
+    struct key128 key;
+    struct ent before;
+};
+
+struct ledger {
+    struct map *ents;         /* key128 → struct ent */
+    struct map *agency_index; /* key128(code) → uint32_t id + 1 */
+    char **agencies;          /* id → code (owned) */
+    uint32_t nagencies, agencies_cap;
+    struct undo *undo;        /* changes since ledger_begin */
+    size_t nundo, undo_cap;
+    int recording;
+};
+
+struct ledger *ledger_new(void)
+{
+    struct ledger *l = xcalloc(1, sizeof *l);
+    l->ents = map_new(sizeof(struct ent));
+    l->agency_index = map_new(sizeof(uint32_t));
+    return l;
+}
+
+void ledger_destroy(struct ledger **pl)
+{
+    struct ledger *l = *pl;
+    if (!l)
+        return;
+    map_destroy(&l->ents);
+    map_destroy(&l->agency_index);
+    for (uint32_t i = 0; i < l->nagencies; i++)
+        free(l->agencies[i]);
+    free(l->agencies);
+    free(l->undo);
+    free(l);
+    *pl = NULL;
+}
+
+uint32_t ledger_agency_id(struct ledger *l, const char *code)
+{
+    int created;
+    uint32_t *v = map_put(l->agency_index, key128_of(0, 0, code), &created);
+    if (!created)
+        return *v - 1;
+    if (l->nagencies == l->agencies_cap) {
+        l->agencies_cap = l->agencies_cap ? l->agencies_cap * 2 : 64;
+        l->agencies = xrealloc(l->agencies, l->agencies_cap * sizeof *l->agencies);
+    }
+    l->agencies[l->nagencies] = xstrdup(code);
+    *v = ++l->nagencies;
+    return *v - 1;
+}
+
+int ledger_agency_find(const struct ledger *l, const char *code, uint32_t *id)
+{
+    uint32_t *v = map_get(l->agency_index, key128_of(0, 0, code));
+    if (!v)
+        return -1;
+    *id = *v - 1;
+    return 0;
+}
+
+const char *ledger_agency_code(const struct ledger *l, uint32_t id)
+{
+    assert(id < l->nagencies);
+    return l->agencies[id];
+}
+
+uint32_t ledger_agency_count(const struct ledger *l)
+{
+    return l->nagencies;
+}
+
+/* The entity an event is about: kind and key. Consultations are keyed by
+ * application and consultation id together. */
+static enum ent_kind ent_of(const struct ev *e)
+{
+    switch (e->type) {
+    case EV_APPLICATION_RECEIVED:
+    case EV_APPLICATION_RESOLVED:
+    case EV_SUPPLEMENT_REQUESTED:
+    case EV_SUPPLEMENT_RECEIVED:
+    case EV_EXTENSION_GRANTED:
+    case EV_DEADLINE_SET:
+        return ENT_APP;
+    case EV_DOCUMENT_ISSUED:
+    case EV_DOCUMENT_PUBLISHED:
+    case EV_DOCUMENT_REPEALED:
+    case EV_DOCUMENT_LAPSED:
+        return ENT_DOC;
+    case EV_CATALOG_ITEM_ADDED:
+    case EV_CATALOG_ITEM_REMOVED:
+        return ENT_ITEM;
+    case EV_PROCUREMENT_AWARDED:
+        return ENT_PROC;
+    case EV_REVIEW_FILED:
+    case EV_REVIEW_DECIDED:
+    case EV_LAWSUIT_FILED:
+    case EV_LAWSUIT_DECIDED:
+        return ENT_CASE;
+    case EV_CONSULTATION_STARTED:
+    case EV_CONSULTATION_ENDED:
+        return ENT_CONSULT;
+    default:
+        return ENT_NONE;
+    }
+}
+
+static struct key128 key_of(uint32_t agency, enum ent_kind k, const struct ev *e)
+{
+    if (k == ENT_CONSULT) {
+        char both[2 * EV_ID_MAX + 2];
+        snprintf(both, sizeof both, "%s\x1f%s", e->application_id, e->consultation_id);
+        return key128_of(agency + 1, k, both);
+    }
+    return key128_of(agency + 1, k, ev_subject(e));
+}
+
+static const struct ent *lookup(struct ledger *l, const struct ev *e, enum ent_kind k,
+                                struct key128 *key)
+{
+    uint32_t agency;
+    if (ledger_agency_find(l, e->agency, &agency))
+        return NULL;
+    *key = key_of(agency, k, e);
+    const struct ent *x = map_get(l->ents, *key);
+    return x && x->kind != ENT_NONE ? x : NULL;
+}
+
+static void fmt_day(int32_t day, char *buf)
+{
+    day_format_date(day, buf, 11);
+}
+
+int ledger_check(struct ledger *l, const struct ev *e, struct ev_error *err)
+{
+    enum ent_kind k = ent_of(e);
+    struct key128 key;
+    char d1[11], d2[11];
+    if (k == ENT_NONE)
+        return 0;
+    const struct ent *x = lookup(l, e, k, &key);
+    fmt_day(e->day, d1);
+    switch (e->type) {
+    case EV_APPLICATION_RECEIVED:
+        if (x && x->d[1] && e->day > x->d[1]) {
+            fmt_day(x->d[1], d2);
+            return ev_fail(err, "resolved_before_received",
+                           "occurred_at: receipt on %s would follow the answer of %s to "
+                           "application_id \"%s\"",
+                           d1, d2, e->application_id);
+        }
+        return 0;
+    case EV_APPLICATION_RESOLVED:
+        if (!x)
+            return ev_fail(err, "unknown_application",
+                           "application_id: \"%s\" was never received by agency %s",
+                           e->application_id, e->agency);
+        if (e->day < x->d[0]) {
+            fmt_day(x->d[0], d2);
+            return ev_fail(err, "resolved_before_received",
+                           "occurred_at: answer on %s is before the receipt on %s of "
+                           "application_id \"%s\"",
+                           d1, d2, e->application_id);
+        }
+        return 0;
+    case EV_SUPPLEMENT_REQUESTED:
+    case EV_SUPPLEMENT_RECEIVED:
+    case EV_EXTENSION_GRANTED:
+    case EV_DEADLINE_SET:
+    case EV_CONSULTATION_STARTED:
+    case EV_CONSULTATION_ENDED: {
+        struct ev app = *e;
+        app.type = EV_APPLICATION_RECEIVED;
+        struct key128 akey;
+        const struct ent *a = lookup(l, &app, ENT_APP, &akey);
+        if (!a)
+            return ev_fail(err, "unknown_application",
+                           "application_id: \"%s\" was never received by agency %s",
+                           e->application_id, e->agency);
+        if (e->day < a->d[0]) {
+            fmt_day(a->d[0], d2);
+            return ev_fail(err, "dated_before_received",
+                           "occurred_at: %s is before the receipt on %s of application_id \"%s\"",
+                           d1, d2, e->application_id);
+        }
+        if (e->type == EV_DEADLINE_SET && e->due_day < e->day)
+            return ev_fail(err, "bad_value", "due: before the event's own date %s", d1);
+        if (e->type == EV_CONSULTATION_ENDED && !x)
+            return ev_fail(err, "unknown_consultation",
+                           "consultation_id: \"%s\" was never started for application_id \"%s\"",
+                           e->consultation_id, e->application_id);
+        if (e->type == EV_CONSULTATION_ENDED && e->day < x->d[0]) {
+            fmt_day(x->d[0], d2);
+            return ev_fail(err, "bad_value",
+                           "occurred_at: consultation \"%s\" would end on %s, before it started on %s",
+                           e->consultation_id, d1, d2);
+        }
+        return 0;
+    }
+    case EV_CATALOG_ITEM_REMOVED:
+        if (!x)
+            return ev_fail(err, "unknown_item", "item_id: \"%s\" was never added by agency %s",
+                           e->item_id, e->agency);
+        if (x->a != e->item_kind)
+            return ev_fail(err, "unknown_item", "item_kind: item \"%s\" is %s, not %s", e->item_id,
+                           ev_item_kind_names[x->a], ev_item_kind_names[e->item_kind]);
+        return 0;
+    case EV_REVIEW_FILED:
+    case EV_LAWSUIT_FILED: {
+        int fam = e->type == EV_REVIEW_FILED ? CASE_REVIEW : CASE_LAWSUIT;
+        if (x && x->a != fam)
+            return ev_fail(err, "bad_value", "case_id: \"%s\" was filed as a %s", e->case_id,
+                           x->a == CASE_REVIEW ? "review" : "lawsuit");
+        if (x && x->d[1] && e->day > x->d[1]) {
+            fmt_day(x->d[1], d2);
+            return ev_fail(err, "decided_before_filed",
+                           "occurred_at: filing on %s would follow the decision of %s in case_id \"%s\"",
+                           d1, d2, e->case_id);
+        }
+        return 0;
+    }
+    case EV_REVIEW_DECIDED:
+    case EV_LAWSUIT_DECIDED: {
+        int fam = e->type == EV_REVIEW_DECIDED ? CASE_REVIEW : CASE_LAWSUIT;
+        if (!x || x->a != fam)
+            return ev_fail(err, "unknown_case", "case_id: \"%s\" was never filed with %s by agency %s",
+                           e->case_id, fam == CASE_REVIEW ? "review_filed" : "lawsuit_filed",
+                           e->agency);
+        if (e->day < x->d[0]) {
+            fmt_day(x->d[0], d2);
+            return ev_fail(err, "decided_before_filed",
+                           "occurred_at: decision on %s is before the filing on %s of case_id \"%s\"",
+                           d1, d2, e->case_id);
+        }
+        return 0;
+    }
+    default:
+        return 0;
+    }
+}
+
+void ledger_apply(struct ledger *l, const struct ev *e, struct ledger_change *chg)
+{
+    memset(chg, 0, sizeof *chg);
+    chg->agency = ledger_agency_id(l, e->agency);
+    chg->ev = e;
+    enum ent_kind k = ent_of(e);
+    /* Timeliness events change no counted state here (deadline.c keeps theirs). */
+    if (k == ENT_NONE || (k == ENT_APP && e->type != EV_APPLICATION_RECEIVED &&
+                          e->type != EV_APPLICATION_RESOLVED))
+        return;
+    struct key128 key = key_of(chg->agency, k, e);
+    int created;
+    struct ent *x = map_put(l->ents, key, &created);
+    if (l->recording) {
+        if (l->nundo == l->undo_cap) {
+            l->undo_cap = l->undo_cap ? l->undo_cap * 2 : 1024;
+            l->undo = xrealloc(l->undo, l->undo_cap * sizeof *l->undo);
+        }
+        l->undo[l->nundo++] = (struct undo){key, *x};
+    }
+    chg->before = *x;
+    x->kind = (uint8_t)k;
+    switch (e->type) {
+    case EV_APPLICATION_RECEIVED: x->a = e->applicant; x->d[0] = e->day; break;
+    case EV_APPLICATION_RESOLVED: x->b = e->outcome; x->d[1] = e->day; break;
+    case EV_DOCUMENT_ISSUED: x->a = e->document_kind; x->d[0] = e->day; break;
+    case EV_DOCUMENT_PUBLISHED: x->a = e->document_kind; x->d[1] = e->day; break;
+    case EV_DOCUMENT_REPEALED: x->a = e->document_kind; x->d[2] = e->day; break;
+    case EV_DOCUMENT_LAPSED: x->a = e->document_kind; x->d[3] = e->day; break;
+    case EV_CATALOG_ITEM_ADDED: x->a = e->item_kind; x->d[0] = e->day; break;
+    case EV_CATALOG_ITEM_REMOVED: x->d[1] = e->day; break;
+    case EV_PROCUREMENT_AWARDED: x->d[0] = e->day; x->amount = e->amount_fen; break;
+    case EV_REVIEW_FILED:
+        x->a = CASE_REVIEW; x->d[0] = e->day; x->flags = 0; break;
+    case EV_LAWSUIT_FILED:
+        x->a = CASE_LAWSUIT; x->b = e->route; x->d[0] = e->day;
+        x->flags = e->as_review_body ? CASE_AS_REVIEW_BODY : 0;
+        break;
+    case EV_REVIEW_DECIDED:
+    case EV_LAWSUIT_DECIDED: x->c = e->result; x->d[1] = e->day; break;
+    case EV_CONSULTATION_STARTED: x->d[0] = e->day; break;
+    case EV_CONSULTATION_ENDED: x->d[1] = e->day; break;
+    default: break;
+    }
+    chg->after = *x;
+}
+
+void ledger_begin(struct ledger *l)
+{
+    assert(!l->recording);
+    l->recording = 1;
+    l->nundo = 0;
+}
+
+void ledger_commit(struct ledger *l)
+{
+    assert(l->recording);
+    l->recording = 0;
+    l->nundo = 0;
+}
+
+void ledger_rollback(struct ledger *l)
+{
+    assert(l->recording);
+    /* Newest first, so an entity changed twice ends at its oldest state. */
+    while (l->nundo) {
+        struct undo *u = &l->undo[--l->nundo];
+        struct ent *x = map_get(l->ents, u->key);
+        assert(x);
+        *x = u->before;
+    }
+    l->recording = 0;
+}
+
+size_t ledger_entities(const struct ledger *l)
+{
+    return map_count(l->ents);
+}
+
+size_t ledger_bytes(const struct ledger *l)
+{
+    return map_bytes(l->ents) + map_bytes(l->agency_index) + l->undo_cap * sizeof(struct undo);
+}

@@ -1,0 +1,78 @@
+/* ledger — the latest state of every entity, and the rules that need it.
+ *
+ * An entity is an application, document, catalogue item, procurement, case or
+ * consultation of one agency. Events are corrections of the entity they name
+ * ("the later one wins"), so the state is simply the last value of each field.
+ * Intake uses the ledger to enforce the referential rules of events.md
+ * (ledger_check), the aggregator and `gongkai verify` to learn each event's
+ * before/after state, from which tables.c counts.
+ *
+ * Undo: between ledger_begin() and ledger_commit() every change is recorded,
+ * and ledger_rollback() restores the state of ledger_begin() — used when the
+ * database transaction that carries the same events fails.
+ *
+ * Dates are Beijing reporting days (day.h), 0 = none. Entities are keyed by a
+ * 128-bit hash of (agency, entity kind, id), so memory per entity is a fixed
+ * 48-byte slot whatever the id's length.
+ */
+#ifndef GK_LEDGER_H
+#define GK_LEDGER_H
+
+#include <stdint.h>
+
+#include "event.h"
+
+enum ent_kind { ENT_NONE, ENT_APP, ENT_DOC, ENT_ITEM, ENT_PROC, ENT_CASE, ENT_CONSULT };
+enum case_family { CASE_REVIEW = 1, CASE_LAWSUIT = 2 };
+#define CASE_AS_REVIEW_BODY 1 /* ent.flags */
+
+struct ent {
+    uint8_t kind;    /* enum ent_kind; ENT_NONE = does not exist */
+    uint8_t a;       /* APP applicant · DOC document_kind · ITEM item_kind · CASE family */
+    uint8_t b;       /* APP outcome (0 = open) · CASE route */
+    uint8_t c;       /* CASE result (0 = undecided) */
+    uint8_t flags;   /* CASE_AS_REVIEW_BODY */
+    int32_t d[4];    /* APP received, resolved · DOC issued, published, repealed, lapsed ·
+                        ITEM added, removed · CASE filed, decided · PROC awarded ·
+                        CONSULT started, ended */
+    int64_t amount;  /* PROC amount_fen */
+};
+
+/* What one applied event changed. before.kind == ENT_NONE: the entity is new;
+ * both ENT_NONE: a flow event (decision_made, fee_collected) or one that
+ * changes no counted state. */
+struct ledger_change {
+    uint32_t agency;         /* ledger agency id */
+    const struct ev *ev;     /* the event (borrowed) */
+    struct ent before, after;
+};
+
+struct ledger;
+
+struct ledger *ledger_new(void);
+void ledger_destroy(struct ledger **pl);
+
+/* Agencies are interned: ids are dense, 0.., stable for the ledger's life. */
+uint32_t ledger_agency_id(struct ledger *l, const char *code);
+int ledger_agency_find(const struct ledger *l, const char *code, uint32_t *id);
+const char *ledger_agency_code(const struct ledger *l, uint32_t id);
+uint32_t ledger_agency_count(const struct ledger *l);
+
+/* The referential rules of events.md for e (finished) against the current
+ * state. 0 when e may be applied; else -1 with err (unknown_application,
+ * resolved_before_received, unknown_item, unknown_case, decided_before_filed,
+ * dated_before_received, unknown_consultation, bad_value). No state changes. */
+int ledger_check(struct ledger *l, const struct ev *e, struct ev_error *err);
+
+/* Applies e (which passed ledger_check) and describes the change in *chg. */
+void ledger_apply(struct ledger *l, const struct ev *e, struct ledger_change *chg);
+
+void ledger_begin(struct ledger *l);
+void ledger_commit(struct ledger *l);
+void ledger_rollback(struct ledger *l);
+
+/* Entities held, and bytes of memory they take (benchmark figures). */
+size_t ledger_entities(const struct ledger *l);
+size_t ledger_bytes(const struct ledger *l);
+
+#endif
