@@ -1,0 +1,50 @@
+/* agg — the aggregator's shared state and its modules.
+ *
+ * One writer thread (main: feed, catch-up, query ROUTER) and libmicrohttpd's
+ * threads (readers) share `struct agg` under one rwlock. The writer holds the
+ * write lock only while it changes memory, never across database I/O;
+ * readers hold the read lock while they copy out a report.
+ */
+#ifndef GK_AGG_H
+#define GK_AGG_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ledger.h"
+#include "tables.h"
+
+struct agg {
+    pthread_rwlock_t lock;     /* guards everything below */
+    struct ledger *ledger;     /* entity state and agency names */
+    struct tables *live;       /* committed metrics: what reports show */
+    uint64_t applied;          /* last seq applied and committed */
+    uint64_t head;             /* highest seq intake announced */
+    int64_t last_event_us;     /* commit time of the last applied batch (wall clock) */
+    /* counters for /metrics */
+    uint64_t events_applied, batches_applied, catchups, feed_gaps, db_failures;
+    uint64_t http_requests, query_requests;
+};
+
+extern struct agg agg;
+
+/* Copies the report of (agency code, year) out under the read lock. The
+ * report's applied seq goes to *applied when not NULL. */
+void agg_report(const char *agency, int year, enum case_rule rule, struct report *r,
+                uint64_t *applied);
+
+/* http.c */
+struct MHD_Daemon;
+struct MHD_Daemon *http_start(const char *hostport);
+void http_stop(struct MHD_Daemon *d);
+
+/* 400-type validation shared by HTTP and the query endpoint: 0 ok, else
+ * fills code/message. */
+int agg_check_request(const char *agency, const char *year_text, int *year, char *code,
+                      size_t code_cap, char *message, size_t message_cap);
+
+/* query.c: answers one message waiting on the ROUTER. */
+void query_serve(void *router);
+
+#endif

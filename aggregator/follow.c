@@ -1,0 +1,358 @@
+/* follow — feed, catch-up and exactly-once apply (see follow.h). */
+#include "follow.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agg.h"
+#include "alloc.h"
+#include "buf.h"
+#include "codec.h"
+#include "day.h"
+#include "db.h"
+#include "log.h"
+#include "wire.h"
+
+#define AGG_LOCK 710103     /* pg advisory lock: one aggregator per database */
+#define CATCH_UP_CHUNK 10000
+#define FEED_BATCH_MAX 5000
+
+struct follow {
+    char *conninfo;          /* owned */
+    PGconn *conn;
+    int attempts;            /* consecutive failed connects */
+    struct tables *delta;    /* metrics changed by the batch being applied */
+    struct ev *pending;      /* feed events not yet applied: seq applied+1 … */
+    size_t npending, cap;
+    struct buf a, y, m, v;   /* array literals for the metric upsert */
+};
+
+struct follow *follow_new(const char *conninfo)
+{
+    struct follow *f = xcalloc(1, sizeof *f);
+    f->conninfo = xstrdup(conninfo);
+    f->delta = tables_new();
+    return f;
+}
+
+void follow_destroy(struct follow **pf)
+{
+    struct follow *f = *pf;
+    if (!f)
+        return;
+    if (f->conn)
+        PQfinish(f->conn);
+    tables_destroy(&f->delta);
+    free(f->pending);
+    free(f->conninfo);
+    buf_free(&f->a), buf_free(&f->y), buf_free(&f->m), buf_free(&f->v);
+    free(f);
+    *pf = NULL;
+}
+
+static int reconnect(struct follow *f)
+{
+    if (db_alive(f->conn))
+        return 0;
+    if (f->conn)
+        PQfinish(f->conn), f->conn = NULL;
+    if (f->attempts)
+        db_backoff(f->attempts - 1);
+    f->attempts++;
+    PGconn *c = db_connect(f->conninfo, "gongkai-aggregator");
+    if (!c)
+        return -1;
+    char sql[64];
+    snprintf(sql, sizeof sql, "SELECT pg_try_advisory_lock(%d)", AGG_LOCK);
+    PGresult *r = PQexec(c, sql);
+    int locked = PQresultStatus(r) == PGRES_TUPLES_OK && PQgetvalue(r, 0, 0)[0] == 't';
+    PQclear(r);
+    if (!locked) {
+        log_error("another gongkai-aggregator holds this database's aggregator lock", "lock=%d",
+                  AGG_LOCK);
+        PQfinish(c);
+        return -1;
+    }
+    f->conn = c;
+    f->attempts = 0;
+    return 0;
+}
+
+/* The stored cursor, or -1. */
+static int64_t read_cursor(struct follow *f)
+{
+    PGresult *r = PQexec(f->conn, "SELECT applied_seq FROM agg_cursor WHERE id = 1");
+    int64_t v = -1;
+    if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
+        v = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+    PQclear(r);
+    return v;
+}
+
+static void collect(void *arg, uint32_t agency, int year, int metric, int64_t value)
+{
+    struct follow *f = arg;
+    const char *sep = f->a.len > 1 ? "," : "";
+    buf_printf(&f->a, "%s%s", sep, ledger_agency_code(agg.ledger, agency));
+    buf_printf(&f->y, "%s%d", sep, year);
+    buf_printf(&f->m, "%s%s", sep, tables_metric_name(metric));
+    buf_printf(&f->v, "%s%lld", sep, (long long)value);
+}
+
+/* Writes the delta and moves the cursor from first-1 to last, in one
+ * transaction. 1 committed, 0 not committed. */
+static int persist(struct follow *f, uint64_t first, uint64_t last)
+{
+    buf_reset(&f->a), buf_reset(&f->y), buf_reset(&f->m), buf_reset(&f->v);
+    buf_putc(&f->a, '{'), buf_putc(&f->y, '{'), buf_putc(&f->m, '{'), buf_putc(&f->v, '{');
+    tables_foreach(f->delta, collect, f);
+    buf_putc(&f->a, '}'), buf_putc(&f->y, '}'), buf_putc(&f->m, '}'), buf_putc(&f->v, '}');
+    if (!db_alive(f->conn) || db_exec(f->conn, "BEGIN"))
+        return 0;
+    const char *p[] = {f->a.data, f->y.data, f->m.data, f->v.data};
+    PGresult *r = PQexecParams(
+        f->conn,
+        "INSERT INTO agg_metric (agency, year, metric, value)"
+        " SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::bigint[])"
+        " ON CONFLICT (agency, year, metric) DO UPDATE SET value = agg_metric.value + EXCLUDED.value",
+        4, NULL, p, NULL, NULL, 0);
+    int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    PQclear(r);
+    char from[24], to[24];
+    snprintf(from, sizeof from, "%llu", (unsigned long long)first - 1);
+    snprintf(to, sizeof to, "%llu", (unsigned long long)last);
+    const char *q[] = {from, to};
+    if (ok) {
+        r = PQexecParams(f->conn,
+                         "UPDATE agg_cursor SET applied_seq = $2::bigint, updated_at = now()"
+                         " WHERE id = 1 AND applied_seq = $1::bigint",
+                         2, NULL, q, NULL, NULL, 0);
+        ok = PQresultStatus(r) == PGRES_COMMAND_OK && strcmp(PQcmdTuples(r), "1") == 0;
+        PQclear(r);
+        if (!ok)
+            log_error("agg_cursor is not where this aggregator left it", "expected=%s", from);
+    }
+    if (!ok) {
+        if (db_alive(f->conn))
+            db_exec(f->conn, "ROLLBACK");
+        return 0;
+    }
+    r = PQexec(f->conn, "COMMIT");
+    ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    PQclear(r);
+    if (ok || db_alive(f->conn))
+        return ok;
+    /* Lost during COMMIT: the cursor tells whether it happened. */
+    while (reconnect(f))
+        ;
+    return read_cursor(f) == (int64_t)last;
+}
+
+/* Applies evs (seq first …) exactly once: memory changes only after the
+ * transaction that records them commits. Retries until it does. */
+static void apply_batch(struct follow *f, const struct ev *evs, size_t n, uint64_t first)
+{
+    if (!n)
+        return;
+    for (;;) {
+        pthread_rwlock_wrlock(&agg.lock);
+        ledger_begin(agg.ledger);
+        tables_clear(f->delta);
+        for (size_t i = 0; i < n; i++) {
+            struct ledger_change chg;
+            ledger_apply(agg.ledger, &evs[i], &chg);
+            tables_apply(f->delta, &chg);
+        }
+        pthread_rwlock_unlock(&agg.lock);
+        int ok = persist(f, first, first + n - 1);
+        pthread_rwlock_wrlock(&agg.lock);
+        if (ok) {
+            ledger_commit(agg.ledger);
+            tables_merge(agg.live, f->delta);
+            agg.applied = first + n - 1;
+            if (agg.head < agg.applied)
+                agg.head = agg.applied;
+            agg.events_applied += n;
+            agg.batches_applied++;
+            agg.last_event_us = day_now_us();
+        } else {
+            ledger_rollback(agg.ledger);
+            agg.db_failures++;
+        }
+        pthread_rwlock_unlock(&agg.lock);
+        if (ok)
+            return;
+        log_warn("batch not committed; retrying", "first_seq=%llu events=%zu",
+                 (unsigned long long)first, n);
+        while (reconnect(f))
+            ;
+    }
+}
+
+/* Reads log rows seq > after (at most limit) into evs; returns the count or -1. */
+static long read_log(struct follow *f, uint64_t after, long limit, struct ev **evs, size_t *cap)
+{
+    char a[24], l[24];
+    snprintf(a, sizeof a, "%llu", (unsigned long long)after);
+    snprintf(l, sizeof l, "%ld", limit);
+    const char *p[] = {a, l};
+    PGresult *r = PQexecParams(f->conn,
+                               "SELECT seq, body FROM event_log WHERE seq > $1::bigint ORDER BY seq"
+                               " LIMIT $2::int",
+                               2, NULL, p, NULL, NULL, 1);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        log_warn("reading the event log failed", "error=\"%s\"", PQerrorMessage(f->conn));
+        PQclear(r);
+        return -1;
+    }
+    long n = PQntuples(r);
+    if ((size_t)n > *cap) {
+        *cap = (size_t)n;
+        *evs = xrealloc(*evs, *cap * sizeof **evs);
+    }
+    for (long i = 0; i < n; i++) {
+        uint64_t seq = (uint64_t)db_int8(PQgetvalue(r, (int)i, 0));
+        struct ev_error err;
+        if (seq != after + 1 + (uint64_t)i ||
+            codec_decode((const uint8_t *)PQgetvalue(r, (int)i, 1), (size_t)PQgetlength(r, (int)i, 1),
+                         &(*evs)[i], &err)) {
+            log_error("event log row unusable", "seq=%llu expected=%llu",
+                      (unsigned long long)seq, (unsigned long long)(after + 1 + (uint64_t)i));
+            n = i; /* apply what precedes it; the next catch-up stops here again */
+            break;
+        }
+    }
+    PQclear(r);
+    return n;
+}
+
+long follow_catch_up(struct follow *f, long limit)
+{
+    struct ev *evs = NULL;
+    size_t cap = 0;
+    long total = 0;
+    f->npending = 0; /* the log supersedes whatever the feed had queued */
+    for (;;) {
+        if (reconnect(f)) {
+            total = total ? total : -1;
+            break;
+        }
+        long want = limit && limit - total < CATCH_UP_CHUNK ? limit - total : CATCH_UP_CHUNK;
+        long n = read_log(f, agg.applied, want, &evs, &cap);
+        if (n <= 0)
+            break;
+        apply_batch(f, evs, (size_t)n, agg.applied + 1);
+        total += n;
+        if (n < want || (limit && total >= limit))
+            break;
+        if (total % 100000 < CATCH_UP_CHUNK)
+            log_info("catching up from the event log", "applied_seq=%llu",
+                     (unsigned long long)agg.applied);
+    }
+    free(evs);
+    if (total > 0)
+        agg.catchups++;
+    return total;
+}
+
+int follow_start(struct follow *f, volatile int *stop)
+{
+    while (reconnect(f)) {
+        if (*stop)
+            return -1;
+        if (f->attempts == 1 || f->attempts % 10 == 0)
+            log_warn("waiting for the database", "attempts=%d", f->attempts);
+    }
+    int64_t cursor = read_cursor(f);
+    if (cursor < 0) {
+        log_error("agg_cursor missing: run `gongkai migrate`", "%s", "");
+        return -1;
+    }
+    /* Rebuild memory to the committed cursor: replay the log without writing
+     * (the metrics up to the cursor are already in agg_metric). */
+    struct ev *evs = NULL;
+    size_t cap = 0;
+    while (agg.applied < (uint64_t)cursor) {
+        long want = (long)((uint64_t)cursor - agg.applied);
+        long n = read_log(f, agg.applied, want < CATCH_UP_CHUNK ? want : CATCH_UP_CHUNK, &evs, &cap);
+        if (n <= 0) {
+            log_error("cannot rebuild state up to the stored cursor", "cursor=%lld applied=%llu",
+                      (long long)cursor, (unsigned long long)agg.applied);
+            free(evs);
+            return -1;
+        }
+        pthread_rwlock_wrlock(&agg.lock);
+        for (long i = 0; i < n; i++) {
+            struct ledger_change chg;
+            ledger_apply(agg.ledger, &evs[i], &chg);
+            tables_apply(agg.live, &chg);
+        }
+        agg.applied += (uint64_t)n;
+        agg.head = agg.applied;
+        pthread_rwlock_unlock(&agg.lock);
+    }
+    free(evs);
+    log_info("state rebuilt from the event log", "applied_seq=%llu", (unsigned long long)agg.applied);
+    return 0;
+}
+
+void follow_flush(struct follow *f)
+{
+    if (!f->npending)
+        return;
+    size_t n = f->npending;
+    f->npending = 0;
+    apply_batch(f, f->pending, n, agg.applied + 1);
+}
+
+void follow_feed(struct follow *f, const void *data, size_t len)
+{
+    Envelope *env = wire_unpack(data, len);
+    if (!env)
+        return;
+    if (env->body_case == GONGKAI__V1__ENVELOPE__BODY_HEARTBEAT && env->heartbeat->has_head_seq) {
+        if (env->heartbeat->head_seq > agg.head)
+            agg.head = env->heartbeat->head_seq;
+    } else if (env->body_case == GONGKAI__V1__ENVELOPE__BODY_FEED && env->feed->n_events) {
+        uint64_t first = env->feed->first_seq;
+        uint64_t last = first + env->feed->n_events - 1;
+        uint64_t next = agg.applied + f->npending + 1;
+        if (last > agg.head)
+            agg.head = last;
+        if (first > next) {
+            /* A gap: the feed dropped something. The log has it. */
+            agg.feed_gaps++;
+            log_info("feed gap; catching up from the event log", "expected_seq=%llu got_seq=%llu",
+                     (unsigned long long)next, (unsigned long long)first);
+            follow_flush(f);
+            follow_catch_up(f, 0);
+        } else if (last >= next) {
+            for (uint64_t s = next; s <= last; s++) {
+                if (f->npending == f->cap) {
+                    f->cap = f->cap ? 2 * f->cap : 1024;
+                    f->pending = xrealloc(f->pending, f->cap * sizeof *f->pending);
+                }
+                ProtobufCBinaryData *b = &env->feed->events[s - first];
+                struct ev_error err;
+                if (codec_decode(b->data, b->len, &f->pending[f->npending], &err)) {
+                    log_error("undecodable feed event; using the log", "seq=%llu", (unsigned long long)s);
+                    follow_flush(f);
+                    follow_catch_up(f, 0);
+                    break;
+                }
+                f->npending++;
+            }
+            if (f->npending >= FEED_BATCH_MAX)
+                follow_flush(f);
+        }
+    }
+    wire_free(env);
+}
+
+void follow_tick(struct follow *f)
+{
+    follow_flush(f);
+    if (agg.head > agg.applied)
+        follow_catch_up(f, 0);
+}

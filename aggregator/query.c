@@ -1,0 +1,85 @@
+/* query — reports over ZeroMQ: ReportRequest in, ReportReply out (ROUTER). */
+#include <stdio.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "agg.h"
+#include "buf.h"
+#include "day.h"
+#include "render.h"
+#include "wire.h"
+
+#define MAX_ROUTE 4
+
+void query_serve(void *router)
+{
+    zmq_msg_t route[MAX_ROUTE], body;
+    size_t nroute = 0;
+    for (;;) {
+        zmq_msg_t part;
+        zmq_msg_init(&part);
+        if (zmq_msg_recv(&part, router, nroute ? 0 : ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&part);
+            for (size_t i = 0; i < nroute; i++)
+                zmq_msg_close(&route[i]);
+            return;
+        }
+        if (!zmq_msg_more(&part)) {
+            body = part;
+            break;
+        }
+        if (nroute < MAX_ROUTE)
+            route[nroute++] = part;
+        else
+            zmq_msg_close(&part);
+    }
+    agg.query_requests++;
+    Gongkai__V1__ReportReply reply = GONGKAI__V1__REPORT_REPLY__INIT;
+    char code[32] = "", message[200] = "";
+    struct buf out = {0};
+    Envelope *env = wire_unpack(zmq_msg_data(&body), zmq_msg_size(&body));
+    if (!env || env->body_case != GONGKAI__V1__ENVELOPE__BODY_REPORT_REQUEST) {
+        snprintf(code, sizeof code, "bad_protobuf");
+        snprintf(message, sizeof message, "expected a ReportRequest envelope of version 1");
+    } else {
+        Gongkai__V1__ReportRequest *q = env->report_request;
+        char year_text[16];
+        snprintf(year_text, sizeof year_text, "%d", q->has_year ? q->year : 0);
+        int year = 0, fmt = FORMAT_JSON, rule = CASE_RULE_FILED;
+        if (agg_check_request(q->agency ? q->agency : "", year_text, &year, code, sizeof code,
+                              message, sizeof message) == 0) {
+            if (q->format && *q->format && (fmt = render_parse_format(q->format)) < 0) {
+                snprintf(code, sizeof code, "bad_format");
+                snprintf(message, sizeof message, "format: \"%.40s\": use json, csv, md or text", q->format);
+            } else if (q->case_rule && *q->case_rule &&
+                       (rule = render_parse_case_rule(q->case_rule)) < 0) {
+                snprintf(code, sizeof code, "bad_case_rule");
+                snprintf(message, sizeof message, "case_rule: \"%.40s\": use filed or handled", q->case_rule);
+            } else {
+                struct report r;
+                uint64_t applied;
+                agg_report(q->agency, year, (enum case_rule)rule, &r, &applied);
+                render_report(&r, NULL, (enum render_format)fmt, day_now_us(), &out);
+                reply.has_applied_seq = 1, reply.applied_seq = applied;
+            }
+        }
+    }
+    reply.has_ok = 1;
+    reply.ok = !*code;
+    if (*code) {
+        reply.error = code;
+        reply.message = message;
+    } else {
+        reply.body = out.data ? out.data : (char *)"";
+    }
+    Envelope renv = GONGKAI__V1__ENVELOPE__INIT;
+    renv.has_version = 1, renv.version = WIRE_VERSION;
+    renv.body_case = GONGKAI__V1__ENVELOPE__BODY_REPORT_REPLY;
+    renv.report_reply = &reply;
+    wire_send(router, route, nroute, &renv, ZMQ_DONTWAIT);
+    wire_free(env);
+    buf_free(&out);
+    for (size_t i = 0; i < nroute; i++)
+        zmq_msg_close(&route[i]);
+    zmq_msg_close(&body);
+}

@@ -1,0 +1,358 @@
+/* tables — counting rules: metrics per agency and year (see tables.h). */
+#include "tables.h"
+
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "day.h"
+
+/* Years lo .. lo+n-1 of one agency, M_COUNT metrics each. */
+struct agency_tab {
+    int lo, n;
+    int64_t *m;
+};
+
+struct tables {
+    struct agency_tab *ag;  /* by ledger agency id */
+    uint32_t nag;
+};
+
+#define NO_YEAR 0 /* an open interval's end */
+
+struct tables *tables_new(void)
+{
+    return xcalloc(1, sizeof(struct tables));
+}
+
+void tables_destroy(struct tables **pt)
+{
+    struct tables *t = *pt;
+    if (!t)
+        return;
+    for (uint32_t i = 0; i < t->nag; i++)
+        free(t->ag[i].m);
+    free(t->ag);
+    free(t);
+    *pt = NULL;
+}
+
+static int64_t *cell(struct tables *t, uint32_t agency, int year)
+{
+    assert(year >= YEAR_MIN && year <= YEAR_MAX);
+    if (agency >= t->nag) {
+        uint32_t n = t->nag ? t->nag : 16;
+        while (n <= agency)
+            n *= 2;
+        t->ag = xrealloc(t->ag, n * sizeof *t->ag);
+        memset(t->ag + t->nag, 0, (n - t->nag) * sizeof *t->ag);
+        t->nag = n;
+    }
+    struct agency_tab *a = &t->ag[agency];
+    if (!a->n) {
+        a->lo = year;
+        a->n = 1;
+        a->m = xcalloc(M_COUNT, sizeof *a->m);
+    } else if (year < a->lo || year >= a->lo + a->n) {
+        int lo = year < a->lo ? year : a->lo;
+        int hi = year >= a->lo + a->n ? year : a->lo + a->n - 1;
+        int n = hi - lo + 1;
+        int64_t *m = xcalloc((size_t)n * M_COUNT, sizeof *m);
+        memcpy(m + (size_t)(a->lo - lo) * M_COUNT, a->m, (size_t)a->n * M_COUNT * sizeof *m);
+        free(a->m);
+        a->m = m;
+        a->lo = lo;
+        a->n = n;
+    }
+    return a->m + (size_t)(year - a->lo) * M_COUNT;
+}
+
+void tables_add(struct tables *t, uint32_t agency, int year, int metric, int64_t delta)
+{
+    assert(metric >= 0 && metric < M_COUNT);
+    if (delta)
+        cell(t, agency, year)[metric] += delta;
+}
+
+/* +sign over years [from, until): until NO_YEAR is open-ended. */
+static void interval(struct tables *t, uint32_t agency, int metric, int from, int until, int sign)
+{
+    if (until != NO_YEAR && until <= from)
+        return;
+    tables_add(t, agency, from, metric, sign);
+    if (until != NO_YEAR)
+        tables_add(t, agency, until, metric, -sign);
+}
+
+static int yr(int32_t day)
+{
+    return day_year(day);
+}
+
+static void contribute(struct tables *t, uint32_t ag, const struct ent *x, int s)
+{
+    switch (x->kind) {
+    case ENT_APP: {
+        int col = x->a - 1;
+        tables_add(t, ag, yr(x->d[0]), M_APP_RECEIVED + col, s);
+        if (x->d[1])
+            tables_add(t, ag, yr(x->d[1]), M_APP_RESOLVED + (x->b - 1) * N_COLS + col, s);
+        break;
+    }
+    case ENT_DOC: {
+        int base = M_DOC + (x->a - 1) * 5;
+        int32_t out = x->d[2] && (!x->d[3] || x->d[2] < x->d[3]) ? x->d[2] : x->d[3];
+        int out_y = out ? yr(out) : NO_YEAR;
+        if (x->d[0]) {
+            tables_add(t, ag, yr(x->d[0]), base + DOC_ISSUED, s);
+            interval(t, ag, base + DOC_IN_FORCE_DELTA, yr(x->d[0]), out_y, s);
+        }
+        if (x->d[1]) {
+            tables_add(t, ag, yr(x->d[1]), base + DOC_PUBLISHED, s);
+            interval(t, ag, base + DOC_PUBLISHED_DELTA, yr(x->d[1]), out_y, s);
+        }
+        if (x->d[2])
+            tables_add(t, ag, yr(x->d[2]), base + DOC_REPEALED, s);
+        break;
+    }
+    case ENT_ITEM:
+        if (x->d[0])
+            interval(t, ag, M_ITEM + x->a - 1, yr(x->d[0]), x->d[1] ? yr(x->d[1]) : NO_YEAR, s);
+        break;
+    case ENT_PROC:
+        tables_add(t, ag, yr(x->d[0]), M_PROC_COUNT, s);
+        tables_add(t, ag, yr(x->d[0]), M_PROC_FEN, s * x->amount);
+        break;
+    case ENT_CASE: {
+        int row;
+        if (x->a == CASE_REVIEW)
+            row = ROW_REVIEW;
+        else if (x->flags & CASE_AS_REVIEW_BODY)
+            return; /* counted by the original agency alone (国办公开办函〔2016〕201号) */
+        else
+            row = x->b == ROUTE_DIRECT ? ROW_LITIGATION_DIRECT : ROW_LITIGATION_AFTER_REVIEW;
+        int base = M_CASE + row * 8;
+        int fy = yr(x->d[0]);
+        if (x->d[1]) {
+            int dy = yr(x->d[1]);
+            int col = x->c - 1; /* upheld, corrected, other */
+            tables_add(t, ag, fy, base + (dy == fy ? CASE_FILED_UPHELD + col : CASE_FILED_PENDING), s);
+            tables_add(t, ag, dy, base + CASE_DECIDED_UPHELD + col, s);
+            interval(t, ag, base + CASE_PENDING_DELTA, fy, dy, s);
+        } else {
+            tables_add(t, ag, fy, base + CASE_FILED_PENDING, s);
+            interval(t, ag, base + CASE_PENDING_DELTA, fy, NO_YEAR, s);
+        }
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+void tables_apply(struct tables *t, const struct ledger_change *c)
+{
+    const struct ev *e = c->ev;
+    if (e->type == EV_DECISION_MADE) {
+        tables_add(t, c->agency, yr(e->day), M_DECISION + e->decision_kind - 1, e->count);
+        return;
+    }
+    if (e->type == EV_FEE_COLLECTED) {
+        tables_add(t, c->agency, yr(e->day), M_FEE_FEN, e->amount_fen);
+        return;
+    }
+    if (c->before.kind != ENT_NONE)
+        contribute(t, c->agency, &c->before, -1);
+    if (c->after.kind != ENT_NONE)
+        contribute(t, c->agency, &c->after, +1);
+}
+
+void tables_merge(struct tables *dst, const struct tables *src)
+{
+    for (uint32_t a = 0; a < src->nag; a++) {
+        const struct agency_tab *s = &src->ag[a];
+        for (int y = 0; y < s->n; y++) {
+            const int64_t *m = s->m + (size_t)y * M_COUNT;
+            int64_t *d = NULL;
+            for (int k = 0; k < M_COUNT; k++) {
+                if (!m[k])
+                    continue;
+                if (!d)
+                    d = cell(dst, a, s->lo + y);
+                d[k] += m[k];
+            }
+        }
+    }
+}
+
+void tables_foreach(const struct tables *t,
+                    void (*fn)(void *arg, uint32_t agency, int year, int metric, int64_t value),
+                    void *arg)
+{
+    for (uint32_t a = 0; a < t->nag; a++) {
+        const struct agency_tab *s = &t->ag[a];
+        for (int y = 0; y < s->n; y++)
+            for (int k = 0; k < M_COUNT; k++)
+                if (s->m[(size_t)y * M_COUNT + k])
+                    fn(arg, a, s->lo + y, k, s->m[(size_t)y * M_COUNT + k]);
+    }
+}
+
+void tables_clear(struct tables *t)
+{
+    for (uint32_t a = 0; a < t->nag; a++) {
+        free(t->ag[a].m);
+        t->ag[a] = (struct agency_tab){0, 0, NULL};
+    }
+}
+
+int tables_has_agency(const struct tables *t, uint32_t agency)
+{
+    return agency < t->nag && t->ag[agency].n > 0;
+}
+
+int tables_year_range(const struct tables *t, uint32_t agency, int *lo, int *hi)
+{
+    if (!tables_has_agency(t, agency))
+        return 0;
+    *lo = t->ag[agency].lo;
+    *hi = t->ag[agency].lo + t->ag[agency].n - 1;
+    return 1;
+}
+
+static char *names[M_COUNT];
+
+static void build_names(void)
+{
+    static const char *doc_parts[] = {"issued", "published", "published_delta", "in_force_delta",
+                                      "repealed"};
+    static const char *case_rows[] = {"review", "litigation_direct", "litigation_after_review"};
+    static const char *case_parts[] = {"filed.upheld", "filed.corrected", "filed.other",
+                                       "filed.pending", "decided.upheld", "decided.corrected",
+                                       "decided.other", "pending_delta"};
+    for (int c = 0; c < N_COLS; c++) {
+        names[M_APP_RECEIVED + c] = xasprintf("app.received.%s", ev_applicant_names[c + 1]);
+        for (int o = 0; o < N_OUTCOMES; o++)
+            names[M_APP_RESOLVED + o * N_COLS + c] =
+                xasprintf("app.resolved.%s.%s", ev_outcome_names[o + 1], ev_applicant_names[c + 1]);
+    }
+    for (int k = 0; k < 2; k++)
+        for (int p = 0; p < 5; p++)
+            names[M_DOC + k * 5 + p] =
+                xasprintf("doc.%s.%s", ev_document_kind_names[k + 1], doc_parts[p]);
+    for (int k = 0; k < 5; k++)
+        names[M_ITEM + k] = xasprintf("item.%s.in_force_delta", ev_item_kind_names[k + 1]);
+    for (int k = 0; k < 4; k++)
+        names[M_DECISION + k] = xasprintf("decision.%s", ev_item_kind_names[k + 1]);
+    names[M_FEE_FEN] = xstrdup("fee.amount_fen");
+    names[M_PROC_COUNT] = xstrdup("procurement.projects");
+    names[M_PROC_FEN] = xstrdup("procurement.amount_fen");
+    for (int r = 0; r < 3; r++)
+        for (int p = 0; p < 8; p++)
+            names[M_CASE + r * 8 + p] = xasprintf("case.%s.%s", case_rows[r], case_parts[p]);
+}
+
+const char *tables_metric_name(int metric)
+{
+    assert(metric >= 0 && metric < M_COUNT);
+    if (!names[0])
+        build_names(); /* once, at start-up, before any thread reads them */
+    return names[metric];
+}
+
+int tables_metric_by_name(const char *name)
+{
+    for (int k = 0; k < M_COUNT; k++)
+        if (strcmp(tables_metric_name(k), name) == 0)
+            return k;
+    return -1;
+}
+
+void tables_report(const struct tables *t, uint32_t agency, const char *agency_code, int year,
+                   enum case_rule rule, struct report *r)
+{
+    memset(r, 0, sizeof *r);
+    snprintf(r->agency, sizeof r->agency, "%s", agency_code);
+    r->year = year;
+    r->template2021 = year >= 2021;
+    r->case_rule = rule;
+    if (!tables_has_agency(t, agency))
+        return;
+    const struct agency_tab *a = &t->ag[agency];
+    static const int64_t zero[M_COUNT];
+    /* cum: metrics summed over years ≤ year; prev: over years ≤ year-1; cur: year. */
+    int64_t cum[M_COUNT] = {0}, prev[M_COUNT];
+    const int64_t *cur = zero;
+    for (int y = a->lo; y < a->lo + a->n && y < year; y++)
+        for (int k = 0; k < M_COUNT; k++)
+            cum[k] += a->m[(size_t)(y - a->lo) * M_COUNT + k];
+    memcpy(prev, cum, sizeof prev);
+    if (year >= a->lo && year < a->lo + a->n) {
+        cur = a->m + (size_t)(year - a->lo) * M_COUNT;
+        for (int k = 0; k < M_COUNT; k++)
+            cum[k] += cur[k];
+    }
+    for (int c = 0; c < N_COLS; c++) {
+        r->received[c] = cur[M_APP_RECEIVED + c];
+        int64_t resolved_prev = 0, resolved_cum = 0;
+        for (int o = 0; o < N_OUTCOMES; o++) {
+            int k = M_APP_RESOLVED + o * N_COLS + c;
+            r->outcome[o][c] = cur[k];
+            r->total_processed[c] += cur[k];
+            resolved_prev += prev[k];
+            resolved_cum += cum[k];
+        }
+        r->carried_over[c] = prev[M_APP_RECEIVED + c] - resolved_prev;
+        r->carried_forward[c] = cum[M_APP_RECEIVED + c] - resolved_cum;
+    }
+    for (int k = 0; k < 2; k++) {
+        int base = M_DOC + k * 5;
+        r->doc_issued[k] = cur[base + DOC_ISSUED];
+        r->doc_published[k] = cur[base + DOC_PUBLISHED];
+        r->doc_total_published[k] = cum[base + DOC_PUBLISHED_DELTA];
+        r->doc_repealed[k] = cur[base + DOC_REPEALED];
+        r->doc_in_force[k] = cum[base + DOC_IN_FORCE_DELTA];
+    }
+    for (int k = 0; k < 5; k++) {
+        r->items_prev_year[k] = prev[M_ITEM + k];
+        r->items_change[k] = cur[M_ITEM + k];
+    }
+    for (int k = 0; k < 4; k++)
+        r->decisions[k] = cur[M_DECISION + k];
+    r->fee_fen = cur[M_FEE_FEN];
+    r->procurement_projects = cur[M_PROC_COUNT];
+    r->procurement_fen = cur[M_PROC_FEN];
+    for (int row = 0; row < 3; row++) {
+        int base = M_CASE + row * 8;
+        int64_t *v = r->cases[row];
+        if (rule == CASE_RULE_FILED) {
+            for (int c = 0; c < 4; c++)
+                v[c] = cur[base + CASE_FILED_UPHELD + c];
+        } else {
+            for (int c = 0; c < 3; c++)
+                v[c] = cur[base + CASE_DECIDED_UPHELD + c];
+            v[3] = cum[base + CASE_PENDING_DELTA];
+        }
+        v[4] = v[0] + v[1] + v[2] + v[3];
+    }
+}
+
+void report_add(struct report *dst, const struct report *src)
+{
+    /* Every number after the header fields is an int64_t, in one run. */
+    int64_t *d = dst->received;
+    const int64_t *s = src->received;
+    size_t n = (size_t)((const char *)(&src->cases[2][4] + 1) - (const char *)s) / sizeof *s;
+    for (size_t i = 0; i < n; i++)
+        d[i] += s[i];
+}
+
+size_t tables_bytes(const struct tables *t)
+{
+    size_t n = sizeof *t + t->nag * sizeof *t->ag;
+    for (uint32_t a = 0; a < t->nag; a++)
+        n += (size_t)t->ag[a].n * M_COUNT * sizeof(int64_t);
+    return n;
+}
