@@ -12,6 +12,7 @@
 #include "day.h"
 #include "db.h"
 #include "log.h"
+#include "logread.h"
 #include "wire.h"
 
 #define AGG_LOCK 710103     /* pg advisory lock: one aggregator per database */
@@ -23,7 +24,7 @@ struct follow {
     PGconn *conn;
     int attempts;            /* consecutive failed connects */
     struct tables *delta;    /* metrics changed by the batch being applied */
-    struct ev *pending;      /* feed events not yet applied: seq applied+1 … */
+    struct logrow *pending;  /* feed events not yet applied: seq applied+1 … */
     size_t npending, cap;
     struct buf a, y, m, v;   /* array literals for the metric upsert */
 };
@@ -149,9 +150,9 @@ static int persist(struct follow *f, uint64_t first, uint64_t last)
     return read_cursor(f) == (int64_t)last;
 }
 
-/* Applies evs (seq first …) exactly once: memory changes only after the
+/* Applies rows (seq first …) exactly once: memory changes only after the
  * transaction that records them commits. Retries until it does. */
-static void apply_batch(struct follow *f, const struct ev *evs, size_t n, uint64_t first)
+static void apply_batch(struct follow *f, const struct logrow *rows, size_t n, uint64_t first)
 {
     if (!n)
         return;
@@ -161,7 +162,7 @@ static void apply_batch(struct follow *f, const struct ev *evs, size_t n, uint64
         tables_clear(f->delta);
         for (size_t i = 0; i < n; i++) {
             struct ledger_change chg;
-            ledger_apply(agg.ledger, &evs[i], &chg);
+            ledger_apply(agg.ledger, &rows[i].ev, &chg);
             tables_apply(f->delta, &chg);
         }
         pthread_rwlock_unlock(&agg.lock);
@@ -190,46 +191,9 @@ static void apply_batch(struct follow *f, const struct ev *evs, size_t n, uint64
     }
 }
 
-/* Reads log rows seq > after (at most limit) into evs; returns the count or -1. */
-static long read_log(struct follow *f, uint64_t after, long limit, struct ev **evs, size_t *cap)
-{
-    char a[24], l[24];
-    snprintf(a, sizeof a, "%llu", (unsigned long long)after);
-    snprintf(l, sizeof l, "%ld", limit);
-    const char *p[] = {a, l};
-    PGresult *r = PQexecParams(f->conn,
-                               "SELECT seq, body FROM event_log WHERE seq > $1::bigint ORDER BY seq"
-                               " LIMIT $2::int",
-                               2, NULL, p, NULL, NULL, 1);
-    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-        log_warn("reading the event log failed", "error=\"%s\"", PQerrorMessage(f->conn));
-        PQclear(r);
-        return -1;
-    }
-    long n = PQntuples(r);
-    if ((size_t)n > *cap) {
-        *cap = (size_t)n;
-        *evs = xrealloc(*evs, *cap * sizeof **evs);
-    }
-    for (long i = 0; i < n; i++) {
-        uint64_t seq = (uint64_t)db_int8(PQgetvalue(r, (int)i, 0));
-        struct ev_error err;
-        if (seq != after + 1 + (uint64_t)i ||
-            codec_decode((const uint8_t *)PQgetvalue(r, (int)i, 1), (size_t)PQgetlength(r, (int)i, 1),
-                         &(*evs)[i], &err)) {
-            log_error("event log row unusable", "seq=%llu expected=%llu",
-                      (unsigned long long)seq, (unsigned long long)(after + 1 + (uint64_t)i));
-            n = i; /* apply what precedes it; the next catch-up stops here again */
-            break;
-        }
-    }
-    PQclear(r);
-    return n;
-}
-
 long follow_catch_up(struct follow *f, long limit)
 {
-    struct ev *evs = NULL;
+    struct logrow *rows = NULL;
     size_t cap = 0;
     long total = 0;
     f->npending = 0; /* the log supersedes whatever the feed had queued */
@@ -239,10 +203,10 @@ long follow_catch_up(struct follow *f, long limit)
             break;
         }
         long want = limit && limit - total < CATCH_UP_CHUNK ? limit - total : CATCH_UP_CHUNK;
-        long n = read_log(f, agg.applied, want, &evs, &cap);
+        long n = logread_chunk(f->conn, agg.applied, want, &rows, &cap);
         if (n <= 0)
             break;
-        apply_batch(f, evs, (size_t)n, agg.applied + 1);
+        apply_batch(f, rows, (size_t)n, agg.applied + 1);
         total += n;
         if (n < want || (limit && total >= limit))
             break;
@@ -250,7 +214,7 @@ long follow_catch_up(struct follow *f, long limit)
             log_info("catching up from the event log", "applied_seq=%llu",
                      (unsigned long long)agg.applied);
     }
-    free(evs);
+    free(rows);
     if (total > 0)
         agg.catchups++;
     return total;
@@ -271,28 +235,29 @@ int follow_start(struct follow *f, volatile int *stop)
     }
     /* Rebuild memory to the committed cursor: replay the log without writing
      * (the metrics up to the cursor are already in agg_metric). */
-    struct ev *evs = NULL;
+    struct logrow *rows = NULL;
     size_t cap = 0;
     while (agg.applied < (uint64_t)cursor) {
         long want = (long)((uint64_t)cursor - agg.applied);
-        long n = read_log(f, agg.applied, want < CATCH_UP_CHUNK ? want : CATCH_UP_CHUNK, &evs, &cap);
+        long n = logread_chunk(f->conn, agg.applied, want < CATCH_UP_CHUNK ? want : CATCH_UP_CHUNK,
+                                &rows, &cap);
         if (n <= 0) {
             log_error("cannot rebuild state up to the stored cursor", "cursor=%lld applied=%llu",
                       (long long)cursor, (unsigned long long)agg.applied);
-            free(evs);
+            free(rows);
             return -1;
         }
         pthread_rwlock_wrlock(&agg.lock);
         for (long i = 0; i < n; i++) {
             struct ledger_change chg;
-            ledger_apply(agg.ledger, &evs[i], &chg);
+            ledger_apply(agg.ledger, &rows[i].ev, &chg);
             tables_apply(agg.live, &chg);
         }
         agg.applied += (uint64_t)n;
         agg.head = agg.applied;
         pthread_rwlock_unlock(&agg.lock);
     }
-    free(evs);
+    free(rows);
     log_info("state rebuilt from the event log", "applied_seq=%llu", (unsigned long long)agg.applied);
     return 0;
 }
@@ -335,7 +300,9 @@ void follow_feed(struct follow *f, const void *data, size_t len)
                 }
                 ProtobufCBinaryData *b = &env->feed->events[s - first];
                 struct ev_error err;
-                if (codec_decode(b->data, b->len, &f->pending[f->npending], &err)) {
+                struct logrow *row = &f->pending[f->npending];
+                row->seq = s;
+                if (codec_decode(b->data, b->len, &row->ev, &err)) {
                     log_error("undecodable feed event; using the log", "seq=%llu", (unsigned long long)s);
                     follow_flush(f);
                     follow_catch_up(f, 0);

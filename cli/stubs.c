@@ -9,7 +9,5 @@ static int later(const char *what)
     return 2;
 }
 
-int cmd_report(int argc, char **argv) { (void)argc; (void)argv; return later("report"); }
-int cmd_verify(int argc, char **argv) { (void)argc; (void)argv; return later("verify"); }
 int cmd_check(int argc, char **argv) { (void)argc; (void)argv; return later("check"); }
 int cmd_import_report(int argc, char **argv) { (void)argc; (void)argv; return later("import-report"); }

@@ -421,6 +421,11 @@ static void flush(void)
         ledger_rollback(in.ledger);
         batch_reset_staging();
         log_warn("batch not committed; will retry", "messages=%zu", b->nmsgs);
+        if (stop_requested) {
+            /* Nothing of this batch was acknowledged: publishers resend it. */
+            batch_release();
+            return;
+        }
         while (store_reconnect(in.store)) {
             heartbeat();
             if (stop_requested) {

@@ -6,10 +6,10 @@
 #include <string.h>
 
 #include "alloc.h"
-#include "codec.h"
 #include "db.h"
 #include "hash.h"
 #include "log.h"
+#include "logread.h"
 
 #define WRITER_LOCK 710101 /* pg advisory lock: one intake per database */
 #define LOAD_CHUNK 50000
@@ -94,48 +94,29 @@ int64_t store_open(struct store *s, struct ledger *ledger, struct map *ids, vola
         if (s->attempts == 1 || s->attempts % 10 == 0)
             log_warn("waiting for the database", "attempts=%d", s->attempts);
     }
-    /* Read the log back in chunks by seq (binary results: no hex decoding). */
+    /* Read the log back in chunks by seq. */
+    struct logrow *rows = NULL;
+    size_t cap = 0;
     int64_t head = 0;
-    for (;;) {
-        char after[24];
-        snprintf(after, sizeof after, "%lld", (long long)head);
-        const char *params[] = {after};
-        PGresult *r = PQexecParams(s->conn,
-                                   "SELECT seq, digest, body FROM event_log WHERE seq > $1::bigint "
-                                   "ORDER BY seq LIMIT " "50000",
-                                   1, NULL, params, NULL, NULL, 1);
-        if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-            log_error("reading the event log failed", "error=\"%s\"", PQerrorMessage(s->conn));
-            PQclear(r);
-            return -1;
-        }
-        int n = PQntuples(r);
-        for (int i = 0; i < n; i++) {
-            int64_t seq = db_int8(PQgetvalue(r, i, 0));
-            uint64_t digest = (uint64_t)db_int8(PQgetvalue(r, i, 1));
-            if (seq != head + 1)
-                log_error("event log has a gap", "expected=%lld found=%lld", (long long)head + 1,
-                          (long long)seq);
-            struct ev e;
-            struct ev_error err;
-            if (codec_decode((const uint8_t *)PQgetvalue(r, i, 2), (size_t)PQgetlength(r, i, 2), &e,
-                             &err)) {
-                log_error("undecodable event in the log", "seq=%lld code=%s message=\"%s\"",
-                          (long long)seq, err.code, err.message);
-                PQclear(r);
-                return -1;
-            }
+    long n;
+    while ((n = logread_chunk(s->conn, (uint64_t)head, LOAD_CHUNK, &rows, &cap)) > 0) {
+        for (long i = 0; i < n; i++) {
             struct ledger_change chg;
-            ledger_apply(ledger, &e, &chg);
-            struct seen *v = map_put(ids, key128_of(0, 1, e.event_id), NULL);
-            v->digest = digest;
-            v->seq = (uint64_t)seq;
-            head = seq;
+            ledger_apply(ledger, &rows[i].ev, &chg);
+            struct seen *v = map_put(ids, key128_of(0, 1, rows[i].ev.event_id), NULL);
+            v->digest = rows[i].digest;
+            v->seq = rows[i].seq;
         }
-        PQclear(r);
-        if (n < LOAD_CHUNK)
-            break;
-        log_info("loading the event log", "seq=%lld", (long long)head);
+        head = (int64_t)rows[n - 1].seq;
+        if (n == LOAD_CHUNK)
+            log_info("loading the event log", "seq=%lld", (long long)head);
+    }
+    free(rows);
+    /* A short read that is not the end (a hole or a bad row) must stop us:
+     * numbering on from there would fork the log. */
+    if (n < 0 || logread_head(s->conn) != head) {
+        log_error("the event log could not be read to its end", "read_to_seq=%lld", (long long)head);
+        return -1;
     }
     return head;
 }

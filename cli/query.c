@@ -1,0 +1,93 @@
+/* query — ReportRequest/ReportReply over a DEALER (see query.h). */
+#include "query.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <zmq.h>
+
+#include "alloc.h"
+#include "wire.h"
+
+struct query {
+    void *ctx, *sock;
+    const char *endpoint;
+    int timeout_ms;
+    uint64_t sent;  /* requests sent; replies are matched in order */
+};
+
+static void open_sock(struct query *q)
+{
+    if (q->sock)
+        zmq_close(q->sock);
+    q->sock = zmq_socket(q->ctx, ZMQ_DEALER);
+    int linger = 0;
+    zmq_setsockopt(q->sock, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_connect(q->sock, q->endpoint);
+}
+
+struct query *query_new(const char *endpoint, int timeout_ms)
+{
+    struct query *q = xcalloc(1, sizeof *q);
+    q->ctx = zmq_ctx_new();
+    q->endpoint = endpoint;
+    q->timeout_ms = timeout_ms;
+    open_sock(q);
+    return q;
+}
+
+void query_destroy(struct query **pq)
+{
+    struct query *q = *pq;
+    if (!q)
+        return;
+    zmq_close(q->sock);
+    zmq_ctx_term(q->ctx);
+    free(q);
+    *pq = NULL;
+}
+
+int query_report(struct query *q, const char *agency, int year, const char *case_rule,
+                 const char *format, char **body, uint64_t *applied, char *err, size_t errlen)
+{
+    Gongkai__V1__ReportRequest rq = GONGKAI__V1__REPORT_REQUEST__INIT;
+    rq.agency = (char *)agency;
+    rq.has_year = 1, rq.year = year;
+    rq.case_rule = (char *)case_rule;
+    rq.format = (char *)format;
+    Envelope env = GONGKAI__V1__ENVELOPE__INIT;
+    env.has_version = 1, env.version = WIRE_VERSION;
+    env.body_case = GONGKAI__V1__ENVELOPE__BODY_REPORT_REQUEST;
+    env.report_request = &rq;
+    if (wire_send(q->sock, NULL, 0, &env, 0) < 0) {
+        snprintf(err, errlen, "cannot send to %s", q->endpoint);
+        return -1;
+    }
+    zmq_pollitem_t it = {q->sock, 0, ZMQ_POLLIN, 0};
+    if (zmq_poll(&it, 1, q->timeout_ms) <= 0) {
+        snprintf(err, errlen, "no answer from the aggregator at %s within %d ms", q->endpoint,
+                 q->timeout_ms);
+        open_sock(q); /* a late reply must not answer the next request */
+        return -1;
+    }
+    zmq_msg_t m;
+    zmq_msg_init(&m);
+    zmq_msg_recv(&m, q->sock, 0);
+    Envelope *r = wire_unpack(zmq_msg_data(&m), zmq_msg_size(&m));
+    zmq_msg_close(&m);
+    int rc;
+    if (!r || r->body_case != GONGKAI__V1__ENVELOPE__BODY_REPORT_REPLY) {
+        snprintf(err, errlen, "unexpected answer from %s", q->endpoint);
+        rc = -1;
+    } else if (!r->report_reply->ok) {
+        snprintf(err, errlen, "%s: %s", r->report_reply->error ? r->report_reply->error : "error",
+                 r->report_reply->message ? r->report_reply->message : "");
+        rc = 1;
+    } else {
+        *body = xstrdup(r->report_reply->body ? r->report_reply->body : "");
+        if (applied)
+            *applied = r->report_reply->applied_seq;
+        rc = 0;
+    }
+    wire_free(r);
+    return rc;
+}

@@ -1,0 +1,18 @@
+/* query — the CLI's client of the aggregator's ROUTER query endpoint. */
+#ifndef GK_CLI_QUERY_H
+#define GK_CLI_QUERY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct query;
+
+/* Connects a DEALER to endpoint; timeout_ms bounds each request. */
+struct query *query_new(const char *endpoint, int timeout_ms);
+void query_destroy(struct query **pq);
+/* Asks for one report. 0: *body (caller frees) and *applied set. 1: the
+ * aggregator refused (err holds code: message). -1: no answer in time. */
+int query_report(struct query *q, const char *agency, int year, const char *case_rule,
+                 const char *format, char **body, uint64_t *applied, char *err, size_t errlen);
+
+#endif

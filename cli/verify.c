@@ -1,0 +1,289 @@
+/* gongkai verify — recompute every report from the event log alone and
+ * compare it with what the aggregator serves and what it stored.
+ *
+ * The fold uses the same ledger and counting code as the aggregator, but
+ * from nothing: agreement means the aggregator's incremental, exactly-once
+ * state is what the log says. Two comparisons:
+ *   1. agg_metric in PostgreSQL against the fold at agg_cursor (one snapshot);
+ *   2. every report the aggregator serves (both case rules) against the fold
+ *      at the aggregator's applied seq, once it has caught up with the log.
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "alloc.h"
+#include "buf.h"
+#include "cmd.h"
+#include "config.h"
+#include "day.h"
+#include "db.h"
+#include "ledger.h"
+#include "logread.h"
+#include "query.h"
+#include "render.h"
+#include "tables.h"
+
+struct fold {
+    struct ledger *ledger;
+    struct tables *tables;
+    uint64_t seq;          /* folded up to here */
+    struct logrow *rows;
+    size_t cap;
+};
+
+/* Folds the log up to seq `to`; 0 or -1. */
+static int fold_to(PGconn *c, struct fold *f, uint64_t to)
+{
+    while (f->seq < to) {
+        long want = (long)(to - f->seq) < 20000 ? (long)(to - f->seq) : 20000;
+        long n = logread_chunk(c, f->seq, want, &f->rows, &f->cap);
+        if (n <= 0)
+            return -1;
+        for (long i = 0; i < n; i++) {
+            struct ledger_change chg;
+            ledger_apply(f->ledger, &f->rows[i].ev, &chg);
+            tables_apply(f->tables, &chg);
+        }
+        f->seq += (uint64_t)n;
+        if (f->seq % 200000 < (uint64_t)n)
+            fprintf(stderr, "verify: folded %llu events\n", (unsigned long long)f->seq);
+    }
+    return 0;
+}
+
+/* Prints differences between two JSON values; returns how many. */
+static int json_diff(const char *where, const char *path, json_t *a, json_t *b)
+{
+    if (json_equal(a, b))
+        return 0;
+    if (json_is_object(a) && json_is_object(b)) {
+        int n = 0;
+        const char *k;
+        json_t *v;
+        json_object_foreach(a, k, v) {
+            char p[512];
+            snprintf(p, sizeof p, "%s%s%s", path, *path ? "." : "", k);
+            n += json_diff(where, p, v, json_object_get(b, k));
+        }
+        return n;
+    }
+    if (json_is_array(a) && json_is_array(b) && json_array_size(a) == json_array_size(b)) {
+        int n = 0;
+        for (size_t i = 0; i < json_array_size(a); i++) {
+            json_t *x = json_array_get(a, i), *y = json_array_get(b, i);
+            char p[512];
+            const char *key = json_string_value(json_object_get(x, "key"));
+            if (key)
+                snprintf(p, sizeof p, "%s.%s", path, key);
+            else
+                snprintf(p, sizeof p, "%s[%zu]", path, i);
+            n += json_diff(where, p, x, y);
+        }
+        return n;
+    }
+    char *sa = a ? json_dumps(a, JSON_ENCODE_ANY | JSON_COMPACT) : xstrdup("(missing)");
+    char *sb = b ? json_dumps(b, JSON_ENCODE_ANY | JSON_COMPACT) : xstrdup("(missing)");
+    printf("%s: %s: log %s, aggregator %s\n", where, path, sa, sb);
+    free(sa);
+    free(sb);
+    return 1;
+}
+
+struct metric_diff {
+    const struct ledger *ledger;
+    int *differences;
+};
+
+static void subtract(void *arg, uint32_t agency, int year, int metric, int64_t value)
+{
+    tables_add(arg, agency, year, metric, -value);
+}
+
+static void print_metric(void *arg, uint32_t agency, int year, int metric, int64_t value)
+{
+    struct metric_diff *d = arg;
+    printf("agg_metric %s %d %s: stored - log = %lld\n", ledger_agency_code(d->ledger, agency),
+           year, tables_metric_name(metric), (long long)value);
+    (*d->differences)++;
+}
+
+/* Compares agg_metric at agg_cursor (one snapshot) with the fold at that seq. */
+static int compare_stored(PGconn *c, struct fold *f, int *differences)
+{
+    if (db_exec(c, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"))
+        return -1;
+    PGresult *r = PQexec(c, "SELECT applied_seq FROM agg_cursor WHERE id = 1");
+    if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
+        PQclear(r);
+        db_exec(c, "ROLLBACK");
+        return -1;
+    }
+    uint64_t cursor = strtoull(PQgetvalue(r, 0, 0), NULL, 10);
+    PQclear(r);
+    r = PQexec(c, "SELECT agency, year, metric, value FROM agg_metric WHERE value <> 0");
+    if (PQresultStatus(r) != PGRES_TUPLES_OK || fold_to(c, f, cursor)) {
+        PQclear(r);
+        db_exec(c, "ROLLBACK");
+        return -1;
+    }
+    db_exec(c, "COMMIT");
+    int before = *differences;
+    struct tables *diff = tables_new(); /* stored − fold: all zero when they agree */
+    for (int i = 0; i < PQntuples(r); i++) {
+        int m = tables_metric_by_name(PQgetvalue(r, i, 2));
+        if (m < 0) {
+            printf("agg_metric: unknown metric \"%s\"\n", PQgetvalue(r, i, 2));
+            (*differences)++;
+            continue;
+        }
+        tables_add(diff, ledger_agency_id(f->ledger, PQgetvalue(r, i, 0)), atoi(PQgetvalue(r, i, 1)),
+                   m, strtoll(PQgetvalue(r, i, 3), NULL, 10));
+    }
+    PQclear(r);
+    tables_foreach(f->tables, subtract, diff);
+    struct metric_diff d = {f->ledger, differences};
+    tables_foreach(diff, print_metric, &d);
+    tables_destroy(&diff);
+    printf("stored metrics at seq %llu: %s\n", (unsigned long long)cursor,
+           *differences == before ? "no difference" : "DIFFERENT");
+    return 0;
+}
+
+int cmd_verify(int argc, char **argv)
+{
+    const char *db, *endpoint, *only_agency, *only_year, *wait_s;
+    const struct config_opt opts[] = {
+        {"agency", NULL, NULL, "only this agency", &only_agency},
+        {"year", NULL, NULL, "only this year", &only_year},
+        {"db", "GONGKAI_DB", "dbname=gongkai", "libpq conninfo", &db},
+        {"endpoint", "GONGKAI_QUERY", "tcp://127.0.0.1:7103", "aggregator's query endpoint", &endpoint},
+        {"wait", NULL, "60", "seconds to wait for the aggregator to reach the log's head", &wait_s},
+        {0}};
+    int i = config_parse("gongkai verify",
+                         "usage: gongkai verify [--agency A] [--year Y]\n\n"
+                         "Recomputes reports from the event log alone and compares them with the\n"
+                         "aggregator's (its live reports, both case rules, and its stored metrics).\n"
+                         "Prints every difference; exit 0 when there is none, 1 when there is,\n"
+                         "2 when the database or the aggregator cannot be reached.",
+                         opts, argc, argv);
+    if (i != argc) {
+        fprintf(stderr, "gongkai verify: unexpected argument \"%s\"\n", argv[i]);
+        return 2;
+    }
+    PGconn *c = db_connect(db, "gongkai-verify");
+    if (!c) {
+        fprintf(stderr, "gongkai verify: cannot connect to the database\n");
+        return 2;
+    }
+    struct fold f = {ledger_new(), tables_new(), 0, NULL, 0};
+    int differences = 0, rc = 0;
+    struct query *q = query_new(endpoint, 10000);
+    time_t t0 = time(NULL);
+    if (compare_stored(c, &f, &differences)) {
+        fprintf(stderr, "gongkai verify: cannot read agg_cursor/agg_metric or the log\n");
+        rc = 2;
+        goto out;
+    }
+    /* Live reports: agree on a seq first, then compare; retry if it moves. */
+    int reports = 0;
+    for (int attempt = 0;; attempt++) {
+        int64_t head = logread_head(c);
+        uint64_t applied = 0;
+        char *body = NULL, err[300];
+        for (;;) {
+            int r = query_report(q, "gongkai", 2000, NULL, "json", &body, &applied, err, sizeof err);
+            free(body);
+            body = NULL;
+            if (r) {
+                fprintf(stderr, "gongkai verify: %s\n", err);
+                rc = 2;
+                goto out;
+            }
+            if (applied >= (uint64_t)head)
+                break;
+            if (time(NULL) - t0 > atoi(wait_s)) {
+                fprintf(stderr, "gongkai verify: the aggregator is at seq %llu, the log at %lld after %s s\n",
+                        (unsigned long long)applied, (long long)head, wait_s);
+                rc = 2;
+                goto out;
+            }
+            struct timespec ts = {0, 200000000};
+            nanosleep(&ts, NULL);
+        }
+        if (fold_to(c, &f, applied)) {
+            rc = 2;
+            goto out;
+        }
+        int moved = 0, found = 0;
+        reports = 0;
+        int64_t now = day_now_us();
+        int this_year = day_year(day_beijing(now));
+        for (uint32_t id = 0; id < ledger_agency_count(f.ledger) && !moved; id++) {
+            const char *code = ledger_agency_code(f.ledger, id);
+            if (only_agency && strcmp(only_agency, code) != 0)
+                continue;
+            int lo, hi;
+            if (!tables_year_range(f.tables, id, &lo, &hi))
+                continue;
+            found = 1;
+            if (hi < this_year)
+                hi = this_year;
+            if (only_year)
+                lo = hi = atoi(only_year);
+            for (int y = lo; y <= hi && !moved; y++) {
+                for (int rule = 0; rule < 2 && !moved; rule++) {
+                    const char *rn = rule ? "handled" : "filed";
+                    uint64_t at;
+                    if (query_report(q, code, y, rn, "json", &body, &at, err, sizeof err)) {
+                        fprintf(stderr, "gongkai verify: %s\n", err);
+                        rc = 2;
+                        goto out;
+                    }
+                    if (at != applied) {
+                        moved = 1;
+                        free(body);
+                        break;
+                    }
+                    struct report r;
+                    tables_report(f.tables, id, code, y, (enum case_rule)rule, &r);
+                    struct buf mine = {0};
+                    render_report(&r, NULL, FORMAT_JSON, now, &mine);
+                    json_t *a = json_loads(mine.data, 0, NULL), *b = json_loads(body, 0, NULL);
+                    json_object_del(a, "as_of"), json_object_del(b, "as_of");
+                    json_object_del(a, "final"), json_object_del(b, "final");
+                    char where[160];
+                    snprintf(where, sizeof where, "%s %d (%s)", code, y, rn);
+                    differences += json_diff(where, "", a, b);
+                    json_decref(a), json_decref(b);
+                    buf_free(&mine);
+                    free(body);
+                    reports++;
+                }
+            }
+        }
+        if (!moved) {
+            if (only_agency && !found)
+                printf("agency %s has no events in the log\n", only_agency);
+            printf("live reports at seq %llu: %d compared, %s\n", (unsigned long long)applied,
+                   reports, differences ? "DIFFERENT" : "no difference");
+            break;
+        }
+        if (attempt == 5) {
+            fprintf(stderr, "gongkai verify: the aggregator kept moving; run again when it is quiet\n");
+            rc = 2;
+            goto out;
+        }
+    }
+    rc = differences ? 1 : 0;
+    printf("%d difference%s\n", differences, differences == 1 ? "" : "s");
+out:
+    query_destroy(&q);
+    ledger_destroy(&f.ledger);
+    tables_destroy(&f.tables);
+    free(f.rows);
+    PQfinish(c);
+    return rc;
+}
