@@ -92,7 +92,10 @@ test-asan: asan
 	  OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	  LDFLAGS="-fsanitize=address,undefined" system
 
-run: all
+# On a fresh machine: the packages first, then the build, then the system.
+run:
+	deploy/install-deps.sh
+	$(MAKE) all
 	deploy/run-local.sh
 
 install: all
