@@ -55,6 +55,11 @@ int deadline_check_extension(int32_t received, int granted, int working_days, ch
     return 0;
 }
 
+int deadline_check_extension_total(int granted, int working_days, char *err, size_t errlen)
+{
+    return deadline_check_extension(rules_2019_start(), granted, working_days, err, errlen);
+}
+
 const char *dl_state_name(enum dl_state s)
 {
     switch (s) {

@@ -116,6 +116,15 @@ int deadline_extension_max(int32_t received);
 int deadline_check_extension(int32_t received, int granted, int working_days, char *err,
                              size_t errlen);
 
+/* The intake's rule (spec/timeliness.md, "Extension"): at most 20 working
+ * days in all (article 33) whatever the receipt date, each grant 1–20.
+ * Stricter checks belong to counting, not to recording: an agency that
+ * granted 16 days under the 2007 rules did grant them, the event is a fact,
+ * and the due date counts the 15 the law allowed (callers cap
+ * extension_days at deadline_extension_max). Returns 0, or -1 with a
+ * message for a bad_value rejection. */
+int deadline_check_extension_total(int granted, int working_days, char *err, size_t errlen);
+
 /* "running", "awaiting_supplement", "in_consultation", "answered". */
 const char *dl_state_name(enum dl_state s);
 /* "open", "on_the_spot", "on_time", "late". */

@@ -8,6 +8,7 @@
 
 #include "alloc.h"
 #include "day.h"
+#include "deadline.h"
 #include "map.h"
 
 struct undo {
@@ -196,6 +197,16 @@ int ledger_check(struct ledger *l, const struct ev *e, struct ev_error *err)
                            "occurred_at: %s is before the receipt on %s of application_id \"%s\"",
                            d1, d2, e->application_id);
         }
+        if (e->type == EV_EXTENSION_GRANTED) {
+            /* Extensions add up: article 33 limits the extension "in all"
+             * (最长不得超过20个工作日), so a second grant that takes the total
+             * past it is refused, not taken as a correction of the first.
+             * The 2007 rules' 15 is applied when counting (deadline.h). */
+            char why[200];
+            if (deadline_check_extension_total(a->c, (int)e->working_days, why, sizeof why))
+                return ev_fail(err, "bad_value", "%s (application_id \"%s\")", why,
+                               e->application_id);
+        }
         if (e->type == EV_DEADLINE_SET && e->due_day < e->day)
             return ev_fail(err, "bad_value", "due: before the event's own date %s", d1);
         if (e->type == EV_CONSULTATION_ENDED && !x)
@@ -252,26 +263,50 @@ int ledger_check(struct ledger *l, const struct ev *e, struct ev_error *err)
     }
 }
 
+static void remember(struct ledger *l, struct key128 key, const struct ent *before)
+{
+    if (!l->recording)
+        return;
+    if (l->nundo == l->undo_cap) {
+        l->undo_cap = l->undo_cap ? l->undo_cap * 2 : 1024;
+        l->undo = xrealloc(l->undo, l->undo_cap * sizeof *l->undo);
+    }
+    l->undo[l->nundo++] = (struct undo){key, *before};
+}
+
+/* extension_granted: the application's running total, which intake needs for
+ * the limit in all (ledger_check). It is no counted state, so the change
+ * reported to tables.c stays empty. Saturates rather than wraps: intake keeps
+ * totals within 20, this only guards a log written without it. */
+static void add_extension(struct ledger *l, uint32_t agency, const struct ev *e)
+{
+    struct key128 key = key_of(agency, ENT_APP, e);
+    struct ent *x = map_get(l->ents, key);
+    if (!x || x->kind == ENT_NONE)
+        return;
+    remember(l, key, x);
+    int64_t sum = (int64_t)x->c + e->working_days;
+    x->c = (uint8_t)(sum > UINT8_MAX ? UINT8_MAX : sum < 0 ? 0 : sum);
+}
+
 void ledger_apply(struct ledger *l, const struct ev *e, struct ledger_change *chg)
 {
     memset(chg, 0, sizeof *chg);
     chg->agency = ledger_agency_id(l, e->agency);
     chg->ev = e;
     enum ent_kind k = ent_of(e);
-    /* Timeliness events change no counted state here (deadline.c keeps theirs). */
+    if (e->type == EV_EXTENSION_GRANTED) {
+        add_extension(l, chg->agency, e);
+        return;
+    }
+    /* Other timeliness events change no state here (timeliness.c keeps theirs). */
     if (k == ENT_NONE || (k == ENT_APP && e->type != EV_APPLICATION_RECEIVED &&
                           e->type != EV_APPLICATION_RESOLVED))
         return;
     struct key128 key = key_of(chg->agency, k, e);
     int created;
     struct ent *x = map_put(l->ents, key, &created);
-    if (l->recording) {
-        if (l->nundo == l->undo_cap) {
-            l->undo_cap = l->undo_cap ? l->undo_cap * 2 : 1024;
-            l->undo = xrealloc(l->undo, l->undo_cap * sizeof *l->undo);
-        }
-        l->undo[l->nundo++] = (struct undo){key, *x};
-    }
+    remember(l, key, x);
     chg->before = *x;
     x->kind = (uint8_t)k;
     switch (e->type) {

@@ -30,7 +30,7 @@ struct ent {
     uint8_t kind;    /* enum ent_kind; ENT_NONE = does not exist */
     uint8_t a;       /* APP applicant · DOC document_kind · ITEM item_kind · CASE family */
     uint8_t b;       /* APP outcome (0 = open) · CASE route */
-    uint8_t c;       /* CASE result (0 = undecided) */
+    uint8_t c;       /* CASE result (0 = undecided) · APP extension working days granted in all */
     uint8_t flags;   /* CASE_AS_REVIEW_BODY */
     int32_t d[4];    /* APP received, resolved · DOC issued, published, repealed, lapsed ·
                         ITEM added, removed · CASE filed, decided · PROC awarded ·
@@ -61,7 +61,9 @@ uint32_t ledger_agency_count(const struct ledger *l);
 /* The referential rules of events.md for e (finished) against the current
  * state. 0 when e may be applied; else -1 with err (unknown_application,
  * resolved_before_received, unknown_item, unknown_case, decided_before_filed,
- * dated_before_received, unknown_consultation, bad_value). No state changes. */
+ * dated_before_received, unknown_consultation, bad_value — among them an
+ * extension_granted that would take the application's extensions past the
+ * limit in all, see README "Timeliness"). No state changes. */
 int ledger_check(struct ledger *l, const struct ev *e, struct ev_error *err);
 
 /* Applies e (which passed ledger_check) and describes the change in *chg. */
