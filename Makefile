@@ -72,6 +72,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIBA)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBA) $(LDLIBS) -lcmocka
 
 unit: $(UNIT_BIN)
+	sh sql/calendar-data.sh --check
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; GONGKAI_SHARED=$(SHARED) $$t; done
 
 SHARED ?= $(abspath ../shared)
