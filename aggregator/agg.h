@@ -8,20 +8,29 @@
 #ifndef GK_AGG_H
 #define GK_AGG_H
 
+#include <libpq-fe.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "ledger.h"
 #include "tables.h"
 
 struct registry;
+struct calendar;
+struct tl;
 
 struct agg {
     pthread_rwlock_t lock;     /* guards everything below */
     struct registry *registry; /* agency names and hierarchy (registry.c) */
     struct ledger *ledger;     /* entity state and agency names */
     struct tables *live;       /* committed metrics: what reports show */
+    struct tl *tl;             /* timeliness state of applications (lib/timeliness.h) */
+    struct calendar *calendar; /* working days: table calendar_day as last read (due.c) */
+    int64_t calendar_version;  /* calendar_version.version of that read, -1 before */
+    bool count_makeup_days;    /* GONGKAI_COUNT_MAKEUP_DAYS (调休 weekend days count) */
     uint64_t applied;          /* last seq applied and committed */
     uint64_t head;             /* highest seq intake announced */
     int64_t last_event_us;     /* commit time of the last applied batch (wall clock) */
@@ -48,6 +57,22 @@ void http_stop(struct MHD_Daemon *d);
  * fills code/message. */
 int agg_check_request(const char *agency, const char *year_text, int *year, char *code,
                       size_t code_cap, char *message, size_t message_cap);
+
+/* due.c: the timeliness outputs (spec/timeliness.md) and the calendar.
+ *
+ * Re-reads calendar_day when calendar_version has moved (and at start) and
+ * swaps the new calendar in under the write lock: 0, or -1 on a database
+ * error or rows the loader refuses (the old calendar stays). */
+int due_calendar_refresh(PGconn *c);
+/* GET /v1/agencies/{agency}/open and /v1/reports/{agency}/{year}/timeliness:
+ * 200 with JSON in out, or 400 with code and message. as_of and scope are
+ * the query parameters (NULL when absent). */
+int due_open(const char *agency, const char *scope, const char *as_of, struct buf *out,
+             char *code, size_t code_cap, char *message, size_t message_cap);
+int due_report(const char *agency, const char *year, const char *scope, const char *as_of,
+               struct buf *out, char *code, size_t code_cap, char *message, size_t message_cap);
+/* Appends the per-agency open and overdue gauges to a /metrics body. */
+void due_metrics(struct buf *out);
 
 /* query.c: answers one message waiting on the ROUTER. */
 void query_serve(void *router);

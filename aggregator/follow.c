@@ -14,6 +14,7 @@
 #include "log.h"
 #include "logread.h"
 #include "registry.h"
+#include "timeliness.h"
 #include "wire.h"
 
 #define AGG_LOCK 710103     /* pg advisory lock: one aggregator per database */
@@ -172,6 +173,10 @@ static void apply_batch(struct follow *f, const struct logrow *rows, size_t n, u
         if (ok) {
             ledger_commit(agg.ledger);
             tables_merge(agg.live, f->delta);
+            /* Timeliness state joins only now: the batch is committed, so
+             * there is nothing to undo (timeliness.h). */
+            for (size_t i = 0; i < n; i++)
+                tl_apply(agg.tl, ledger_agency_id(agg.ledger, rows[i].ev.agency), &rows[i].ev);
             agg.applied = first + n - 1;
             if (agg.head < agg.applied)
                 agg.head = agg.applied;
@@ -253,6 +258,7 @@ int follow_start(struct follow *f, volatile int *stop)
             struct ledger_change chg;
             ledger_apply(agg.ledger, &rows[i].ev, &chg);
             tables_apply(agg.live, &chg);
+            tl_apply(agg.tl, chg.agency, &rows[i].ev);
         }
         agg.applied += (uint64_t)n;
         agg.head = agg.applied;
@@ -260,6 +266,9 @@ int follow_start(struct follow *f, volatile int *stop)
     }
     free(rows);
     registry_refresh(f->conn);
+    if (due_calendar_refresh(f->conn))
+        log_warn("cannot read the working-day calendar (run `gongkai migrate`?); due dates are "
+                 "provisional until it can be read", "%s", "");
     log_info("state rebuilt from the event log", "applied_seq=%llu", (unsigned long long)agg.applied);
     return 0;
 }
@@ -324,6 +333,8 @@ void follow_tick(struct follow *f)
     follow_flush(f);
     if (db_alive(f->conn) && registry_refresh(f->conn))
         log_warn("cannot read the agency registry", "%s", "");
+    if (db_alive(f->conn) && due_calendar_refresh(f->conn))
+        log_warn("cannot read the working-day calendar", "%s", "");
     if (agg.head > agg.applied)
         follow_catch_up(f, 0);
 }

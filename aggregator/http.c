@@ -1,6 +1,8 @@
 /* http — the aggregator's HTTP interface (libmicrohttpd, its own threads).
  *
  *   GET /v1/reports/{agency}/{year}[?format=json|csv|md|text][&case_rule=filed|handled]
+ *   GET /v1/reports/{agency}/{year}/timeliness[?scope=subtree][&as_of=YYYY-MM-DD]
+ *   GET /v1/agencies/{agency}/open[?scope=subtree][&as_of=YYYY-MM-DD]    (due.c)
  *   GET /v1/agencies    GET /healthz    GET /metrics    GET /
  *
  * Handlers copy what they need under agg's read lock and render outside it.
@@ -192,7 +194,27 @@ static enum MHD_Result metrics(struct MHD_Connection *c)
     G("gongkai_aggregator_entities", "Entities tracked (applications, documents, ...).", "gauge", ents);
     G("gongkai_aggregator_state_bytes", "Bytes of in-memory state.", "gauge", bytes);
 #undef G
+    due_metrics(&b);
     return respond(c, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", &b);
+}
+
+/* The timeliness routes (due.c): which is which by want_report. */
+static enum MHD_Result timeliness(struct MHD_Connection *c, const char *agency, const char *year,
+                                  int want_report)
+{
+    char code[32], message[200];
+    struct buf b = {0};
+    const char *sc = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "scope");
+    const char *as_of = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "as_of");
+    int rc = want_report ? due_report(agency, year, sc, as_of, &b, code, sizeof code, message,
+                                      sizeof message)
+                         : due_open(agency, sc, as_of, &b, code, sizeof code, message,
+                                    sizeof message);
+    if (rc) {
+        buf_free(&b);
+        return error(c, MHD_HTTP_BAD_REQUEST, code, message);
+    }
+    return respond(c, MHD_HTTP_OK, "application/json; charset=utf-8", &b);
 }
 
 static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
@@ -208,14 +230,26 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         const char *p = url + 12, *slash = strchr(p, '/');
         const char *rest = slash ? strchr(slash + 1, '/') : NULL;
         int want_check = rest && strcmp(rest, "/check") == 0;
+        int want_timeliness = rest && strcmp(rest, "/timeliness") == 0;
         size_t ylen = slash ? (rest ? (size_t)(rest - slash - 1) : strlen(slash + 1)) : 0;
         if (!slash || (size_t)(slash - p) >= sizeof agency || ylen >= sizeof year ||
-            (rest && !want_check))
+            (rest && !want_check && !want_timeliness))
             return error(c, MHD_HTTP_NOT_FOUND, "not_found",
-                         "use /v1/reports/{agency}/{year} or /v1/reports/{agency}/{year}/check");
+                         "use /v1/reports/{agency}/{year}, /v1/reports/{agency}/{year}/check "
+                         "or /v1/reports/{agency}/{year}/timeliness");
         snprintf(agency, sizeof agency, "%.*s", (int)(slash - p), p);
         snprintf(year, sizeof year, "%.*s", (int)ylen, slash + 1);
+        if (want_timeliness)
+            return timeliness(c, agency, year, 1);
         return report(c, agency, year, want_check);
+    }
+    if (strncmp(url, "/v1/agencies/", 13) == 0) {
+        char agency[128];
+        const char *p = url + 13, *slash = strchr(p, '/');
+        if (!slash || strcmp(slash, "/open") != 0 || (size_t)(slash - p) >= sizeof agency)
+            return error(c, MHD_HTTP_NOT_FOUND, "not_found", "use /v1/agencies/{agency}/open");
+        snprintf(agency, sizeof agency, "%.*s", (int)(slash - p), p);
+        return timeliness(c, agency, NULL, 0);
     }
     if (strcmp(url, "/v1/agencies") == 0)
         return agencies(c);

@@ -13,11 +13,13 @@
 #include <zmq.h>
 
 #include "agg.h"
+#include "calendar.h"
 #include "config.h"
 #include "day.h"
 #include "follow.h"
 #include "log.h"
 #include "registry.h"
+#include "timeliness.h"
 #include "wire.h"
 
 struct agg agg = {.lock = PTHREAD_RWLOCK_INITIALIZER};
@@ -102,17 +104,23 @@ static const char USAGE[] =
     "Subscribes to gongkai-intake's feed, catches up from the event log, applies\n"
     "every event exactly once, and serves the three statistical tables of the\n"
     "annual report for any agency and year: HTTP (GET /v1/reports/AGENCY/YEAR,\n"
-    "/v1/agencies, /healthz, /metrics, /) and a ZeroMQ ROUTER for protobuf queries.";
+    "/v1/agencies, /healthz, /metrics, /) and a ZeroMQ ROUTER for protobuf queries.\n"
+    "Also the timeliness outputs: GET /v1/agencies/AGENCY/open and\n"
+    "/v1/reports/AGENCY/YEAR/timeliness, counted in the working days of the\n"
+    "calendar_day table.";
 
 int main(int argc, char **argv)
 {
-    const char *db, *feed, *query, *http, *level, *insecure;
+    const char *db, *feed, *query, *http, *level, *insecure, *makeup;
     const struct config_opt opts[] = {
         {"db", "GONGKAI_DB", "dbname=gongkai", "libpq conninfo", &db},
         {"feed", "GONGKAI_FEED", "tcp://127.0.0.1:7102", "intake's PUB endpoint to connect to", &feed},
         {"query", "GONGKAI_QUERY", "tcp://127.0.0.1:7103", "ROUTER endpoint to bind for report queries", &query},
         {"http", "GONGKAI_HTTP", "127.0.0.1:7180", "host:port for HTTP", &http},
         {"log-level", "GONGKAI_LOG_LEVEL", "info", "debug, info, warn or error", &level},
+        {"count-makeup-days", "GONGKAI_COUNT_MAKEUP_DAYS", "1",
+         "1: weekend days the holiday notice makes working days (调休) count as working days; 0: they do not",
+         &makeup},
         {"insecure", "GONGKAI_INSECURE", NULL, "[flag] plaintext ZeroMQ, no key checks (local runs and tests)", &insecure},
         {0}};
     int i = config_parse("gongkai-aggregator", USAGE, opts, argc, argv);
@@ -125,6 +133,11 @@ int main(int argc, char **argv)
         return 2;
     }
     log_set_level((enum log_level)log_parse_level(level));
+    if (strcmp(makeup, "0") != 0 && strcmp(makeup, "1") != 0) {
+        fprintf(stderr, "gongkai-aggregator: --count-makeup-days \"%s\": use 1 or 0\n", makeup);
+        return 2;
+    }
+    agg.count_makeup_days = strcmp(makeup, "1") == 0;
     if (insecure && strcmp(insecure, "1") == 0)
         log_warn("GONGKAI_INSECURE=1: plaintext ZeroMQ, no key checks; for local runs and tests only", "%s", "");
     (void)tables_metric_name(0); /* build the name table before threads start */
@@ -137,6 +150,11 @@ int main(int argc, char **argv)
 
     agg.ledger = ledger_new();
     agg.live = tables_new();
+    agg.tl = tl_new();
+    /* Empty (every day provisional) until calendar_day has been read. */
+    agg.calendar = calendar_new();
+    calendar_set_count_makeup_days(agg.calendar, agg.count_makeup_days);
+    agg.calendar_version = -1;
 
     /* Subscribe before reading the log, so nothing falls between the two. */
     void *ctx = zmq_ctx_new();
@@ -201,5 +219,7 @@ int main(int argc, char **argv)
     ledger_destroy(&agg.ledger);
     tables_destroy(&agg.live);
     registry_destroy(&agg.registry);
+    tl_destroy(&agg.tl);
+    calendar_destroy(&agg.calendar);
     return 0;
 }

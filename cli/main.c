@@ -19,6 +19,8 @@ static const struct {
     {"check", cmd_check, "check reports (contract JSON) for arithmetic and cross-year errors"},
     {"import-report", cmd_import_report, "turn a published report's text into contract JSON"},
     {"agency", cmd_agency, "register agencies: names and the hierarchy for roll-ups"},
+    {"calendar", cmd_calendar, "load a year's holiday notice into the working-day calendar"},
+    {"open", cmd_open, "list an agency's open applications, soonest due first"},
 };
 
 static void usage(FILE *f)

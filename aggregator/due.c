@@ -1,0 +1,293 @@
+/* due — the aggregator's timeliness outputs (spec/timeliness.md): the open
+ * list, the year's timeliness report, the overdue gauges of /metrics, and
+ * the working-day calendar they are counted in, read from PostgreSQL.
+ *
+ * Everything is computed at request time from agg.tl and agg.calendar under
+ * the read lock, so a calendar loaded a second ago and the event applied a
+ * millisecond ago both show in the next answer. "Today" is the Beijing date;
+ * ?as_of=YYYY-MM-DD asks for the state at the end of an earlier day (events
+ * dated later are left out), which is also what makes answers reproducible.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agg.h"
+#include "alloc.h"
+#include "calendar.h"
+#include "day.h"
+#include "log.h"
+#include "registry.h"
+#include "timeliness.h"
+
+/* ---- the calendar ------------------------------------------------------ */
+
+int due_calendar_refresh(PGconn *c)
+{
+    PGresult *res = PQexec(c, "SELECT version FROM calendar_version WHERE id = 1");
+    if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+        PQclear(res);
+        return -1;
+    }
+    int64_t version = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    PQclear(res);
+    if (agg.calendar_version == version)
+        return 0;
+    res = PQexec(c, "SELECT day, kind FROM calendar_day ORDER BY day");
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        PQclear(res);
+        return -1;
+    }
+    /* Through the same loader as a CSV file, so the table gets the same
+     * checks (a weekday marked work is refused, not silently ignored). */
+    struct buf csv = {0};
+    int rows = PQntuples(res);
+    for (int i = 0; i < rows; i++)
+        buf_printf(&csv, "%s,%s\n", PQgetvalue(res, i, 0), PQgetvalue(res, i, 1));
+    PQclear(res);
+    struct calendar *cal = calendar_new();
+    char err[300] = "";
+    calendar_set_count_makeup_days(cal, agg.count_makeup_days);
+    if (rows > 0 && calendar_load_csv(cal, csv.data, err, sizeof err)) {
+        log_error("calendar_day refused; keeping the calendar in use", "version=%lld error=\"%s\"",
+                  (long long)version, err);
+        calendar_destroy(&cal);
+        buf_free(&csv);
+        /* Not again every second: the next change of the table is the
+         * next chance. */
+        pthread_rwlock_wrlock(&agg.lock);
+        agg.calendar_version = version;
+        pthread_rwlock_unlock(&agg.lock);
+        return -1;
+    }
+    buf_free(&csv);
+    pthread_rwlock_wrlock(&agg.lock);
+    struct calendar *old = agg.calendar;
+    agg.calendar = cal;
+    agg.calendar_version = version;
+    pthread_rwlock_unlock(&agg.lock);
+    calendar_destroy(&old);
+    log_info("calendar loaded", "rows=%d last_year=%d count_makeup_days=%d version=%lld", rows,
+             calendar_last_year(cal), (int)agg.count_makeup_days, (long long)version);
+    return 0;
+}
+
+/* ---- requests ---------------------------------------------------------- */
+
+/* ?as_of= (default today in Beijing) and ?scope=. */
+static int parse_params(const char *scope, const char *as_of, int *subtree, int32_t *day,
+                        char *code, size_t code_cap, char *message, size_t message_cap)
+{
+    *subtree = scope && strcmp(scope, "subtree") == 0;
+    if (scope && !*subtree && strcmp(scope, "self") != 0) {
+        snprintf(code, code_cap, "bad_scope");
+        snprintf(message, message_cap, "scope: \"%.40s\": use self or subtree", scope);
+        return -1;
+    }
+    if (!as_of) {
+        *day = day_beijing(day_now_us());
+        return 0;
+    }
+    int32_t d;
+    int y, m, dd;
+    if (day_parse_date(as_of, &d) != 0) {
+        snprintf(code, code_cap, "bad_as_of");
+        snprintf(message, message_cap, "as_of: \"%.40s\" is not a date YYYY-MM-DD", as_of);
+        return -1;
+    }
+    day_to_ymd(d, &y, &m, &dd);
+    if (y < YEAR_MIN || y > YEAR_MAX) {
+        snprintf(code, code_cap, "bad_as_of");
+        snprintf(message, message_cap, "as_of: \"%.40s\" is outside the years %d-%d", as_of,
+                 YEAR_MIN, YEAR_MAX);
+        return -1;
+    }
+    *day = d;
+    return 0;
+}
+
+/* The agencies a request covers, as a want[] over ledger ids. Call under the
+ * read lock; free the array. An agency with no events wants nothing. */
+static struct tl_scope scope_of(const char *agency, int subtree)
+{
+    uint32_t n = ledger_agency_count(agg.ledger);
+    bool *want = xcalloc(n ? n : 1, sizeof *want);
+    const char **codes = NULL;
+    size_t k = 1;
+    if (subtree)
+        k = registry_subtree(agg.registry, agency, &codes);
+    for (size_t i = 0; i < k; i++) {
+        uint32_t id;
+        if (ledger_agency_find(agg.ledger, codes ? codes[i] : agency, &id) == 0)
+            want[id] = true;
+    }
+    free(codes);
+    return (struct tl_scope){want, n};
+}
+
+static void json_date(struct buf *b, int32_t day)
+{
+    char d[CAL_DATE_LEN];
+    if (day == CAL_DAY_NONE)
+        buf_puts(b, "null");
+    else
+        buf_printf(b, "\"%s\"", cal_format_date(day, d));
+}
+
+static void head(struct buf *b, const char *agency, int subtree)
+{
+    const char *name = registry_name(agg.registry, agency);
+    buf_puts(b, "{\"agency\": ");
+    buf_json_string(b, agency);
+    buf_puts(b, ", \"name\": ");
+    if (name)
+        buf_json_string(b, name);
+    else
+        buf_puts(b, "null");
+    buf_printf(b, ", \"scope\": \"%s\", \"count_makeup_days\": %s, \"calendar_last_year\": %d",
+               subtree ? "subtree" : "self", agg.count_makeup_days ? "true" : "false",
+               agg.calendar ? calendar_last_year(agg.calendar) : 0);
+}
+
+/* One open application as a JSON object. */
+static void open_json(struct buf *b, const struct tl_open *o)
+{
+    buf_puts(b, "{\"application_id\": ");
+    buf_json_string(b, o->id);
+    buf_puts(b, ", \"agency\": ");
+    buf_json_string(b, ledger_agency_code(agg.ledger, o->agency));
+    buf_printf(b, ", \"applicant\": \"%s\", \"received\": ",
+               o->applicant > 0 && o->applicant < N_APPLICANT ? ev_applicant_names[o->applicant]
+                                                             : "");
+    json_date(b, o->received);
+    buf_printf(b, ", \"state\": \"%s\", \"due\": ", dl_state_name(o->state));
+    json_date(b, o->due);
+    buf_puts(b, ", \"working_days_left\": ");
+    if (o->due == CAL_DAY_NONE)
+        buf_puts(b, "null");
+    else
+        buf_printf(b, "%d", o->left);
+    buf_printf(b,
+               ", \"overdue\": %s, \"provisional\": %s, \"working_days_used\": %d, "
+               "\"limit\": %d}",
+               o->overdue ? "true" : "false", o->provisional ? "true" : "false", o->elapsed,
+               o->limit);
+}
+
+int due_open(const char *agency, const char *scope, const char *as_of, struct buf *out,
+             char *code, size_t code_cap, char *message, size_t message_cap)
+{
+    int subtree, year;
+    int32_t day;
+    if (agg_check_request(agency, "2000", &year, code, code_cap, message, message_cap) ||
+        parse_params(scope, as_of, &subtree, &day, code, code_cap, message, message_cap))
+        return -1;
+    struct tl_open *v = NULL;
+    size_t n, bad_timelines = 0;
+    pthread_rwlock_rdlock(&agg.lock);
+    struct tl_scope sc = scope_of(agency, subtree);
+    n = tl_open_list(agg.tl, agg.calendar, sc, day, &v, &bad_timelines);
+    head(out, agency, subtree);
+    buf_puts(out, ", \"as_of\": ");
+    json_date(out, day);
+    size_t overdue = 0;
+    for (size_t i = 0; i < n; i++)
+        overdue += v[i].overdue;
+    buf_printf(out, ", \"open\": %zu, \"overdue\": %zu, \"inconsistent\": %zu, \"applications\": [",
+               n, overdue, bad_timelines);
+    for (size_t i = 0; i < n; i++) {
+        buf_puts(out, i ? ",\n  " : "\n  ");
+        open_json(out, &v[i]);
+    }
+    buf_puts(out, n ? "\n]}\n" : "]}\n");
+    pthread_rwlock_unlock(&agg.lock);
+    free((void *)sc.want);
+    free(v);
+    return 0;
+}
+
+int due_report(const char *agency, const char *year_text, const char *scope, const char *as_of,
+               struct buf *out, char *code, size_t code_cap, char *message, size_t message_cap)
+{
+    int subtree, year;
+    int32_t day;
+    if (agg_check_request(agency, year_text, &year, code, code_cap, message, message_cap) ||
+        parse_params(scope, as_of, &subtree, &day, code, code_cap, message, message_cap))
+        return -1;
+    struct tl_year *s = xmalloc(sizeof *s);
+    pthread_rwlock_rdlock(&agg.lock);
+    struct tl_scope sc = scope_of(agency, subtree);
+    tl_year_stats(agg.tl, agg.calendar, sc, year, day, s);
+    head(out, agency, subtree);
+    buf_printf(out, ", \"year\": %d, \"as_of\": ", year);
+    json_date(out, day);
+    buf_puts(out, ", \"cut_off\": ");
+    json_date(out, s->cutoff);
+    /* Final once the cut-off is the year's last day; before, the figures
+     * are the year so far. */
+    buf_printf(out, ", \"final\": %s,\n",
+               s->cutoff != CAL_DAY_NONE && s->cutoff == day_from_ymd(year, 12, 31) ? "true"
+                                                                                    : "false");
+    buf_printf(out,
+               " \"answered\": {\"total\": %llu, \"on_the_spot\": %llu, \"on_time\": %llu, "
+               "\"late\": %llu},\n",
+               (unsigned long long)s->answered, (unsigned long long)s->on_the_spot,
+               (unsigned long long)s->on_time, (unsigned long long)s->late);
+    if (s->answered)
+        buf_printf(out,
+                   " \"working_days_to_answer\": {\"median\": %.1f, \"mean\": %.2f, \"max\": %d},\n",
+                   s->median_days, s->mean_days, s->max_days);
+    else
+        buf_puts(out,
+                 " \"working_days_to_answer\": {\"median\": null, \"mean\": null, \"max\": null},\n");
+    buf_printf(out,
+               " \"extensions\": {\"applications\": %llu, \"working_days\": %llu},\n"
+               " \"supplements\": {\"requested\": %llu, \"late_notices\": %llu},\n"
+               " \"consultations\": {\"applications\": %llu, \"consultations\": %llu},\n"
+               " \"at_cut_off\": {\"open\": %llu, \"overdue\": %llu, \"oldest_open\": [",
+               (unsigned long long)s->extended, (unsigned long long)s->extension_days,
+               (unsigned long long)s->supplement_requested, (unsigned long long)s->supplement_late,
+               (unsigned long long)s->consulted, (unsigned long long)s->consultations,
+               (unsigned long long)s->open, (unsigned long long)s->overdue);
+    for (size_t i = 0; i < s->noldest; i++) {
+        buf_puts(out, i ? ",\n  " : "\n  ");
+        open_json(out, &s->oldest[i]);
+    }
+    buf_printf(out, "%s]},\n \"inconsistent\": %llu}\n", s->noldest ? "\n " : "",
+               (unsigned long long)s->inconsistent);
+    pthread_rwlock_unlock(&agg.lock);
+    free((void *)sc.want);
+    free(s);
+    return 0;
+}
+
+void due_metrics(struct buf *out)
+{
+    int32_t today = day_beijing(day_now_us());
+    pthread_rwlock_rdlock(&agg.lock);
+    uint32_t n = ledger_agency_count(agg.ledger);
+    uint64_t *open = xcalloc(n ? n : 1, sizeof *open);
+    uint64_t *overdue = xcalloc(n ? n : 1, sizeof *overdue);
+    tl_open_counts(agg.tl, agg.calendar, today, n, open, overdue);
+    buf_puts(out,
+             "# HELP gongkai_aggregator_open_applications Applications open today (Beijing), per agency.\n"
+             "# TYPE gongkai_aggregator_open_applications gauge\n");
+    for (uint32_t i = 0; i < n; i++)
+        buf_printf(out, "gongkai_aggregator_open_applications{agency=\"%s\"} %llu\n",
+                   ledger_agency_code(agg.ledger, i), (unsigned long long)open[i]);
+    buf_puts(out,
+             "# HELP gongkai_aggregator_overdue_applications Open applications past their legal "
+             "due date today (Beijing), per agency.\n"
+             "# TYPE gongkai_aggregator_overdue_applications gauge\n");
+    for (uint32_t i = 0; i < n; i++)
+        buf_printf(out, "gongkai_aggregator_overdue_applications{agency=\"%s\"} %llu\n",
+                   ledger_agency_code(agg.ledger, i), (unsigned long long)overdue[i]);
+    buf_printf(out,
+               "# HELP gongkai_aggregator_calendar_last_year Newest holiday notice year loaded.\n"
+               "# TYPE gongkai_aggregator_calendar_last_year gauge\n"
+               "gongkai_aggregator_calendar_last_year %d\n",
+               agg.calendar ? calendar_last_year(agg.calendar) : 0);
+    pthread_rwlock_unlock(&agg.lock);
+    free(open);
+    free(overdue);
+}
