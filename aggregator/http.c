@@ -134,12 +134,15 @@ static enum MHD_Result agencies(struct MHD_Connection *c)
     pthread_rwlock_rdlock(&agg.lock);
     int first = 1;
     for (uint32_t id = 0; id < ledger_agency_count(agg.ledger); id++) {
+        /* Every agency with an applied event, even one whose events count in
+         * no table (say, only lawsuits as the review body): no years then. */
         int lo, hi;
-        if (!tables_year_range(agg.live, id, &lo, &hi))
-            continue;
         buf_printf(&b, "%s\n  {\"agency\": ", first ? "" : ",");
         buf_json_string(&b, ledger_agency_code(agg.ledger, id));
-        buf_printf(&b, ", \"first_year\": %d, \"last_year\": %d}", lo, hi);
+        if (tables_year_range(agg.live, id, &lo, &hi))
+            buf_printf(&b, ", \"first_year\": %d, \"last_year\": %d}", lo, hi);
+        else
+            buf_puts(&b, ", \"first_year\": null, \"last_year\": null}");
         first = 0;
     }
     pthread_rwlock_unlock(&agg.lock);

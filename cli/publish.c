@@ -56,6 +56,13 @@ static void open_socket(struct pub *p)
     zmq_setsockopt(p->sock, ZMQ_LINGER, &linger, sizeof linger);
     wire_socket_defaults(p->sock);
     zmq_setsockopt(p->sock, ZMQ_LINGER, &linger, sizeof linger);
+    /* No reconnecting behind our back: a socket whose connection dropped
+     * would deliver lines sent after the drop to a restarted intake before
+     * the lost, older ones (an answer before its receipt). Once its
+     * connection is gone this socket accepts nothing more; the retry below
+     * replaces it and resends every unanswered line in order. */
+    int no_reconnect = -1;
+    zmq_setsockopt(p->sock, ZMQ_RECONNECT_IVL, &no_reconnect, sizeof no_reconnect);
     zmq_connect(p->sock, p->endpoint);
     for (size_t i = p->head; i < p->tail; i++)
         p->q[i].sent = 0;
@@ -233,6 +240,7 @@ int cmd_publish(int argc, char **argv)
     long retry_ms = 3000;
     while (!eof || p.head < p.tail) {
         /* Read ahead while the window has room. */
+        int idle = p.head == p.tail;
         while (!eof && (p.tail - p.head) < window) {
             if (!in) {
                 if (f == nfiles) {
@@ -268,6 +276,10 @@ int cmd_publish(int argc, char **argv)
                 continue; /* blank lines separate nothing and are not events */
             push_line(&p, ref, lineno, line, (size_t)n);
         }
+        /* Waiting for answers starts when there is something to answer: time
+         * spent reading a slow stdin with nothing unanswered is not silence. */
+        if (idle)
+            last_progress = last_ack = now_ms();
         send_pending(&p, window);
         if (p.head == p.tail && eof)
             break;
@@ -291,11 +303,13 @@ int cmd_publish(int argc, char **argv)
             zmq_msg_close(&m);
         }
         int64_t t = now_ms();
-        if (p.inflight && t - last_ack > retry_ms) {
+        /* Unanswered lines, sent or not (a socket that lost or never got its
+         * connection refuses sends), and no answer for a while. */
+        if (p.head < p.tail && t - last_ack > retry_ms) {
             /* Lazy Pirate: a fresh socket, everything unanswered again, in order. */
             fprintf(stderr, "gongkai publish: no answer from %s for %.1f s; reconnecting and "
                             "resending %zu events\n",
-                    endpoint, (double)(t - last_ack) / 1000, p.inflight);
+                    endpoint, (double)(t - last_ack) / 1000, p.tail - p.head);
             open_socket(&p);
             last_ack = t;
             if (retry_ms < 10000)
