@@ -13,6 +13,7 @@
 #include "db.h"
 #include "log.h"
 #include "logread.h"
+#include "registry.h"
 #include "wire.h"
 
 #define AGG_LOCK 710103     /* pg advisory lock: one aggregator per database */
@@ -258,6 +259,7 @@ int follow_start(struct follow *f, volatile int *stop)
         pthread_rwlock_unlock(&agg.lock);
     }
     free(rows);
+    registry_refresh(f->conn);
     log_info("state rebuilt from the event log", "applied_seq=%llu", (unsigned long long)agg.applied);
     return 0;
 }
@@ -320,6 +322,8 @@ void follow_feed(struct follow *f, const void *data, size_t len)
 void follow_tick(struct follow *f)
 {
     follow_flush(f);
+    if (db_alive(f->conn) && registry_refresh(f->conn))
+        log_warn("cannot read the agency registry", "%s", "");
     if (agg.head > agg.applied)
         follow_catch_up(f, 0);
 }

@@ -19,6 +19,7 @@ static const struct {
     {"keygen", cmd_keygen, "write a CURVE key pair NAME.key (secret) and NAME.pub"},
     {"check", cmd_check, "check reports (contract JSON) for arithmetic and cross-year errors"},
     {"import-report", cmd_import_report, "turn a published report's text into contract JSON"},
+    {"agency", cmd_agency, "register agencies: names and the hierarchy for roll-ups"},
 };
 
 static void usage(FILE *f)

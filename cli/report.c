@@ -8,12 +8,13 @@
 
 int cmd_report(int argc, char **argv)
 {
-    const char *endpoint, *agency, *year, *format, *rule, *cert, *server_key, *insecure;
+    const char *endpoint, *agency, *year, *format, *rule, *scope, *cert, *server_key, *insecure;
     const struct config_opt opts[] = {
         {"agency", NULL, NULL, "agency code (required)", &agency},
         {"year", NULL, NULL, "report year, 1990-2100 (required)", &year},
         {"format", NULL, "text", "json, csv, md or text", &format},
         {"case-rule", NULL, "filed", "filed or handled (section 四)", &rule},
+        {"scope", NULL, "self", "self, or subtree: the agency and its registered descendants", &scope},
         {"endpoint", "GONGKAI_QUERY", "tcp://127.0.0.1:7103", "aggregator's query endpoint", &endpoint},
         {"client-cert", "GONGKAI_CLIENT_CERT", NULL, "this client's secret key file (a dashboard or aggregator key)", &cert},
         {"aggregator-key", "GONGKAI_AGGREGATOR_KEY", NULL, "the aggregator's public key: .pub file or Z85 text", &server_key},
@@ -21,7 +22,7 @@ int cmd_report(int argc, char **argv)
         {0}};
     int i = config_parse("gongkai report",
                          "usage: gongkai report --agency A --year Y [--format json|csv|md|text]"
-                         " [--case-rule filed|handled]\n\n"
+                         " [--case-rule filed|handled] [--scope self|subtree]\n\n"
                          "Prints the statistical tables of agency A's annual report for year Y,\n"
                          "as the aggregator holds them now.",
                          opts, argc, argv);
@@ -45,7 +46,7 @@ int cmd_report(int argc, char **argv)
     struct query *q = query_new(endpoint, 5000, &sec);
     curve_wipe(&sec.me);
     char *body = NULL, err[300];
-    int rc = query_report(q, agency, (int)y, rule, format, &body, NULL, err, sizeof err);
+    int rc = query_report(q, agency, (int)y, rule, format, scope, &body, NULL, err, sizeof err);
     query_destroy(&q);
     if (rc) {
         fprintf(stderr, "gongkai report: %s\n", err);

@@ -4,10 +4,13 @@
 --                       at start. No UPDATE, DELETE or TRUNCATE: the log is
 --                       append-only for the one program that writes it (and
 --                       the trigger of 001 refuses those for everyone else).
---   gongkai_aggregator  reads event_log; reads and writes only its own tables
---                       (agg_metric, agg_cursor).
---   gongkai_reader      reads the report views and the counters behind them;
---                       writes nothing. For dashboards and BI tools.
+--   gongkai_aggregator  reads event_log and the agency registry (004); reads
+--                       and writes only its own tables (agg_metric, agg_cursor).
+--   gongkai_reader      reads the report views, the counters behind them and
+--                       the agency registry; writes nothing. For dashboards
+--                       and BI tools.
+--
+-- The registry (agency) is written by `gongkai agency`, run as the owner.
 --
 -- They are NOLOGIN group roles: a deployment creates its own login users,
 -- with whatever authentication it uses (scram password, certificate, peer),
@@ -32,10 +35,10 @@ END $$;
 GRANT SELECT, INSERT ON event_log, rejection TO gongkai_intake;
 GRANT USAGE ON SEQUENCE rejection_id_seq TO gongkai_intake;
 
-GRANT SELECT ON event_log TO gongkai_aggregator;
+GRANT SELECT ON event_log, agency, agency_version TO gongkai_aggregator;
 GRANT SELECT, INSERT, UPDATE, DELETE ON agg_metric, agg_cursor TO gongkai_aggregator;
 
-GRANT SELECT ON agg_metric, agg_cursor TO gongkai_reader;
+GRANT SELECT ON agg_metric, agg_cursor, agency, agency_version TO gongkai_reader;
 GRANT SELECT ON report_years, report_application_rows, report_applications,
                 report_active_disclosure_rows, report_active_disclosure,
                 report_reviews_litigation TO gongkai_reader;
