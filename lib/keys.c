@@ -120,8 +120,8 @@ static int parse_line(struct keyring *r, char *s, const char *origin, int lineno
     char *f[MAX_FIELDS];
     int nf = 0;
     for (char *save = NULL, *t = strtok_r(s, " \t\r", &save); t; t = strtok_r(NULL, " \t\r", &save)) {
-        if (t[0] == '#' && (nf > 0 || strlen(t) != KEY_Z85_LEN))
-            break; /* a comment: names, roles and agencies never contain '#' */
+        if (t[0] == '#')
+            break; /* a comment: no key starts with '#' (see keys.h), no name contains one */
         if (nf == MAX_FIELDS) {
             fail(err, errlen, origin, lineno, "more than %d fields", MAX_FIELDS);
             return -1;

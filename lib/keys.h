@@ -12,11 +12,11 @@
  * A publisher writes the agencies listed, and every agency only when `*` is
  * written explicitly; dashboards and aggregators take no agencies. Names are
  * unique: they are what the event log and the rejection log record as the
- * identity of a writer, so they must say which key it was. A line whose first
- * field starts with '#' and is not 40 characters long is a comment (Z85 keys
- * may start with '#'), and so is the rest of a line from a field that starts
- * with '#'. A file with any bad line is refused as a whole, with the line and
- * the reason: a half-applied allowlist could lock out or let in the wrong key.
+ * identity of a writer, so they must say which key it was. From a field
+ * starting with '#' the line is a comment: '#' is a Z85 character, but the
+ * first of a 32-byte key's 40 encodes at most 82 ('%'), and '#' is 84. A file
+ * with any bad line is refused as a whole, with the line and the reason: a
+ * half-applied allowlist could lock out or let in the wrong key.
  *
  * A keyring is immutable once loaded and reference-counted: the ZAP thread
  * and a service's loop each hold the snapshot they are deciding with while
