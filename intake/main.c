@@ -595,8 +595,8 @@ int main(int argc, char **argv)
     in.ids = map_new(sizeof(struct seen));
     in.b.ids = map_new(sizeof(struct seen));
     in.b.peers = map_new(sizeof(size_t));
-    in.store = store_new(db);
-    int64_t head = store_open(in.store, in.ledger, in.ids, (volatile int *)&stop_requested);
+    in.store = store_new(db, &stop_requested);
+    int64_t head = store_open(in.store, in.ledger, in.ids);
     if (head < 0) {
         log_error("intake not started", "%s", "reason=\"no database or writer lock\"");
         return 1;
