@@ -4,7 +4,9 @@
  * HTTP rather than the ZeroMQ query endpoint: the ReportRequest message
  * carries statutory reports only, and the JSON of the HTTP route is the
  * contract already, so the CLI shows exactly what the page and scripts see.
- * One GET with HTTP/1.0 over a plain socket: no client library needed.
+ * One GET with HTTP/1.0 over a plain socket: no client library needed. TLS
+ * is a reverse proxy's job (README), so this talks to the aggregator itself;
+ * GONGKAI_HTTP_TOKEN carries the bearer token when /v1/ requires one.
  */
 #include <jansson.h>
 #include <netdb.h>
@@ -19,10 +21,10 @@
 #include "cmd.h"
 #include "config.h"
 
-/* GET path from host:port. Returns the status (body in *body), or -1 with a
+/* GET path from host:port, with a bearer token when given. Returns the status (body in *body), or -1 with a
  * message in err. */
-static int http_get(const char *hostport, const char *path, struct buf *body, char *err,
-                    size_t errlen)
+static int http_get(const char *hostport, const char *path, const char *token, struct buf *body,
+                    char *err, size_t errlen)
 {
     char host[256];
     const char *colon = strrchr(hostport, ':');
@@ -57,7 +59,10 @@ static int http_get(const char *hostport, const char *path, struct buf *body, ch
     }
     freeaddrinfo(ai);
     struct buf req = {0}, resp = {0};
-    buf_printf(&req, "GET %s HTTP/1.0\r\nHost: %s\r\nConnection: close\r\n\r\n", path, hostport);
+    buf_printf(&req, "GET %s HTTP/1.0\r\nHost: %s\r\nConnection: close\r\n", path, hostport);
+    if (token)
+        buf_printf(&req, "Authorization: Bearer %s\r\n", token);
+    buf_puts(&req, "\r\n");
     ssize_t n = write(fd, req.data, req.len);
     buf_free(&req);
     char chunk[8192];
@@ -123,13 +128,15 @@ static void print_text(json_t *j)
 
 int cmd_open(int argc, char **argv)
 {
-    const char *http, *agency, *scope, *as_of, *format;
+    const char *http, *agency, *scope, *as_of, *format, *token;
     const struct config_opt opts[] = {
         {"agency", NULL, NULL, "agency code (required)", &agency},
         {"scope", NULL, "self", "self, or subtree: the agency and its registered descendants", &scope},
         {"as-of", NULL, NULL, "YYYY-MM-DD: as at the end of that day (default: today, Beijing)", &as_of},
         {"format", NULL, "text", "text or json (the HTTP body)", &format},
         {"http", "GONGKAI_HTTP", "127.0.0.1:7180", "the aggregator's HTTP host:port", &http},
+        {"token", "GONGKAI_HTTP_TOKEN", NULL,
+         "bearer token, when the aggregator requires one (GONGKAI_HTTP_TOKENS)", &token},
         {0}};
     int i = config_parse("gongkai open",
                          "usage: gongkai open --agency A [--scope self|subtree] [--as-of YYYY-MM-DD]"
@@ -145,6 +152,10 @@ int cmd_open(int argc, char **argv)
         fprintf(stderr, "gongkai open: --format \"%s\": use text or json\n", format);
         return 2;
     }
+    if (token && strpbrk(token, "\r\n")) {
+        fprintf(stderr, "gongkai open: --token must be one line\n");
+        return 2;
+    }
     if (!url_safe(agency) || !url_safe(scope) || (as_of && !url_safe(as_of))) {
         fprintf(stderr, "gongkai open: --agency, --scope and --as-of take codes and dates "
                         "(letters, digits, '.', '_', '-')\n");
@@ -154,7 +165,7 @@ int cmd_open(int argc, char **argv)
     snprintf(path, sizeof path, "/v1/agencies/%s/open?scope=%s%s%s", agency, scope,
              as_of ? "&as_of=" : "", as_of ? as_of : "");
     struct buf body = {0};
-    int status = http_get(http, path, &body, err, sizeof err);
+    int status = http_get(http, path, token, &body, err, sizeof err);
     if (status < 0) {
         fprintf(stderr, "gongkai open: %s\n", err);
         buf_free(&body);

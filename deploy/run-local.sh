@@ -7,13 +7,18 @@
 # Environment, rebuilt as events), prints the URLs, and stops everything on
 # Ctrl-C. Safe to start again, or after a crash: leftovers of an earlier run
 # are stopped first, and the cluster is reused.
+#
+# CURVE is on, as in production: on first start the key pairs of intake, the
+# aggregator, a local publisher (allowed every agency, written `*`) and a
+# local dashboard are made under .run/keys with `gongkai keygen`, with an
+# allowlist; later starts reuse them. GONGKAI_INSECURE=1 make run runs
+# plaintext instead (no keys), as tests do. GONGKAI_RUN_DIR moves .run/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO=$(pwd)
-RUN=$REPO/.run
+RUN=${GONGKAI_RUN_DIR:-$REPO/.run}
 mkdir -p "$RUN"
 BIN=${GONGKAI_BIN:-$REPO/bin}
-export GONGKAI_INSECURE=${GONGKAI_INSECURE:-1}
 export GONGKAI_INTAKE=${GONGKAI_INTAKE:-tcp://127.0.0.1:7101}
 export GONGKAI_FEED=${GONGKAI_FEED:-tcp://127.0.0.1:7102}
 export GONGKAI_QUERY=${GONGKAI_QUERY:-tcp://127.0.0.1:7103}
@@ -52,10 +57,40 @@ stop_all() {
 }
 trap stop_all INT TERM EXIT
 
+secure=1
+[ "${GONGKAI_INSECURE:-}" = 1 ] && secure=0
+KEYS=$RUN/keys
+if [ "$secure" = 1 ]; then
+    mkdir -p "$KEYS" && chmod 700 "$KEYS"
+    for name in intake aggregator local-publisher local-dashboard; do
+        [ -f "$KEYS/$name.key" ] || "$BIN/gongkai" keygen --dir "$KEYS" "$name" >/dev/null
+    done
+    pub() { sed -n 's/^ *public-key = "\(.*\)"$/\1/p' "$KEYS/$1.pub"; }
+    if [ ! -f "$KEYS/allowlist" ]; then
+        {
+            echo "# gongkai allowlist (README, Security): PUBLIC-KEY NAME ROLE [AGENCY...]"
+            echo "$(pub aggregator)  aggregator  aggregator"
+            echo "$(pub local-publisher)  local-publisher  publisher  *"
+            echo "$(pub local-dashboard)  local-dashboard  dashboard"
+        } >"$KEYS/allowlist"
+        echo "run: made key pairs and an allowlist in $KEYS"
+    fi
+    export GONGKAI_KEYS=$KEYS/allowlist GONGKAI_INTAKE_KEY=$KEYS/intake.pub \
+        GONGKAI_AGGREGATOR_KEY=$KEYS/aggregator.pub
+fi
+
 "$BIN/gongkai" migrate
-"$BIN/gongkai-intake" >"$RUN/intake.log" 2>&1 &
+if [ "$secure" = 1 ]; then
+    GONGKAI_CERT=$KEYS/intake.key "$BIN/gongkai-intake" >"$RUN/intake.log" 2>&1 &
+else
+    "$BIN/gongkai-intake" >"$RUN/intake.log" 2>&1 &
+fi
 echo $! >"$RUN/intake.pid"
-"$BIN/gongkai-aggregator" >"$RUN/aggregator.log" 2>&1 &
+if [ "$secure" = 1 ]; then
+    GONGKAI_CERT=$KEYS/aggregator.key "$BIN/gongkai-aggregator" >"$RUN/aggregator.log" 2>&1 &
+else
+    "$BIN/gongkai-aggregator" >"$RUN/aggregator.log" 2>&1 &
+fi
 echo $! >"$RUN/aggregator.pid"
 for _ in $(seq 100); do
     grep -q "intake ready" "$RUN/intake.log" && grep -q "aggregator ready" "$RUN/aggregator.log" && break
@@ -64,8 +99,20 @@ done
 grep -q "aggregator ready" "$RUN/aggregator.log" || { cat "$RUN"/*.log; exit 1; }
 
 echo "run: publishing the sample (deploy/sample-events.jsonl)"
-"$BIN/gongkai" publish deploy/sample-events.jsonl || true
+client_env=()
+if [ "$secure" = 1 ]; then
+    client_env=(GONGKAI_CLIENT_CERT="$KEYS/local-publisher.key")
+fi
+env "${client_env[@]}" "$BIN/gongkai" publish deploy/sample-events.jsonl || true
 url="http://$GONGKAI_HTTP"
+if [ "$secure" = 1 ]; then
+    more="publish more   GONGKAI_CLIENT_CERT=$KEYS/local-publisher.key GONGKAI_INTAKE_KEY=$KEYS/intake.pub bin/gongkai publish FILE.jsonl
+  report         GONGKAI_CLIENT_CERT=$KEYS/local-dashboard.key GONGKAI_AGGREGATOR_KEY=$KEYS/aggregator.pub bin/gongkai report --agency gz-sthjt --year 2019
+  keys           $KEYS (CURVE on; GONGKAI_INSECURE=1 make run for plaintext)"
+else
+    more="publish more   GONGKAI_INSECURE=1 bin/gongkai publish FILE.jsonl
+  WARNING        GONGKAI_INSECURE=1: plaintext ZeroMQ, no key checks"
+fi
 cat <<MSG
 
 gongkai is running (logs in .run/):
@@ -74,7 +121,7 @@ gongkai is running (logs in .run/):
   JSON           $url/v1/reports/gz-sthjt/2019
   health         $url/healthz
   metrics        $url/metrics
-  publish more   bin/gongkai publish FILE.jsonl
+  $more
 Press Ctrl-C to stop everything.
 MSG
 wait

@@ -26,6 +26,10 @@ END $$;
 CREATE TRIGGER calendar_bump AFTER INSERT OR UPDATE OR DELETE ON calendar_day
     FOR EACH STATEMENT EXECUTE FUNCTION calendar_bump();
 
+-- Roles of 005: the aggregator and readers read the calendar; it is written
+-- by `gongkai calendar load`, run as the owner (like the agency registry).
+GRANT SELECT ON calendar_day, calendar_version TO gongkai_aggregator, gongkai_reader;
+
 -- The project's copy of the notices, 2019-2026 (data/cn-workdays.csv). The
 -- block below is written by sql/calendar-data.sh; `make unit` checks it is
 -- current. Later notices are loaded with `gongkai calendar load`.
