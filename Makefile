@@ -93,6 +93,22 @@ test-asan: asan
 	  LDFLAGS="-fsanitize=address,undefined" system
 
 # On a fresh machine: the packages first, then the build, then the system.
+# libFuzzer over decode + validate (clang, ASan+UBSan). Bounded: FUZZ_SECONDS.
+# A crash leaves crash-* in build/fuzz: copy it to tests/fuzz/regressions/,
+# which every run replays first.
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=all -Ilib -I$(BUILD)/gen $(shell pkg-config --cflags $(PKGS))
+$(BUILD)/fuzz/fuzz_decode: tests/fuzz/fuzz_decode.c $(LIB_SRC) $(GEN_C)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) $(GEN_C) $(LDLIBS)
+
+fuzz: $(BUILD)/fuzz/fuzz_decode
+	@mkdir -p $(BUILD)/fuzz/work
+	$(BUILD)/fuzz/fuzz_decode -runs=0 tests/fuzz/regressions tests/fuzz/corpus
+	cd $(BUILD)/fuzz && ./fuzz_decode -max_total_time=$(FUZZ_SECONDS) -max_len=70000 \
+	  -print_final_stats=1 work $(abspath tests/fuzz/corpus)
+
 run:
 	deploy/install-deps.sh
 	$(MAKE) all
@@ -106,5 +122,5 @@ install: all
 clean:
 	rm -rf build bin
 
-.PHONY: all unit system test asan test-asan run install clean
+.PHONY: all unit system test asan test-asan fuzz run install clean
 .SECONDARY:

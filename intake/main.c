@@ -43,8 +43,9 @@
 #include "store.h"
 #include "wire.h"
 
-#define BATCH_MAX_EVENTS 4000   /* stop reading Submits once a batch holds this many */
-#define BATCH_MAX_MSGS 1000     /* ... or this many messages (a flood of rejections) */
+#define BATCH_MAX_ENTRIES 4000  /* stop reading Submits once a batch holds this many entries */
+#define BATCH_MAX_MSGS 1000     /* ... or this many messages */
+#define PEER_WINDOW 2000        /* unacknowledged entries one connection may have (PROTOCOL.md) */
 #define HEARTBEAT_MS 1000
 #define MAX_ROUTE 4
 #define MONITOR_ENDPOINT "inproc://gongkai-intake-monitor"
@@ -81,6 +82,7 @@ struct batch {
     size_t nevents, body_cap;
     char first_event_id[EV_ID_MAX + 1];
     struct map *ids;             /* event_ids in this batch → struct seen */
+    struct map *peers;           /* routing id → entries of that connection in this batch */
     int64_t received_us;         /* when its first message was read (wall clock) */
 };
 
@@ -246,6 +248,28 @@ static void process_msg(struct msgrec *m)
         return;
     }
     Gongkai__V1__Submit *sub = env->submit;
+    /* The window: a connection may have PEER_WINDOW entries unacknowledged.
+     * Intake acknowledges every batch before it reads more, so what this
+     * connection has in the batch is what it has in flight here. */
+    size_t *inflight = map_put(in.b.peers, key128_of(0, 2, m->peer), NULL);
+    if (sub->n_entries <= WIRE_MAX_ENTRIES && *inflight + sub->n_entries > PEER_WINDOW) {
+        char msg[200];
+        snprintf(msg, sizeof msg,
+                 "submit: %zu more entries would exceed this connection's window of %d "
+                 "unacknowledged entries",
+                 sub->n_entries, PEER_WINDOW);
+        for (size_t i = 0; i < sub->n_entries; i++) {
+            struct outcome eo = {0};
+            eo.ref = sub->entries[i]->ref;
+            eo.has_ref = sub->entries[i]->has_ref;
+            const ProtobufCBinaryData *raw =
+                sub->entries[i]->has_event ? &sub->entries[i]->event : &sub->entries[i]->json;
+            reject(m, &eo, "too_many_in_flight", msg, raw->data, raw->len);
+        }
+        wire_free(env);
+        return;
+    }
+    *inflight += sub->n_entries;
     if (sub->n_entries > WIRE_MAX_ENTRIES) {
         char msg[160];
         snprintf(msg, sizeof msg, "submit: %zu entries, at most %d allowed", sub->n_entries,
@@ -313,6 +337,7 @@ static void batch_reset_staging(void)
     buf_reset(&b->rejects);
     buf_reset(&b->bodies);
     map_clear(b->ids);
+    map_clear(b->peers);
 }
 
 static void batch_release(void)
@@ -542,6 +567,7 @@ int main(int argc, char **argv)
     in.ledger = ledger_new();
     in.ids = map_new(sizeof(struct seen));
     in.b.ids = map_new(sizeof(struct seen));
+    in.b.peers = map_new(sizeof(size_t));
     in.store = store_new(db);
     int64_t head = store_open(in.store, in.ledger, in.ids, (volatile int *)&stop_requested);
     if (head < 0) {
@@ -593,7 +619,7 @@ int main(int argc, char **argv)
         if (rc <= 0 || !(items[0].revents & ZMQ_POLLIN))
             continue;
         ledger_begin(in.ledger);
-        while (in.b.nevents < BATCH_MAX_EVENTS && in.b.nmsgs < BATCH_MAX_MSGS && receive_one() == 0)
+        while (in.b.nouts < BATCH_MAX_ENTRIES && in.b.nmsgs < BATCH_MAX_MSGS && receive_one() == 0)
             ;
         if (in.b.nmsgs)
             flush();
@@ -612,6 +638,7 @@ int main(int argc, char **argv)
     ledger_destroy(&in.ledger);
     map_destroy(&in.ids);
     map_destroy(&in.b.ids);
+    map_destroy(&in.b.peers);
     buf_free(&in.b.events);
     buf_free(&in.b.rejects);
     buf_free(&in.b.bodies);

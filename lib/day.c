@@ -68,7 +68,7 @@ static int parse_ymd(const char *s, int *y, int *m, int *d)
     if (digits(s, 4, y) || s[4] != '-' || digits(s + 5, 2, m) || s[7] != '-' ||
         digits(s + 8, 2, d))
         return -1;
-    if (*m < 1 || *m > 12 || *d < 1 || *d > days_in_month(*y, *m))
+    if (*y < 1 || *m < 1 || *m > 12 || *d < 1 || *d > days_in_month(*y, *m))
         return -1;
     return 0;
 }

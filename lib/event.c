@@ -100,6 +100,40 @@ static const struct {
     [EV_DEADLINE_SET] = {FBIT(F_APPLICATION_ID) | FBIT(F_DUE), 0},
 };
 
+/* Replaces every byte that does not start a valid UTF-8 sequence with '?'.
+ * A message goes into a text column of PostgreSQL and a protobuf string: a
+ * "%.80s" or the buffer's end can cut a character in two, and one such
+ * message must not make the batch that carries it uncommittable. */
+static void utf8_scrub(char *s)
+{
+    unsigned char *p = (unsigned char *)s;
+    while (*p) {
+        unsigned c = *p, min;
+        size_t k;
+        if (c < 0x80) {
+            p++;
+            continue;
+        } else if ((c & 0xe0) == 0xc0) {
+            k = 1, min = 0x80, c &= 0x1f;
+        } else if ((c & 0xf0) == 0xe0) {
+            k = 2, min = 0x800, c &= 0x0f;
+        } else if ((c & 0xf8) == 0xf0) {
+            k = 3, min = 0x10000, c &= 0x07;
+        } else {
+            *p++ = '?';
+            continue;
+        }
+        size_t j = 1;
+        for (; j <= k && (p[j] & 0xc0) == 0x80; j++)
+            c = (c << 6) | (p[j] & 0x3f);
+        if (j <= k || c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff)) {
+            *p++ = '?';
+            continue;
+        }
+        p += k + 1;
+    }
+}
+
 int ev_fail(struct ev_error *err, const char *code, const char *fmt, ...)
 {
     if (err) {
@@ -108,6 +142,7 @@ int ev_fail(struct ev_error *err, const char *code, const char *fmt, ...)
         va_start(ap, fmt);
         vsnprintf(err->message, sizeof err->message, fmt, ap);
         va_end(ap);
+        utf8_scrub(err->message);
     }
     return -1;
 }
@@ -314,9 +349,10 @@ const char *ev_subject(const struct ev *e)
 }
 
 /* JSON string body for printable-ASCII-or-UTF-8 text we validated. */
-static size_t put_str(char *buf, size_t cap, size_t o, const char *key, const char *v)
+static size_t put_str(char *buf, size_t cap, size_t o, const char *sep, const char *key,
+                      const char *v)
 {
-    int n = snprintf(o < cap ? buf + o : NULL, o < cap ? cap - o : 0, ",\"%s\":\"", key);
+    int n = snprintf(o < cap ? buf + o : NULL, o < cap ? cap - o : 0, "%s\"%s\":\"", sep, key);
     o += (size_t)n;
     for (const char *p = v; *p; p++) {
         char esc[8];
@@ -339,10 +375,15 @@ static size_t put_str(char *buf, size_t cap, size_t o, const char *key, const ch
 
 size_t ev_to_json(const struct ev *e, char *buf, size_t cap)
 {
+    /* event_id may hold any printable ASCII, '"' and '\\' included: escaped
+     * like every other string (a fuzzer found the unescaped version). */
     size_t o = 0;
-    int n = snprintf(buf, cap, "{\"event_id\":\"%s\",\"type\":\"%s\",\"agency\":\"%s\",\"occurred_at\":\"%s\"",
-                     e->event_id, ev_type_names[e->type], e->agency, e->occurred_at);
-    o = (size_t)n;
+    int n;
+    o = put_str(buf, cap, o, "{", "event_id", e->event_id);
+    n = snprintf(o < cap ? buf + o : NULL, o < cap ? cap - o : 0,
+                 ",\"type\":\"%s\",\"agency\":\"%s\",\"occurred_at\":\"%s\"",
+                 ev_type_names[e->type], e->agency, e->occurred_at);
+    o += (size_t)n;
     uint32_t f = e->present & ~COMMON;
     for (int i = 0; i < F_NFIELDS; i++) {
         if (!(f & FBIT(i)))
@@ -368,7 +409,7 @@ size_t ev_to_json(const struct ev *e, char *buf, size_t cap)
         default: break;
         }
         if (s) {
-            o = put_str(buf, cap, o, ev_field_names[i], s);
+            o = put_str(buf, cap, o, ",", ev_field_names[i], s);
             continue;
         }
         long long v = i == F_COUNT ? e->count : i == F_AMOUNT_FEN ? e->amount_fen : e->working_days;
