@@ -16,8 +16,11 @@
 #include "metrics.h"
 #include "tables.h"
 
+struct registry;
+
 struct agg {
     pthread_rwlock_t lock;     /* guards everything below */
+    struct registry *registry; /* agency names and hierarchy (registry.c) */
     struct ledger *ledger;     /* entity state and agency names */
     struct tables *live;       /* committed metrics: what reports show */
     uint64_t applied;          /* last seq applied and committed */
@@ -37,10 +40,12 @@ struct agg {
 
 extern struct agg agg;
 
-/* Copies the report of (agency code, year) out under the read lock. The
- * report's applied seq goes to *applied when not NULL. */
-void agg_report(const char *agency, int year, enum case_rule rule, struct report *r,
-                uint64_t *applied);
+/* Copies the report of (agency code, year) out under the read lock; with
+ * subtree, the sum over the agency and its registered descendants. The
+ * agency's display name (or "") goes to name, the applied seq to *applied
+ * (both may be NULL). */
+void agg_report(const char *agency, int year, enum case_rule rule, int subtree, struct report *r,
+                char *name, size_t name_cap, uint64_t *applied);
 
 /* http.c */
 struct MHD_Daemon;

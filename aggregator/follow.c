@@ -14,6 +14,7 @@
 #include "db.h"
 #include "log.h"
 #include "logread.h"
+#include "registry.h"
 #include "wire.h"
 
 #define AGG_LOCK 710103     /* pg advisory lock: one aggregator per database */
@@ -309,6 +310,7 @@ int follow_start(struct follow *f, volatile int *stop)
     if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
         agg.last_event_us = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
     PQclear(r);
+    registry_refresh(f->conn);
     log_info("state rebuilt from the event log", "applied_seq=%llu", (unsigned long long)agg.applied);
     return 0;
 }
@@ -402,6 +404,8 @@ void follow_tick(struct follow *f)
                  (long long)((day_now_us() - last) / 1000000));
     }
     follow_flush(f);
+    if (db_alive(f->conn) && registry_refresh(f->conn))
+        log_warn("cannot read the agency registry", "%s", "");
     if (agg.head > agg.applied)
         follow_catch_up(f, 0);
 }

@@ -6,6 +6,7 @@
  * Handlers copy what they need under agg's read lock and render outside it.
  * Bad input is a 400 with {"error": CODE, "message": TEXT}.
  */
+#include <jansson.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@
 #include "metrics.h"
 #include "page.h"
 #include "render.h"
+#include "reportcheck.h"
 
 static enum MHD_Result respond(struct MHD_Connection *c, unsigned status, const char *type,
                                struct buf *body)
@@ -47,7 +49,56 @@ static enum MHD_Result error(struct MHD_Connection *c, unsigned status, const ch
     return respond(c, status, "application/json; charset=utf-8", &b);
 }
 
-static enum MHD_Result report(struct MHD_Connection *c, const char *agency, const char *year_text)
+/* Renders (agency, year) with the request's scope and case rule into out. */
+static void render_one(const char *agency, int year, int rule, int subtree, int fmt,
+                       struct buf *out)
+{
+    struct report r;
+    char name[256];
+    agg_report(agency, year, (enum case_rule)rule, subtree, &r, name, sizeof name, NULL);
+    render_report(&r, *name ? name : NULL, (enum render_format)fmt, day_now_us(), out);
+}
+
+/* The report's own checks (lib/reportcheck.c) on the live tables of year and
+ * year-1: always clean by construction, so this is a self-test in production. */
+static enum MHD_Result check(struct MHD_Connection *c, const char *agency, int year, int rule,
+                             int subtree)
+{
+    struct buf prev = {0}, cur = {0}, b = {0};
+    if (year > YEAR_MIN)
+        render_one(agency, year - 1, rule, subtree, FORMAT_JSON, &prev);
+    render_one(agency, year, rule, subtree, FORMAT_JSON, &cur);
+    json_t *reports[2];
+    size_t n = 0;
+    if (prev.len)
+        reports[n++] = json_loads(prev.data, 0, NULL);
+    reports[n++] = json_loads(cur.data, 0, NULL);
+    struct check_findings *f = reportcheck_run(reports, n);
+    char y0[16], y1[16];
+    snprintf(y0, sizeof y0, "%d", year - 1);
+    snprintf(y1, sizeof y1, "%d", year);
+    const char *names[2] = {n == 2 ? y0 : y1, y1};
+    json_t *out = json_object();
+    json_object_set_new(out, "agency", json_string(agency));
+    json_object_set_new(out, "year", json_integer(year));
+    json_object_set_new(out, "errors", json_integer((json_int_t)f->errors));
+    json_object_set_new(out, "warnings", json_integer((json_int_t)f->warnings));
+    json_object_set_new(out, "findings", reportcheck_to_json(f, names));
+    char *text = json_dumps(out, JSON_INDENT(2));
+    buf_puts(&b, text);
+    buf_putc(&b, '\n');
+    free(text);
+    json_decref(out);
+    reportcheck_free(f);
+    for (size_t i = 0; i < n; i++)
+        json_decref(reports[i]);
+    buf_free(&prev);
+    buf_free(&cur);
+    return respond(c, MHD_HTTP_OK, "application/json; charset=utf-8", &b);
+}
+
+static enum MHD_Result report(struct MHD_Connection *c, const char *agency, const char *year_text,
+                              int want_check)
 {
     char code[32], message[200];
     int year;
@@ -55,8 +106,10 @@ static enum MHD_Result report(struct MHD_Connection *c, const char *agency, cons
         return error(c, MHD_HTTP_BAD_REQUEST, code, message);
     const char *f = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "format");
     const char *cr = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "case_rule");
+    const char *sc = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "scope");
     int fmt = f ? render_parse_format(f) : FORMAT_JSON;
     int rule = cr ? render_parse_case_rule(cr) : CASE_RULE_FILED;
+    int subtree = sc && strcmp(sc, "subtree") == 0;
     if (fmt < 0) {
         snprintf(message, sizeof message, "format: \"%.40s\": use json, csv, md or text", f);
         return error(c, MHD_HTTP_BAD_REQUEST, "bad_format", message);
@@ -65,10 +118,14 @@ static enum MHD_Result report(struct MHD_Connection *c, const char *agency, cons
         snprintf(message, sizeof message, "case_rule: \"%.40s\": use filed or handled", cr);
         return error(c, MHD_HTTP_BAD_REQUEST, "bad_case_rule", message);
     }
-    struct report r;
-    agg_report(agency, year, (enum case_rule)rule, &r, NULL);
+    if (sc && !subtree && strcmp(sc, "self") != 0) {
+        snprintf(message, sizeof message, "scope: \"%.40s\": use self or subtree", sc);
+        return error(c, MHD_HTTP_BAD_REQUEST, "bad_scope", message);
+    }
+    if (want_check)
+        return check(c, agency, year, rule, subtree);
     struct buf b = {0};
-    render_report(&r, NULL, (enum render_format)fmt, day_now_us(), &b);
+    render_one(agency, year, rule, subtree, fmt, &b);
     return respond(c, MHD_HTTP_OK, render_content_type((enum render_format)fmt), &b);
 }
 
@@ -214,12 +271,16 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     if (strncmp(url, "/v1/reports/", 12) == 0) {
         char agency[128], year[32];
         const char *p = url + 12, *slash = strchr(p, '/');
-        if (!slash || (size_t)(slash - p) >= sizeof agency || strlen(slash + 1) >= sizeof year ||
-            strchr(slash + 1, '/'))
-            return error(c, MHD_HTTP_NOT_FOUND, "not_found", "use /v1/reports/{agency}/{year}");
+        const char *rest = slash ? strchr(slash + 1, '/') : NULL;
+        int want_check = rest && strcmp(rest, "/check") == 0;
+        size_t ylen = slash ? (rest ? (size_t)(rest - slash - 1) : strlen(slash + 1)) : 0;
+        if (!slash || (size_t)(slash - p) >= sizeof agency || ylen >= sizeof year ||
+            (rest && !want_check))
+            return error(c, MHD_HTTP_NOT_FOUND, "not_found",
+                         "use /v1/reports/{agency}/{year} or /v1/reports/{agency}/{year}/check");
         snprintf(agency, sizeof agency, "%.*s", (int)(slash - p), p);
-        snprintf(year, sizeof year, "%s", slash + 1);
-        return report(c, agency, year);
+        snprintf(year, sizeof year, "%.*s", (int)ylen, slash + 1);
+        return report(c, agency, year, want_check);
     }
     if (strcmp(url, "/v1/agencies") == 0)
         return agencies(c);

@@ -17,6 +17,7 @@
 #include "day.h"
 #include "follow.h"
 #include "log.h"
+#include "registry.h"
 #include "wire.h"
 
 struct agg agg = {.lock = PTHREAD_RWLOCK_INITIALIZER};
@@ -29,14 +30,29 @@ static void on_signal(int sig)
     stop_requested = 1;
 }
 
-void agg_report(const char *agency, int year, enum case_rule rule, struct report *r,
-                uint64_t *applied)
+void agg_report(const char *agency, int year, enum case_rule rule, int subtree, struct report *r,
+                char *name, size_t name_cap, uint64_t *applied)
 {
     pthread_rwlock_rdlock(&agg.lock);
-    uint32_t id;
-    if (ledger_agency_find(agg.ledger, agency, &id))
-        id = UINT32_MAX;
-    tables_report(agg.live, id, agency, year, rule, r);
+    const char **codes = NULL;
+    size_t n = 1;
+    if (subtree)
+        n = registry_subtree(agg.registry, agency, &codes);
+    for (size_t i = 0; i < n; i++) {
+        const char *code = codes ? codes[i] : agency;
+        uint32_t id;
+        if (ledger_agency_find(agg.ledger, code, &id))
+            id = UINT32_MAX;
+        struct report part;
+        tables_report(agg.live, id, agency, year, rule, i ? &part : r);
+        if (i)
+            report_add(r, &part);
+    }
+    free(codes);
+    if (name) {
+        const char *nm = registry_name(agg.registry, agency);
+        snprintf(name, name_cap, "%s", nm ? nm : "");
+    }
     if (applied)
         *applied = agg.applied;
     pthread_rwlock_unlock(&agg.lock);
@@ -184,5 +200,6 @@ int main(int argc, char **argv)
     follow_destroy(&f);
     ledger_destroy(&agg.ledger);
     tables_destroy(&agg.live);
+    registry_destroy(&agg.registry);
     return 0;
 }

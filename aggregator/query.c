@@ -58,8 +58,11 @@ void query_serve(void *router)
             } else {
                 struct report r;
                 uint64_t applied;
-                agg_report(q->agency, year, (enum case_rule)rule, &r, &applied);
-                render_report(&r, NULL, (enum render_format)fmt, day_now_us(), &out);
+                char name[256];
+                int subtree = q->scope && strcmp(q->scope, "subtree") == 0;
+                agg_report(q->agency, year, (enum case_rule)rule, subtree, &r, name, sizeof name,
+                           &applied);
+                render_report(&r, *name ? name : NULL, (enum render_format)fmt, day_now_us(), &out);
                 reply.has_applied_seq = 1, reply.applied_seq = applied;
             }
         }

@@ -18,6 +18,7 @@ static const struct {
     {"verify", cmd_verify, "recompute reports from the event log and compare with the aggregator"},
     {"check", cmd_check, "check reports (contract JSON) for arithmetic and cross-year errors"},
     {"import-report", cmd_import_report, "turn a published report's text into contract JSON"},
+    {"agency", cmd_agency, "register agencies: names and the hierarchy for roll-ups"},
     {"health", cmd_health, "health check for containers and systemd: intake's feed, the aggregator's /healthz"},
 };
 

@@ -47,13 +47,14 @@ void query_destroy(struct query **pq)
 }
 
 int query_report(struct query *q, const char *agency, int year, const char *case_rule,
-                 const char *format, char **body, uint64_t *applied, char *err, size_t errlen)
+                 const char *format, const char *scope, char **body, uint64_t *applied, char *err, size_t errlen)
 {
     Gongkai__V1__ReportRequest rq = GONGKAI__V1__REPORT_REQUEST__INIT;
     rq.agency = (char *)agency;
     rq.has_year = 1, rq.year = year;
     rq.case_rule = (char *)case_rule;
     rq.format = (char *)format;
+    rq.scope = (char *)scope;
     Envelope env = GONGKAI__V1__ENVELOPE__INIT;
     env.has_version = 1, env.version = WIRE_VERSION;
     env.body_case = GONGKAI__V1__ENVELOPE__BODY_REPORT_REQUEST;

@@ -13,6 +13,6 @@ void query_destroy(struct query **pq);
 /* Asks for one report. 0: *body (caller frees) and *applied set. 1: the
  * aggregator refused (err holds code: message). -1: no answer in time. */
 int query_report(struct query *q, const char *agency, int year, const char *case_rule,
-                 const char *format, char **body, uint64_t *applied, char *err, size_t errlen);
+                 const char *format, const char *scope, char **body, uint64_t *applied, char *err, size_t errlen);
 
 #endif

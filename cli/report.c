@@ -8,17 +8,18 @@
 
 int cmd_report(int argc, char **argv)
 {
-    const char *endpoint, *agency, *year, *format, *rule;
+    const char *endpoint, *agency, *year, *format, *rule, *scope;
     const struct config_opt opts[] = {
         {"agency", NULL, NULL, "agency code (required)", &agency},
         {"year", NULL, NULL, "report year, 1990-2100 (required)", &year},
         {"format", NULL, "text", "json, csv, md or text", &format},
         {"case-rule", NULL, "filed", "filed or handled (section 四)", &rule},
+        {"scope", NULL, "self", "self, or subtree: the agency and its registered descendants", &scope},
         {"endpoint", "GONGKAI_QUERY", "tcp://127.0.0.1:7103", "aggregator's query endpoint", &endpoint},
         {0}};
     int i = config_parse("gongkai report",
                          "usage: gongkai report --agency A --year Y [--format json|csv|md|text]"
-                         " [--case-rule filed|handled]\n\n"
+                         " [--case-rule filed|handled] [--scope self|subtree]\n\n"
                          "Prints the statistical tables of agency A's annual report for year Y,\n"
                          "as the aggregator holds them now.",
                          opts, argc, argv);
@@ -34,7 +35,7 @@ int cmd_report(int argc, char **argv)
     }
     struct query *q = query_new(endpoint, 5000);
     char *body = NULL, err[300];
-    int rc = query_report(q, agency, (int)y, rule, format, &body, NULL, err, sizeof err);
+    int rc = query_report(q, agency, (int)y, rule, format, scope, &body, NULL, err, sizeof err);
     query_destroy(&q);
     if (rc) {
         fprintf(stderr, "gongkai report: %s\n", err);

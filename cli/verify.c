@@ -194,7 +194,7 @@ int cmd_verify(int argc, char **argv)
         uint64_t applied = 0;
         char *body = NULL, err[300];
         for (;;) {
-            int r = query_report(q, "gongkai", 2000, NULL, "json", &body, &applied, err, sizeof err);
+            int r = query_report(q, "gongkai", 2000, NULL, "json", NULL, &body, &applied, err, sizeof err);
             free(body);
             body = NULL;
             if (r) {
@@ -237,7 +237,7 @@ int cmd_verify(int argc, char **argv)
                 for (int rule = 0; rule < 2 && !moved; rule++) {
                     const char *rn = rule ? "handled" : "filed";
                     uint64_t at;
-                    if (query_report(q, code, y, rn, "json", &body, &at, err, sizeof err)) {
+                    if (query_report(q, code, y, rn, "json", NULL, &body, &at, err, sizeof err)) {
                         fprintf(stderr, "gongkai verify: %s\n", err);
                         rc = 2;
                         goto out;
@@ -254,6 +254,7 @@ int cmd_verify(int argc, char **argv)
                     json_t *a = json_loads(mine.data, 0, NULL), *b = json_loads(body, 0, NULL);
                     json_object_del(a, "as_of"), json_object_del(b, "as_of");
                     json_object_del(a, "final"), json_object_del(b, "final");
+                    json_object_del(a, "name"), json_object_del(b, "name");
                     char where[160];
                     snprintf(where, sizeof where, "%s %d (%s)", code, y, rn);
                     differences += json_diff(where, "", a, b);

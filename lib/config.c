@@ -35,17 +35,29 @@ int config_parse(const char *prog, const char *text, const struct config_opt *op
         const char *v = o->env ? getenv(o->env) : NULL;
         *o->value = v && *v ? v : o->def;
     }
-    int i = 1;
+    /* Operands may stand anywhere (GNU style): they are moved, in order, to
+     * the end of argv, and the index of the first is returned. */
+    int nops = 0, i = 1, out = 1;
+    char *ops_buf[256];
     for (; i < argc; i++) {
         const char *a = argv[i];
-        if (strcmp(a, "--") == 0)
-            return i + 1;
+        if (strcmp(a, "--") == 0) {
+            for (i++; i < argc && nops < 256; i++)
+                ops_buf[nops++] = argv[i];
+            break;
+        }
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             usage(stdout, prog, text, opts);
             exit(0);
         }
-        if (strncmp(a, "--", 2) != 0 || a[2] == '\0')
-            break;
+        if (strncmp(a, "--", 2) != 0 || a[2] == '\0') {
+            if (nops == 256) {
+                fprintf(stderr, "%s: too many arguments\n", prog);
+                exit(2);
+            }
+            ops_buf[nops++] = argv[i];
+            continue;
+        }
         const char *eq = strchr(a, '=');
         size_t n = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
         const struct config_opt *o = opts;
@@ -56,16 +68,20 @@ int config_parse(const char *prog, const char *text, const struct config_opt *op
             fprintf(stderr, "%s: unknown option %s (see --help)\n", prog, a);
             exit(2);
         }
+        argv[out++] = argv[i];
         if (is_switch(o)) {
             *o->value = eq ? eq + 1 : "1";
         } else if (eq) {
             *o->value = eq + 1;
         } else if (i + 1 < argc) {
             *o->value = argv[++i];
+            argv[out++] = argv[i];
         } else {
             fprintf(stderr, "%s: option --%s needs a value (see --help)\n", prog, o->name);
             exit(2);
         }
     }
-    return i;
+    for (int k = 0; k < nops; k++)
+        argv[out + k] = ops_buf[k];
+    return out;
 }

@@ -23,8 +23,10 @@ struct config_opt {
     const char **value; /* where the result goes */
 };
 
-/* Returns the index in argv of the first operand (argc when none). Unknown
- * flags and missing values print an error and the usage, then exit(2). */
+/* Returns the index in argv of the first operand (argc when none); operands
+ * may stand before, between or after flags and are moved, in order, to the
+ * end of argv. Unknown flags and missing values print an error and the
+ * usage, then exit(2). */
 int config_parse(const char *prog, const char *usage, const struct config_opt *opts, int argc,
                  char **argv);
 

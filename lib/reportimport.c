@@ -1,0 +1,1318 @@
+/* reportimport — a published annual report's text → the contract's JSON.
+ *
+ * Three passes. The text is normalised line by line (width, traditional
+ * characters, regional wordings) and split into whitespace-separated tokens;
+ * each line's leading non-number tokens are its label. The section headings
+ * 二, 三, 四 (and 五, which ends 四) are located by number and keyword. Each
+ * table row is then found by a keyword of its official label, searching
+ * forward in template order, and its cells read either from the rest of the
+ * label's line (a row) or from the lines after it (one cell per line, an
+ * empty line being a blank cell). In a tab-separated row an empty field is a
+ * blank cell; with spaces a blank must be printed (-, —, /).
+ *
+ * Reading stays strict where a lenient reader would silently misalign: a
+ * number where a row label is sought, a row with too few or too many cells,
+ * a fraction in a count are all errors naming the line.
+ */
+#include "reportimport.h"
+
+#include "alloc.h"
+#include "buf.h"
+#include "money.h"
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- normalisation ----------------------------------------------------- */
+
+/* Traditional → simplified for the characters of the official labels and
+ * of the words commonly printed beside their cells (省本級, 辦結數), sorted
+ * by code point for bsearch. Not a general converter: names and prose keep
+ * whatever they are not covered for, which matching never looks at. */
+static const struct t2s_pair {
+    uint32_t trad, simp;
+} t2s[] = {
+    {0x4E26, 0x5E76}, /* 並→并 */
+    {0x4F86, 0x6765}, /* 來→来 */
+    {0x4FC2, 0x7CFB}, /* 係→系 */
+    {0x500B, 0x4E2A}, /* 個→个 */
+    {0x50B3, 0x4F20}, /* 傳→传 */
+    {0x50F9, 0x4EF7}, /* 價→价 */
+    {0x512A, 0x4F18}, /* 優→优 */
+    {0x5167, 0x5185}, /* 內→内 */
+    {0x5247, 0x5219}, /* 則→则 */
+    {0x5283, 0x5212}, /* 劃→划 */
+    {0x52D5, 0x52A8}, /* 動→动 */
+    {0x52D9, 0x52A1}, /* 務→务 */
+    {0x5340, 0x533A}, /* 區→区 */
+    {0x53C3, 0x53C2}, /* 參→参 */
+    {0x554F, 0x95EE}, /* 問→问 */
+    {0x55AE, 0x5355}, /* 單→单 */
+    {0x56B4, 0x4E25}, /* 嚴→严 */
+    {0x570B, 0x56FD}, /* 國→国 */
+    {0x57F7, 0x6267}, /* 執→执 */
+    {0x5831, 0x62A5}, /* 報→报 */
+    {0x5BE6, 0x5B9E}, /* 實→实 */
+    {0x5BE9, 0x5BA1}, /* 審→审 */
+    {0x5C07, 0x5C06}, /* 將→将 */
+    {0x5C08, 0x4E13}, /* 專→专 */
+    {0x5C0D, 0x5BF9}, /* 對→对 */
+    {0x5C0E, 0x5BFC}, /* 導→导 */
+    {0x5C46, 0x5C4A}, /* 屆→届 */
+    {0x5C64, 0x5C42}, /* 層→层 */
+    {0x5C6C, 0x5C5E}, /* 屬→属 */
+    {0x5E33, 0x8D26}, /* 帳→账 */
+    {0x5E63, 0x5E01}, /* 幣→币 */
+    {0x5E7E, 0x51E0}, /* 幾→几 */
+    {0x5EE2, 0x5E9F}, /* 廢→废 */
+    {0x5EE3, 0x5E7F}, /* 廣→广 */
+    {0x5EF3, 0x5385}, /* 廳→厅 */
+    {0x5F37, 0x5F3A}, /* 強→强 */
+    {0x5F8C, 0x540E}, /* 後→后 */
+    {0x5F9E, 0x4ECE}, /* 從→从 */
+    {0x5FA9, 0x590D}, /* 復→复 */
+    {0x61C9, 0x5E94}, /* 應→应 */
+    {0x6236, 0x6237}, /* 戶→户 */
+    {0x63A1, 0x91C7}, /* 採→采 */
+    {0x64A5, 0x62E8}, /* 撥→拨 */
+    {0x64DA, 0x636E}, /* 據→据 */
+    {0x6578, 0x6570}, /* 數→数 */
+    {0x65BC, 0x4E8E}, /* 於→于 */
+    {0x6642, 0x65F6}, /* 時→时 */
+    {0x66F8, 0x4E66}, /* 書→书 */
+    {0x6703, 0x4F1A}, /* 會→会 */
+    {0x6771, 0x4E1C}, /* 東→东 */
+    {0x689D, 0x6761}, /* 條→条 */
+    {0x696D, 0x4E1A}, /* 業→业 */
+    {0x69CB, 0x6784}, /* 構→构 */
+    {0x6A5F, 0x673A}, /* 機→机 */
+    {0x6AA2, 0x68C0}, /* 檢→检 */
+    {0x6B0A, 0x6743}, /* 權→权 */
+    {0x6B78, 0x5F52}, /* 歸→归 */
+    {0x6C7A, 0x51B3}, /* 決→决 */
+    {0x6C92, 0x6CA1}, /* 沒→没 */
+    {0x6CC1, 0x51B5}, /* 況→况 */
+    {0x6E1B, 0x51CF}, /* 減→减 */
+    {0x6E96, 0x51C6}, /* 準→准 */
+    {0x70BA, 0x4E3A}, /* 為→为 */
+    {0x7121, 0x65E0}, /* 無→无 */
+    {0x7372, 0x83B7}, /* 獲→获 */
+    {0x73FE, 0x73B0}, /* 現→现 */
+    {0x7522, 0x4EA7}, /* 產→产 */
+    {0x756B, 0x753B}, /* 畫→画 */
+    {0x7576, 0x5F53}, /* 當→当 */
+    {0x767C, 0x53D1}, /* 發→发 */
+    {0x76E3, 0x76D1}, /* 監→监 */
+    {0x773E, 0x4F17}, /* 眾→众 */
+    {0x78BA, 0x786E}, /* 確→确 */
+    {0x7A05, 0x7A0E}, /* 稅→税 */
+    {0x7A69, 0x7A33}, /* 穩→稳 */
+    {0x7BC0, 0x8282}, /* 節→节 */
+    {0x7BC4, 0x8303}, /* 範→范 */
+    {0x7CFE, 0x7EA0}, /* 糾→纠 */
+    {0x7D00, 0x7EAA}, /* 紀→纪 */
+    {0x7D0D, 0x7EB3}, /* 納→纳 */
+    {0x7D1A, 0x7EA7}, /* 級→级 */
+    {0x7D44, 0x7EC4}, /* 組→组 */
+    {0x7D50, 0x7ED3}, /* 結→结 */
+    {0x7D71, 0x7EDF}, /* 統→统 */
+    {0x7D93, 0x7ECF}, /* 經→经 */
+    {0x7DAD, 0x7EF4}, /* 維→维 */
+    {0x7DB2, 0x7F51}, /* 網→网 */
+    {0x7E3D, 0x603B}, /* 總→总 */
+    {0x7E54, 0x7EC7}, /* 織→织 */
+    {0x7E73, 0x7F34}, /* 繳→缴 */
+    {0x7E7C, 0x7EE7}, /* 繼→继 */
+    {0x7E8C, 0x7EED}, /* 續→续 */
+    {0x7F70, 0x7F5A}, /* 罰→罚 */
+    {0x8207, 0x4E0E}, /* 與→与 */
+    {0x8209, 0x4E3E}, /* 舉→举 */
+    {0x842C, 0x4E07}, /* 萬→万 */
+    {0x8655, 0x5904}, /* 處→处 */
+    {0x865F, 0x53F7}, /* 號→号 */
+    {0x8846, 0x4F17}, /* 衆→众 */
+    {0x88DC, 0x8865}, /* 補→补 */
+    {0x88FD, 0x5236}, /* 製→制 */
+    {0x8907, 0x590D}, /* 複→复 */
+    {0x8986, 0x590D}, /* 覆→复 */
+    {0x898F, 0x89C4}, /* 規→规 */
+    {0x89BD, 0x89C8}, /* 覽→览 */
+    {0x8A08, 0x8BA1}, /* 計→计 */
+    {0x8A0A, 0x8BAF}, /* 訊→讯 */
+    {0x8A18, 0x8BB0}, /* 記→记 */
+    {0x8A1F, 0x8BBC}, /* 訟→讼 */
+    {0x8A2A, 0x8BBF}, /* 訪→访 */
+    {0x8A2D, 0x8BBE}, /* 設→设 */
+    {0x8A31, 0x8BB8}, /* 許→许 */
+    {0x8A34, 0x8BC9}, /* 訴→诉 */
+    {0x8A62, 0x8BE2}, /* 詢→询 */
+    {0x8A8D, 0x8BA4}, /* 認→认 */
+    {0x8AAA, 0x8BF4}, /* 說→说 */
+    {0x8ACB, 0x8BF7}, /* 請→请 */
+    {0x8B70, 0x8BAE}, /* 議→议 */
+    {0x8B77, 0x62A4}, /* 護→护 */
+    {0x8CA0, 0x8D1F}, /* 負→负 */
+    {0x8CA8, 0x8D27}, /* 貨→货 */
+    {0x8CAC, 0x8D23}, /* 責→责 */
+    {0x8CBB, 0x8D39}, /* 費→费 */
+    {0x8CC7, 0x8D44}, /* 資→资 */
+    {0x8CFC, 0x8D2D}, /* 購→购 */
+    {0x8F49, 0x8F6C}, /* 轉→转 */
+    {0x8FA6, 0x529E}, /* 辦→办 */
+    {0x9019, 0x8FD9}, /* 這→这 */
+    {0x9031, 0x5468}, /* 週→周 */
+    {0x9032, 0x8FDB}, /* 進→进 */
+    {0x904E, 0x8FC7}, /* 過→过 */
+    {0x905E, 0x9012}, /* 遞→递 */
+    {0x9069, 0x9002}, /* 適→适 */
+    {0x9078, 0x9009}, /* 選→选 */
+    {0x9280, 0x94F6}, /* 銀→银 */
+    {0x9304, 0x5F55}, /* 錄→录 */
+    {0x9322, 0x94B1}, /* 錢→钱 */
+    {0x9435, 0x94C1}, /* 鐵→铁 */
+    {0x9577, 0x957F}, /* 長→长 */
+    {0x9580, 0x95E8}, /* 門→门 */
+    {0x958B, 0x5F00}, /* 開→开 */
+    {0x9593, 0x95F4}, /* 間→间 */
+    {0x95DC, 0x5173}, /* 關→关 */
+    {0x95E2, 0x8F9F}, /* 闢→辟 */
+    {0x96D9, 0x53CC}, /* 雙→双 */
+    {0x9805, 0x9879}, /* 項→项 */
+    {0x9818, 0x9886}, /* 領→领 */
+    {0x984C, 0x9898}, /* 題→题 */
+    {0x984D, 0x989D}, /* 額→额 */
+    {0x985E, 0x7C7B}, /* 類→类 */
+    {0x9AD4, 0x4F53}, /* 體→体 */
+    {0x9EDE, 0x70B9}, /* 點→点 */
+};
+
+/* Wordings that differ by region rather than by character: converters
+ * targeting Taiwan print 文件 as 檔案. Applied after t2s. */
+static const struct {
+    const char *from, *to;
+} phrases[] = {
+    {"规范性檔案", "规范性文件"},
+    {"规范性档案", "规范性文件"},
+    {"其它", "其他"},
+};
+
+static int t2s_cmp(const void *key, const void *elem)
+{
+    uint32_t k = *(const uint32_t *)key;
+    uint32_t t = ((const struct t2s_pair *)elem)->trad;
+    return k < t ? -1 : k > t;
+}
+
+/* Decodes one UTF-8 sequence of s[0..len), len >= 1; an invalid or
+ * truncated one yields U+FFFD for its first byte. Returns bytes consumed. */
+static size_t utf8_decode(const unsigned char *s, size_t len, uint32_t *cp)
+{
+    uint32_t c = s[0];
+    size_t n;
+    uint32_t min;
+
+    if (c < 0x80) {
+        *cp = c;
+        return 1;
+    } else if ((c & 0xE0) == 0xC0) {
+        n = 2, c &= 0x1F, min = 0x80;
+    } else if ((c & 0xF0) == 0xE0) {
+        n = 3, c &= 0x0F, min = 0x800;
+    } else if ((c & 0xF8) == 0xF0) {
+        n = 4, c &= 0x07, min = 0x10000;
+    } else {
+        goto bad;
+    }
+    if (len < n)
+        goto bad;
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            goto bad;
+        c = (c << 6) | (s[i] & 0x3F);
+    }
+    if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+        goto bad;
+    *cp = c;
+    return n;
+bad:
+    *cp = 0xFFFD;
+    return 1;
+}
+
+/* Appends code point c as UTF-8. */
+static void buf_putcp(struct buf *b, uint32_t c)
+{
+    char u[4];
+    size_t n;
+    if (c < 0x80) {
+        u[0] = (char)c, n = 1;
+    } else if (c < 0x800) {
+        u[0] = (char)(0xC0 | (c >> 6));
+        u[1] = (char)(0x80 | (c & 0x3F)), n = 2;
+    } else if (c < 0x10000) {
+        u[0] = (char)(0xE0 | (c >> 12));
+        u[1] = (char)(0x80 | ((c >> 6) & 0x3F));
+        u[2] = (char)(0x80 | (c & 0x3F)), n = 3;
+    } else {
+        u[0] = (char)(0xF0 | (c >> 18));
+        u[1] = (char)(0x80 | ((c >> 12) & 0x3F));
+        u[2] = (char)(0x80 | ((c >> 6) & 0x3F));
+        u[3] = (char)(0x80 | (c & 0x3F)), n = 4;
+    }
+    buf_append(b, u, n);
+}
+
+/* Returns a new string: s with every occurrence of from replaced by to. */
+static char *replace_all(char *s, const char *from, const char *to)
+{
+    if (strstr(s, from) == NULL)
+        return s;
+    struct buf b = {0};
+    size_t fl = strlen(from);
+    const char *p = s, *q;
+    while ((q = strstr(p, from)) != NULL) {
+        buf_append(&b, p, (size_t)(q - p));
+        buf_puts(&b, to);
+        p = q + fl;
+    }
+    buf_puts(&b, p);
+    free(s);
+    return b.data;
+}
+
+/* Width and spacing always; characters and wordings when chinese is set
+ * (the title's agency name is kept as printed). */
+static char *normalize(const char *s, size_t len, bool chinese)
+{
+    struct buf b = {0};
+    const unsigned char *u = (const unsigned char *)s;
+    buf_append(&b, "", 0); /* an empty line is an empty string, not NULL */
+    for (size_t i = 0; i < len;) {
+        uint32_t c;
+        i += utf8_decode(u + i, len - i, &c);
+        if (c == 0xFEFF || (c >= 0x200B && c <= 0x200D) || c == 0)
+            continue; /* BOM, zero-width spaces, NUL */
+        if (c >= 0xFF01 && c <= 0xFF5E)
+            c -= 0xFEE0; /* full-width ASCII: （）０-９，：． */
+        else if (c == 0x3000 || c == 0x00A0 || (c >= 0x2002 && c <= 0x200A))
+            c = ' ';
+        else if (c == 0x2212 || c == 0xFE63)
+            c = '-'; /* minus signs */
+        else if (c == '\r')
+            c = ' '; /* tabs stay: they separate the cells of a copied table */
+        else if (chinese) {
+            const struct t2s_pair *p = bsearch(&c, t2s, sizeof t2s / sizeof t2s[0],
+                                               sizeof t2s[0], t2s_cmp);
+            if (p)
+                c = p->simp;
+        }
+        buf_putcp(&b, c);
+    }
+    if (chinese)
+        for (size_t i = 0; i < sizeof phrases / sizeof phrases[0]; i++)
+            b.data = replace_all(b.data, phrases[i].from, phrases[i].to);
+    return b.data;
+}
+
+char *reportimport_normalize(const char *s, size_t len)
+{
+    return normalize(s, len, true);
+}
+
+/* ---- tokens ------------------------------------------------------------ */
+
+enum tk {
+    TK_WORD,  /* anything else: part of a label */
+    TK_NOTE,  /* "(…)" standing alone: a label part, or a cell's annotation */
+    TK_UNIT,  /* 件, 项, 万元 …: ignored beside a number */
+    TK_NUM,   /* a number, perhaps with an annotation: 590(办结数) */
+    TK_BLANK, /* a printed blank: -, —, /, 无 */
+};
+
+static const char *const blank_marks[] = {
+    "-", "--", "---", "—", "——", "–", "/", "\\", "无", "空", "…", "……",
+};
+static const char *const units[] = {"件", "项", "个", "条", "次", "万元"};
+
+/* A number as printed, in hundredths so a money cell needs no float. */
+struct num {
+    long long cents;
+    bool frac;      /* printed with a decimal point */
+    bool rounded;   /* had non-zero digits past the second decimal */
+    const char *note; /* annotation inside the token, not terminated */
+    size_t note_len;
+};
+
+static bool is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static bool in_list(const char *t, size_t tl, const char *const *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strlen(list[i]) == tl && memcmp(t, list[i], tl) == 0)
+            return true;
+    return false;
+}
+
+/* Skips a unit at *p, if any. */
+static bool skip_unit(const char **p)
+{
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
+        size_t ul = strlen(units[i]);
+        if (strncmp(*p, units[i], ul) == 0) {
+            *p += ul;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* [+-]digits[,ddd…][.digits][unit][(note)][unit] */
+static bool parse_num(const char *t, struct num *out)
+{
+    const char *p = t;
+    int sign = 1, ndig = 0;
+    long long whole = 0;
+
+    memset(out, 0, sizeof *out);
+    if (*p == '+' || *p == '-')
+        sign = *p++ == '-' ? -1 : 1;
+    for (;;) {
+        if (is_digit(*p)) {
+            if (++ndig > 12)
+                return false; /* a trillion is no count; keeps fen in int64 */
+            whole = whole * 10 + (*p++ - '0');
+        } else if (*p == ',' && ndig > 0 && is_digit(p[1]) && is_digit(p[2]) &&
+                   is_digit(p[3]) && !is_digit(p[4])) {
+            p++; /* thousands separator */
+        } else {
+            break;
+        }
+    }
+    if (ndig == 0)
+        return false;
+    long long cents = whole * 100;
+    if (*p == '.' && is_digit(p[1])) {
+        out->frac = true;
+        p++;
+        for (int i = 0; is_digit(*p); i++, p++) {
+            if (i == 0)
+                cents += 10 * (*p - '0');
+            else if (i == 1)
+                cents += *p - '0';
+            else if (*p != '0')
+                out->rounded = true;
+            if (i == 2 && *p >= '5')
+                cents++; /* half up on the third decimal */
+        }
+    }
+    skip_unit(&p);
+    if (*p == '(') {
+        const char *close = strrchr(p, ')'); /* notes may nest parentheses */
+        if (close == NULL)
+            return false;
+        out->note = p + 1;
+        out->note_len = (size_t)(close - p - 1);
+        p = close + 1;
+        skip_unit(&p);
+    }
+    if (*p != '\0')
+        return false;
+    out->cents = sign * cents;
+    return true;
+}
+
+static enum tk classify(const char *t, struct num *n)
+{
+    struct num scratch;
+    size_t tl = strlen(t);
+    if (tl == 0)
+        return TK_BLANK; /* an empty field between tabs */
+    if (parse_num(t, n ? n : &scratch))
+        return TK_NUM;
+    if (in_list(t, tl, blank_marks, sizeof blank_marks / sizeof blank_marks[0]))
+        return TK_BLANK;
+    if (in_list(t, tl, units, sizeof units / sizeof units[0]))
+        return TK_UNIT;
+    if (tl >= 2 && t[0] == '(' && t[tl - 1] == ')' && strchr(t + 1, '(') == NULL)
+        return TK_NOTE;
+    return TK_WORD;
+}
+
+static bool is_cell(enum tk k)
+{
+    return k == TK_NUM || k == TK_BLANK;
+}
+
+/* ---- the text as lines ------------------------------------------------- */
+
+struct line {
+    int no;           /* 1-based */
+    char *raw;        /* width-normalised, characters as printed, trimmed */
+    char *text;       /* fully normalised, trimmed */
+    char *store;      /* text with separators as NULs: the tokens live here */
+    char **tok;
+    size_t ntok;
+    char *label;      /* the tokens before the first cell, concatenated */
+    size_t first_cell; /* index of the first number or blank mark, or ntok */
+};
+
+struct doc {
+    struct line *lines;
+    size_t n;
+};
+
+static bool is_space(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+static char *trim(char *s)
+{
+    size_t n = strlen(s), i = 0;
+    while (n > 0 && is_space(s[n - 1]))
+        s[--n] = '\0';
+    while (is_space(s[i]))
+        i++;
+    memmove(s, s + i, n - i + 1);
+    return s;
+}
+
+static bool is_sep(char c)
+{
+    /* '|' so that a Markdown table reads as whitespace-separated rows */
+    return c == ' ' || c == '|';
+}
+
+/* A Markdown table's rule line, |---|:---|, which holds no cells. */
+static bool is_table_rule(const char *t)
+{
+    if (strchr(t, '|') == NULL)
+        return false;
+    return t[strspn(t, "|-: \t")] == '\0';
+}
+
+/* Splits s at runs of separators into toks (which point into s). */
+static void split_words(char *s, char **toks, size_t *n)
+{
+    for (char *p = s; *p;) {
+        while (is_sep(*p))
+            *p++ = '\0';
+        if (*p == '\0')
+            break;
+        toks[(*n)++] = p;
+        while (*p && !is_sep(*p))
+            p++;
+    }
+}
+
+/* Tokenises norm, the line before trimming. A table copied from a browser
+ * separates cells by single tabs, so there an empty field is a blank cell
+ * (except before the first field with text: a table's empty corner);
+ * elsewhere any run of spaces is one separator. */
+static void split_line(struct line *l, const char *norm)
+{
+    size_t len = strlen(norm);
+    l->store = xstrdup(is_table_rule(norm) ? "" : norm);
+    l->tok = xmalloc((len + 2) * sizeof *l->tok);
+    l->ntok = 0;
+    if (strchr(l->store, '\t') == NULL) {
+        split_words(l->store, l->tok, &l->ntok);
+    } else {
+        char *field = l->store;
+        for (bool last = false; !last;) {
+            char *tab = strchr(field, '\t');
+            last = tab == NULL;
+            if (tab)
+                *tab = '\0';
+            size_t before = l->ntok;
+            split_words(field, l->tok, &l->ntok);
+            if (l->ntok == before && before > 0)
+                l->tok[l->ntok++] = tab ? tab : field + strlen(field); /* "" */
+            if (tab)
+                field = tab + 1;
+        }
+    }
+
+    /* The cells start at the first number or blank mark, taking in the
+     * empty fields just before it; a line with no such token but empty
+     * fields after its words has blank cells only. */
+    size_t first = l->ntok;
+    for (size_t i = 0; i < l->ntok; i++) {
+        if (l->tok[i][0] != '\0' && is_cell(classify(l->tok[i], NULL))) {
+            first = i;
+            break;
+        }
+    }
+    while (first > 0 && l->tok[first - 1][0] == '\0')
+        first--;
+    l->first_cell = first;
+    struct buf b = {0};
+    buf_append(&b, "", 0);
+    for (size_t i = 0; i < first; i++)
+        buf_puts(&b, l->tok[i]);
+    l->label = b.data;
+}
+
+static void doc_load(struct doc *d, const char *text, size_t len)
+{
+    size_t cap = 16;
+    d->lines = xmalloc(cap * sizeof *d->lines);
+    d->n = 0;
+    for (size_t i = 0; i <= len;) {
+        const char *nl = memchr(text + i, '\n', len - i);
+        size_t end = nl ? (size_t)(nl - text) : len;
+        if (nl == NULL && i == len && d->n > 0)
+            break; /* no empty last line after a final newline */
+        if (d->n == cap) {
+            cap *= 2;
+            d->lines = xrealloc(d->lines, cap * sizeof *d->lines);
+        }
+        struct line *l = &d->lines[d->n];
+        l->no = (int)++d->n;
+        l->raw = trim(normalize(text + i, end - i, false));
+        l->text = normalize(text + i, end - i, true);
+        split_line(l, l->text);
+        trim(l->text);
+        i = end + 1;
+    }
+}
+
+static void doc_free(struct doc *d)
+{
+    for (size_t i = 0; i < d->n; i++) {
+        free(d->lines[i].raw);
+        free(d->lines[i].text);
+        free(d->lines[i].store);
+        free(d->lines[i].tok);
+        free(d->lines[i].label);
+    }
+    free(d->lines);
+}
+
+/* ---- the parser -------------------------------------------------------- */
+
+enum { T2019 = 1, T2021 = 2, TBOTH = 3 };
+
+enum match { M_SUB, M_SUFFIX };
+
+struct parser {
+    struct doc d;
+    json_t *notes;
+    struct reportimport_error *err;
+};
+
+/* A cell as read: blank, or a number with its line and annotation. */
+struct cellv {
+    bool blank;
+    struct num n;
+    int line;
+    const char *tok; /* the token as printed, for messages */
+};
+
+__attribute__((format(printf, 3, 4)))
+static bool fail(struct parser *p, int line, const char *fmt, ...)
+{
+    /* The first problem is the one reported: later ones follow from it. */
+    if (p->err->message == NULL) {
+        char msg[512];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof msg, fmt, ap);
+        va_end(ap);
+        p->err->line = line;
+        p->err->message = xasprintf("line %d: %s", line, msg);
+    }
+    return false;
+}
+
+static int line_no(const struct parser *p, size_t i)
+{
+    return i < p->d.n ? p->d.lines[i].no : (int)p->d.n;
+}
+
+static bool line_empty(const struct line *l)
+{
+    return l->ntok == 0;
+}
+
+/* True when the line begins with a number or blank mark. */
+static bool starts_with_cell(const struct line *l)
+{
+    return l->ntok > 0 && l->first_cell == 0;
+}
+
+static bool starts_with_number(const struct line *l)
+{
+    return starts_with_cell(l) && classify(l->tok[0], NULL) == TK_NUM;
+}
+
+/* Short labels match at the end only: "3.其他" is a row, the column header
+ * "法人或其他组织" is not, nor is prose that mentions 规章 in passing. */
+static bool label_matches(const char *label, const char *pat, enum match how)
+{
+    if (how == M_SUB)
+        return strstr(label, pat) != NULL;
+    size_t ll = strlen(label), pl = strlen(pat);
+    return ll >= pl && strcmp(label + ll - pl, pat) == 0;
+}
+
+/* A section heading: the number, a separator, then the keyword somewhere. */
+static bool is_heading(const struct line *l, const char *num, const char *kw1,
+                       const char *kw2)
+{
+    static const char *const seps[] = {"、", ".", ",", " ", ":"};
+    const char *t = l->text;
+    while (*t == '#' || *t == '*' || *t == ' ')
+        t++; /* Markdown headings; text is trimmed of tabs already */
+    size_t nl = strlen(num);
+    if (strncmp(t, num, nl) != 0)
+        return false;
+    bool sep = false;
+    for (size_t i = 0; i < sizeof seps / sizeof seps[0]; i++)
+        sep = sep || strncmp(t + nl, seps[i], strlen(seps[i])) == 0;
+    if (!sep)
+        return false;
+    return kw1 == NULL || strstr(t, kw1) || (kw2 && strstr(t, kw2));
+}
+
+static long find_heading(const struct parser *p, size_t from, const char *num,
+                         const char *kw1, const char *kw2)
+{
+    for (size_t i = from; i < p->d.n; i++)
+        if (is_heading(&p->d.lines[i], num, kw1, kw2))
+            return (long)i;
+    return -1;
+}
+
+static bool range_contains(const struct parser *p, size_t from, size_t to,
+                           const char *const *words, size_t n)
+{
+    for (size_t i = from; i < to; i++)
+        for (size_t w = 0; w < n; w++)
+            if (strstr(p->d.lines[i].text, words[w]))
+                return true;
+    return false;
+}
+
+/* Finds the line of the row labelled like pat in [from, end). Other labels
+ * (headers, group rows, remarks) are passed over; a line that starts with a
+ * number is not, since its row would be lost. Returns -1 after fail(). */
+static long find_row(struct parser *p, size_t from, size_t end,
+                     const char *pat, enum match how, const char *section)
+{
+    for (size_t i = from; i < end; i++) {
+        const struct line *l = &p->d.lines[i];
+        if (line_empty(l))
+            continue;
+        if (starts_with_number(l)) {
+            fail(p, l->no, "section %s: number \"%s\" where the row %s was expected",
+                 section, l->tok[0], pat);
+            return -1;
+        }
+        if (l->first_cell > 0 && label_matches(l->label, pat, how))
+            return (long)i;
+    }
+    fail(p, line_no(p, from), "section %s: no row %s between this line and line %d",
+         section, pat, line_no(p, end > 0 ? end - 1 : 0));
+    return -1;
+}
+
+/* Appends the cell tokens of line l from index i on to cells; a standalone
+ * "(…)" after a number is that number's annotation. */
+static bool take_cells(struct parser *p, const struct line *l, size_t i,
+                       struct cellv *cells, size_t *got, size_t want,
+                       const char *what)
+{
+    for (; i < l->ntok; i++) {
+        struct num n;
+        enum tk k = classify(l->tok[i], &n);
+        if (k == TK_UNIT)
+            continue;
+        if (k == TK_NOTE && *got > 0 && !cells[*got - 1].blank &&
+            cells[*got - 1].n.note == NULL) {
+            cells[*got - 1].n.note = l->tok[i] + 1;
+            cells[*got - 1].n.note_len = strlen(l->tok[i]) - 2;
+            continue;
+        }
+        if (!is_cell(k))
+            return fail(p, l->no, "%s: \"%s\" where a number was expected",
+                        what, l->tok[i]);
+        if (*got == want && l->tok[i][0] == '\0')
+            continue; /* trailing empty fields of a tab-separated row */
+        if (*got == want)
+            return fail(p, l->no, "%s: more than %zu values", what, want);
+        cells[*got] = (struct cellv){.blank = k == TK_BLANK, .n = n,
+                                     .line = l->no, .tok = l->tok[i]};
+        (*got)++;
+    }
+    return true;
+}
+
+/* A row's cells after its label must not be followed by more numbers. */
+static bool check_no_more(struct parser *p, size_t next, size_t end,
+                          const char *what, size_t want)
+{
+    for (size_t i = next; i < end; i++) {
+        const struct line *l = &p->d.lines[i];
+        if (line_empty(l))
+            continue;
+        if (starts_with_cell(l))
+            return fail(p, l->no, "%s: more than %zu values", what, want);
+        break;
+    }
+    return true;
+}
+
+/* Reads the want cells of the row labelled on line li: from the rest of
+ * that line, or one per following line. Returns the next line, -1 on error. */
+static long read_row(struct parser *p, size_t li, size_t end, size_t want,
+                     struct cellv *cells, const char *what)
+{
+    const struct line *l = &p->d.lines[li];
+    size_t got = 0;
+
+    if (l->first_cell < l->ntok) {
+        if (!take_cells(p, l, l->first_cell, cells, &got, want, what))
+            return -1;
+        if (got < want) {
+            fail(p, l->no, "%s: %zu values, expected %zu", what, got, want);
+            return -1;
+        }
+        return check_no_more(p, li + 1, end, what, want) ? (long)li + 1 : -1;
+    }
+    size_t i = li + 1;
+    for (; got < want; i++) {
+        if (i >= end) {
+            fail(p, l->no, "%s: %zu values before the section ends, expected %zu",
+                 what, got, want);
+            return -1;
+        }
+        const struct line *c = &p->d.lines[i];
+        if (line_empty(c)) {
+            cells[got++] = (struct cellv){.blank = true, .line = c->no, .tok = ""};
+        } else if (starts_with_cell(c)) {
+            if (!take_cells(p, c, 0, cells, &got, want, what))
+                return -1;
+        } else if (got == 0) {
+            continue; /* the label wrapped onto this line */
+        } else if (classify(c->tok[0], NULL) == TK_NOTE && c->ntok == 1 &&
+                   !cells[got - 1].blank && cells[got - 1].n.note == NULL) {
+            cells[got - 1].n.note = c->tok[0] + 1;
+            cells[got - 1].n.note_len = strlen(c->tok[0]) - 2;
+        } else {
+            fail(p, c->no, "%s: \"%s\" where value %zu of %zu was expected", what,
+                 c->text, got + 1, want);
+            return -1;
+        }
+    }
+    return check_no_more(p, i, end, what, want) ? (long)i : -1;
+}
+
+/* The cell's JSON value; its annotation goes to notes under path. */
+static json_t *cell_json(struct parser *p, const struct cellv *c, bool money,
+                         const char *sec, const char *row, const char *col,
+                         bool *ok)
+{
+    char *path = xasprintf("%s.%s.%s", sec, row, col);
+    json_t *v;
+
+    if (c->blank) {
+        v = json_null();
+    } else if (money) {
+        char s[32];
+        money_wan_yuan((int64_t)c->n.cents * 10000, s, sizeof s); /* fen */
+        v = json_string(s);
+        if (c->n.rounded && c->n.note == NULL)
+            json_object_set_new(p->notes, path,
+                                json_sprintf("printed %s", c->tok));
+    } else if (c->n.cents % 100 != 0) {
+        *ok = fail(p, c->line, "%s: \"%s\" is not a whole number", path, c->tok);
+        free(path);
+        return NULL;
+    } else {
+        v = json_integer(c->n.cents / 100);
+    }
+    if (!c->blank && c->n.note != NULL) {
+        json_t *s = json_stringn(c->n.note, c->n.note_len);
+        if (s)
+            json_object_set_new(p->notes, path, s);
+    }
+    free(path);
+    return v;
+}
+
+/* ---- section 二 --------------------------------------------------------- */
+
+struct ad_col {
+    const char *name;
+    bool money;
+};
+
+struct ad_row {
+    const char *key;
+    const char *pat;
+    enum match how;
+    size_t ncols;
+    struct ad_col cols[3];
+};
+
+#define DOCS_2019 {{"issued", false}, {"published", false}, {"total_published", false}}
+#define DOCS_2021 {{"issued", false}, {"repealed", false}, {"in_force", false}}
+#define ITEMS_2019 {{"items_prev_year", false}, {"items_change", false}, {"decisions", false}}
+#define DECISIONS_2021 {{"decisions", false}}
+
+static const struct ad_row ad_2019[] = {
+    {"rule", "规章", M_SUFFIX, 3, DOCS_2019},
+    {"normative", "规范性文件", M_SUB, 3, DOCS_2019},
+    {"licensing", "行政许可", M_SUB, 3, ITEMS_2019},
+    {"other_service", "其他对外管理服务", M_SUB, 3, ITEMS_2019},
+    {"penalty", "行政处罚", M_SUB, 3, ITEMS_2019},
+    {"enforcement", "行政强制", M_SUB, 3, ITEMS_2019},
+    {"fee", "行政事业性收费", M_SUB, 2, {{"items_prev_year", false}, {"items_change", false}}},
+    {"procurement", "政府集中采购", M_SUB, 2, {{"projects", false}, {"amount_wan_yuan", true}}},
+};
+
+static const struct ad_row ad_2021[] = {
+    {"rule", "规章", M_SUFFIX, 3, DOCS_2021},
+    {"normative", "规范性文件", M_SUB, 3, DOCS_2021},
+    {"licensing", "行政许可", M_SUB, 1, DECISIONS_2021},
+    {"penalty", "行政处罚", M_SUB, 1, DECISIONS_2021},
+    {"enforcement", "行政强制", M_SUB, 1, DECISIONS_2021},
+    {"fee", "行政事业性收费", M_SUB, 1, {{"amount_wan_yuan", true}}},
+};
+
+static const char *const markers_2021_ad[] = {"制发件数", "废止件数", "现行有效件数",
+                                              "收费金额"};
+static const char *const markers_2019_ad[] = {"新制作数量", "新公开数量", "对外公开总数量",
+                                              "上一年项目数量"};
+
+static json_t *parse_active(struct parser *p, size_t from, size_t end,
+                            unsigned *form)
+{
+    const struct ad_row *rows;
+    size_t nrows;
+
+    if (range_contains(p, from, end, markers_2021_ad, 4)) {
+        *form = T2021, rows = ad_2021, nrows = sizeof ad_2021 / sizeof ad_2021[0];
+    } else if (range_contains(p, from, end, markers_2019_ad, 4)) {
+        *form = T2019, rows = ad_2019, nrows = sizeof ad_2019 / sizeof ad_2019[0];
+    } else {
+        fail(p, line_no(p, from > 0 ? from - 1 : 0),
+             "section 二: neither the 2019 columns (本年新制作数量 …) nor the 2021 "
+             "ones (本年制发件数 …) found");
+        return NULL;
+    }
+    json_t *ad = json_object();
+    size_t at = from;
+    for (size_t r = 0; r < nrows; r++) {
+        struct cellv cells[3];
+        long li = find_row(p, at, end, rows[r].pat, rows[r].how, "二");
+        if (li < 0)
+            goto bad;
+        long next = read_row(p, (size_t)li, end, rows[r].ncols, cells, rows[r].pat);
+        if (next < 0)
+            goto bad;
+        at = (size_t)next;
+        json_t *row = json_object();
+        json_object_set_new(ad, rows[r].key, row);
+        for (size_t c = 0; c < rows[r].ncols; c++) {
+            bool ok = true;
+            json_t *v = cell_json(p, &cells[c], rows[r].cols[c].money,
+                                  "active_disclosure", rows[r].key,
+                                  rows[r].cols[c].name, &ok);
+            if (!ok)
+                goto bad;
+            json_object_set_new(row, rows[r].cols[c].name, v);
+        }
+    }
+    return ad;
+bad:
+    json_decref(ad);
+    return NULL;
+}
+
+/* ---- section 三 --------------------------------------------------------- */
+
+static const char *const app_columns[7] = {
+    "natural_person", "commercial_enterprise", "research_institution",
+    "social_welfare_org", "legal_service_org", "other_org", "total",
+};
+
+static const struct app_row {
+    const char *key;
+    const char *pat;
+    enum match how;
+    unsigned tmpl;
+} app_rows[] = {
+    {"received", "本年新收", M_SUB, TBOTH},
+    {"carried_over", "上年结转", M_SUB, TBOTH},
+    {"disclosed", "予以公开", M_SUB, TBOTH},
+    {"partially_disclosed", "部分公开", M_SUB, TBOTH},
+    {"withheld.state_secret", "国家秘密", M_SUB, TBOTH},
+    {"withheld.prohibited_by_law", "禁止公开", M_SUB, TBOTH},
+    {"withheld.security_stability", "安全一稳定", M_SUB, TBOTH},
+    {"withheld.third_party_rights", "第三方合法权益", M_SUB, TBOTH},
+    {"withheld.internal_affairs", "内部事务", M_SUB, TBOTH},
+    {"withheld.process_information", "过程性信息", M_SUB, TBOTH},
+    {"withheld.enforcement_case_file", "执法案卷", M_SUB, TBOTH},
+    {"withheld.administrative_query", "查询事项", M_SUB, TBOTH},
+    {"unavailable.not_held", "不掌握", M_SUB, TBOTH},
+    {"unavailable.needs_creation", "另行制作", M_SUB, TBOTH},
+    {"unavailable.still_unclear", "仍不明确", M_SUB, TBOTH},
+    {"not_processed.petition_complaint", "信访举报投诉", M_SUB, TBOTH},
+    {"not_processed.duplicate", "重复申请", M_SUB, TBOTH},
+    {"not_processed.publication", "公开出版物", M_SUB, TBOTH},
+    {"not_processed.excessive", "大量反复申请", M_SUB, TBOTH},
+    {"not_processed.confirmation", "重新出具", M_SUB, TBOTH},
+    {"other", "其他处理", M_SUB, T2019},
+    {"other.no_correction", "逾期不补正", M_SUB, T2021},
+    {"other.fee_unpaid", "缴纳费用", M_SUB, T2021},
+    {"other.other", "其他", M_SUFFIX, T2021},
+    {"total_processed", "总计", M_SUB, TBOTH},
+    {"carried_forward", "结转下年度", M_SUB, TBOTH},
+};
+
+static const char *const markers_2021_apps[] = {"逾期不补正", "缴纳费用"};
+
+static json_t *parse_applications(struct parser *p, size_t from, size_t end,
+                                  unsigned *form)
+{
+    *form = range_contains(p, from, end, markers_2021_apps, 2) ? T2021 : T2019;
+    json_t *apps = json_object();
+    json_t *cols = json_array();
+    json_t *rows = json_array();
+    json_object_set_new(apps, "columns", cols);
+    json_object_set_new(apps, "rows", rows);
+    for (size_t c = 0; c < 7; c++)
+        json_array_append_new(cols, json_string(app_columns[c]));
+
+    size_t at = from;
+    for (size_t r = 0; r < sizeof app_rows / sizeof app_rows[0]; r++) {
+        if (!(app_rows[r].tmpl & *form))
+            continue;
+        struct cellv cells[7];
+        long li = find_row(p, at, end, app_rows[r].pat, app_rows[r].how, "三");
+        if (li < 0)
+            goto bad;
+        long next = read_row(p, (size_t)li, end, 7, cells, app_rows[r].pat);
+        if (next < 0)
+            goto bad;
+        at = (size_t)next;
+        json_t *row = json_object();
+        json_t *vals = json_array();
+        json_array_append_new(rows, row);
+        json_object_set_new(row, "key", json_string(app_rows[r].key));
+        json_t *label = json_string(p->d.lines[li].label);
+        if (label)
+            json_object_set_new(row, "label", label);
+        json_object_set_new(row, "values", vals);
+        for (size_t c = 0; c < 7; c++) {
+            bool ok = true;
+            json_t *v = cell_json(p, &cells[c], false, "applications",
+                                  app_rows[r].key, app_columns[c], &ok);
+            if (!ok)
+                goto bad;
+            json_array_append_new(vals, v);
+        }
+    }
+    return apps;
+bad:
+    json_decref(apps);
+    return NULL;
+}
+
+/* ---- section 四 --------------------------------------------------------- */
+
+static const char *const rl_columns[5] = {"upheld", "corrected", "other", "pending",
+                                          "total"};
+static const char *const rl_rows[3] = {"review", "litigation_direct",
+                                       "litigation_after_review"};
+
+/* The official table: one header block, then one data row of 15 cells
+ * (review, direct suit, suit after review; five columns each). */
+static bool read_reviews_row(struct parser *p, size_t from, size_t end,
+                             struct cellv *cells)
+{
+    size_t got = 0, i = from;
+    const char *what = "section 四";
+
+    while (i < end && !starts_with_cell(&p->d.lines[i]))
+        i++;
+    if (i == end)
+        return fail(p, line_no(p, from > 0 ? from - 1 : 0), "section 四: no values found");
+    if (p->d.lines[i].ntok > 1) {
+        /* whitespace-separated: the 15 cells on one line or a few */
+        for (; got < 15 && i < end; i++) {
+            const struct line *l = &p->d.lines[i];
+            if (line_empty(l))
+                continue;
+            if (!starts_with_cell(l))
+                break;
+            if (!take_cells(p, l, 0, cells, &got, 15, what))
+                return false;
+        }
+    } else {
+        /* one cell per line: empty lines just above the first value are
+         * blank cells too, as are empty lines among the values */
+        size_t first = i;
+        while (first > from && line_empty(&p->d.lines[first - 1]))
+            first--;
+        for (size_t k = first; k < i && got < 15; k++)
+            cells[got++] = (struct cellv){.blank = true, .line = p->d.lines[k].no,
+                                          .tok = ""};
+        for (; got < 15 && i < end; i++) {
+            const struct line *l = &p->d.lines[i];
+            if (line_empty(l)) {
+                cells[got++] = (struct cellv){.blank = true, .line = l->no, .tok = ""};
+                continue;
+            }
+            if (!starts_with_cell(l))
+                break;
+            if (!take_cells(p, l, 0, cells, &got, 15, what))
+                return false;
+        }
+    }
+    if (got < 15)
+        return fail(p, line_no(p, i), "section 四: %zu values, expected 15", got);
+    return check_no_more(p, i, end, what, 15);
+}
+
+static const struct {
+    const char *pat;
+    enum match how;
+} rl_pats[3] = {
+    {"行政复议", M_SUFFIX}, {"直接起诉", M_SUB}, {"复议后起诉", M_SUB},
+};
+
+/* Some reports (and `gongkai report --format text`) print the table
+ * transposed, a labelled row of five per kind of case. Told apart by what
+ * follows the 未经复议直接起诉 label: numbers, or the next header. */
+static bool reviews_by_kind(const struct parser *p, size_t from, size_t end)
+{
+    for (size_t i = from; i < end; i++) {
+        const struct line *l = &p->d.lines[i];
+        if (l->first_cell == 0 || !label_matches(l->label, rl_pats[1].pat, M_SUB))
+            continue;
+        if (l->first_cell < l->ntok)
+            return true;
+        for (size_t j = i + 1; j < end; j++)
+            if (!line_empty(&p->d.lines[j]))
+                return starts_with_cell(&p->d.lines[j]);
+        return false;
+    }
+    return false;
+}
+
+static bool read_reviews_by_kind(struct parser *p, size_t from, size_t end,
+                                 struct cellv *cells)
+{
+    size_t at = from;
+    for (size_t r = 0; r < 3; r++) {
+        long li = find_row(p, at, end, rl_pats[r].pat, rl_pats[r].how, "四");
+        if (li < 0)
+            return false;
+        long next = read_row(p, (size_t)li, end, 5, cells + 5 * r, rl_pats[r].pat);
+        if (next < 0)
+            return false;
+        at = (size_t)next;
+    }
+    return true;
+}
+
+static json_t *parse_reviews(struct parser *p, size_t from, size_t end,
+                             const char *case_rule)
+{
+    struct cellv cells[15];
+    if (!(reviews_by_kind(p, from, end) ? read_reviews_by_kind(p, from, end, cells)
+                                        : read_reviews_row(p, from, end, cells)))
+        return NULL;
+
+    json_t *rl = json_object();
+    json_t *cols = json_array();
+    json_object_set_new(rl, "columns", cols);
+    for (size_t c = 0; c < 5; c++)
+        json_array_append_new(cols, json_string(rl_columns[c]));
+    for (size_t r = 0; r < 3; r++) {
+        json_t *vals = json_array();
+        json_object_set_new(rl, rl_rows[r], vals);
+        for (size_t c = 0; c < 5; c++) {
+            bool ok = true;
+            json_t *v = cell_json(p, &cells[r * 5 + c], false,
+                                  "reviews_litigation", rl_rows[r], rl_columns[c],
+                                  &ok);
+            if (!ok) {
+                json_decref(rl);
+                return NULL;
+            }
+            json_array_append_new(vals, v);
+        }
+    }
+    json_object_set_new(rl, "case_rule", json_string(case_rule));
+    return rl;
+}
+
+/* ---- title ------------------------------------------------------------- */
+
+/* Finds a year "2019年" or "二〇一九年" in s; returns its value (0 when none)
+ * and where it starts and ends (after 年). */
+static int find_year(const char *s, const char **start, const char **after)
+{
+    static const char *const cjk[] = {"〇", "一", "二", "三", "四", "五", "六", "七",
+                                      "八", "九"};
+    for (const char *y = strstr(s, "年"); y; y = strstr(y + 1, "年")) {
+        if (y - s >= 4 && is_digit(y[-4]) && is_digit(y[-3]) && is_digit(y[-2]) &&
+            is_digit(y[-1]) && (y - s == 4 || !is_digit(y[-5]))) {
+            int v = atoi(y - 4);
+            if (v >= 1990 && v <= 2100) {
+                *start = y - 4, *after = y + 3;
+                return v;
+            }
+        }
+        /* four CJK numerals of three bytes each; 零 also serves as zero */
+        if (y - s >= 12) {
+            int v = 0;
+            for (int k = 4; k >= 1; k--) {
+                const char *ch = y - 3 * k;
+                int d = -1;
+                for (int n = 0; n < 10; n++)
+                    if (strncmp(ch, cjk[n], 3) == 0)
+                        d = n;
+                if (strncmp(ch, "零", 3) == 0)
+                    d = 0;
+                if (d < 0) {
+                    v = -1;
+                    break;
+                }
+                v = v * 10 + d;
+            }
+            if (v >= 1990 && v <= 2100) {
+                *start = y - 12, *after = y + 3;
+                return v;
+            }
+        }
+    }
+    return 0;
+}
+
+/* Year and agency name from the title: the first line before section 二 that
+ * names an annual report (年度报告) and a year. */
+static bool parse_title(struct parser *p, size_t end, int *year, char **name)
+{
+    *name = NULL;
+    for (size_t i = 0; i < end; i++) {
+        const struct line *l = &p->d.lines[i];
+        const char *ys, *ya;
+        if (strstr(l->text, "年度报告") == NULL || find_year(l->text, &ys, &ya) == 0)
+            continue;
+        *year = find_year(l->text, &ys, &ya);
+        /* The name as printed: what precedes the year, or else what follows
+         * it up to 政府信息公开/公開. */
+        if (find_year(l->raw, &ys, &ya) == 0)
+            return true;
+        char *n = xstrndup(l->raw, (size_t)(ys - l->raw));
+        if (trim(n)[0] == '\0') {
+            free(n);
+            const char *e = strstr(ya, "政府信息公");
+            n = xstrndup(ya, e ? (size_t)(e - ya) : 0);
+        }
+        if (trim(n)[0] != '\0')
+            *name = n;
+        else
+            free(n);
+        return true;
+    }
+    return fail(p, 1, "no year in the title (a line naming the 年度报告 and a year "
+                      "such as 2019年); give --year");
+}
+
+/* ---- entry points ------------------------------------------------------ */
+
+void reportimport_error_clear(struct reportimport_error *err)
+{
+    if (err) {
+        free(err->message);
+        err->message = NULL;
+        err->line = 0;
+    }
+}
+
+json_t *reportimport_parse(const char *text, size_t len,
+                           const struct reportimport_options *opt,
+                           struct reportimport_error *err)
+{
+    struct reportimport_error scratch = {0};
+    struct parser p = {.err = err ? err : &scratch};
+    json_t *report = NULL, *ad = NULL, *apps = NULL, *rl = NULL;
+    char *name = NULL;
+    unsigned ad_form = 0, app_form = 0;
+
+    p.err->line = 0;
+    p.err->message = NULL;
+    doc_load(&p.d, text, len);
+    p.notes = json_object();
+
+    long s2 = find_heading(&p, 0, "二", "主动公开", NULL);
+    long s3 = s2 < 0 ? -1 : find_heading(&p, (size_t)s2 + 1, "三", "申请", NULL);
+    long s4 = s3 < 0 ? -1 : find_heading(&p, (size_t)s3 + 1, "四", "复议", "诉讼");
+    if (s2 < 0 || s3 < 0 || s4 < 0) {
+        fail(&p, (int)p.d.n,
+             "end of text without the heading of section %s (%s)",
+             s2 < 0 ? "二" : s3 < 0 ? "三" : "四",
+             s2 < 0 ? "二、主动公开政府信息情况"
+             : s3 < 0 ? "三、收到和处理政府信息公开申请情况"
+                      : "四、政府信息公开行政复议、行政诉讼情况");
+        goto out;
+    }
+    long s5 = find_heading(&p, (size_t)s4 + 1, "五", NULL, NULL);
+    size_t end4 = s5 < 0 ? p.d.n : (size_t)s5;
+
+    int year = opt && opt->year ? opt->year : 0;
+    if (!parse_title(&p, (size_t)s2, year ? &(int){0} : &year, &name) && !year)
+        goto out;
+    reportimport_error_clear(p.err); /* a missing title is fine with --year */
+
+    ad = parse_active(&p, (size_t)s2 + 1, (size_t)s3, &ad_form);
+    if (ad == NULL)
+        goto out;
+    apps = parse_applications(&p, (size_t)s3 + 1, (size_t)s4, &app_form);
+    if (apps == NULL)
+        goto out;
+    rl = parse_reviews(&p, (size_t)s4 + 1, end4,
+                       opt && opt->case_rule ? opt->case_rule : "filed");
+    if (rl == NULL)
+        goto out;
+
+    report = json_object();
+    json_object_set_new(report, "agency",
+                        json_string(opt && opt->agency ? opt->agency : "unknown"));
+    if (name) {
+        json_t *n = json_string(name);
+        if (n)
+            json_object_set_new(report, "name", n);
+    }
+    json_object_set_new(report, "year", json_integer(year));
+    json_object_set_new(report, "template",
+                        json_string(ad_form == T2021 || app_form == T2021 ? "2021"
+                                                                          : "2019"));
+    json_object_set_new(report, "active_disclosure", ad);
+    json_object_set_new(report, "applications", apps);
+    json_object_set_new(report, "reviews_litigation", rl);
+    ad = apps = rl = NULL;
+    if (json_object_size(p.notes) > 0)
+        json_object_set(report, "notes", p.notes);
+out:
+    json_decref(ad);
+    json_decref(apps);
+    json_decref(rl);
+    json_decref(p.notes);
+    free(name);
+    doc_free(&p.d);
+    reportimport_error_clear(&scratch);
+    return report;
+}
