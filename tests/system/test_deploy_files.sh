@@ -32,8 +32,9 @@ def need(cond, what):
 need(set(s) == {"postgres", "migrate", "intake", "aggregator"}, f"services: {sorted(s)}")
 pg = s["postgres"]
 need(pg["image"].startswith("postgres:15"), "postgres: image postgres:15")
-need(any(v.get("source") == "pgdata" and v.get("type") == "volume" for v in pg.get("volumes", [])),
-     "postgres: named volume pgdata")
+def volume_source(v):  # compose 1.x prints "src:dst:rw", newer ones a mapping
+    return v.split(":")[0] if isinstance(v, str) else v.get("source")
+need(any(volume_source(v) == "pgdata" for v in pg.get("volumes", [])), "postgres: named volume pgdata")
 need("pgdata" in c.get("volumes", {}), "top-level volume pgdata")
 need("POSTGRES_PASSWORD_FILE" in pg["environment"] and "POSTGRES_PASSWORD" not in pg["environment"],
      "postgres: password from a file, not the environment")
@@ -45,7 +46,8 @@ for name, svc in s.items():
         need(not (("PASSWORD" in k or "SECRET" in k) and not k.endswith("_FILE")),
              f"{name}: secret value in the environment ({k})")
     if name != "postgres":
-        need(any(x.get("source") == "postgres_password" for x in svc.get("secrets", [])),
+        need(any((x if isinstance(x, str) else x.get("source")) == "postgres_password"
+                 for x in svc.get("secrets", [])),
              f"{name}: postgres_password secret mounted")
         need(svc.get("user") in (None,) and svc.get("read_only") is True, f"{name}: read-only root, image's user")
 for name in ("intake", "aggregator"):
