@@ -13,7 +13,7 @@ CC      ?= cc
 OPT     ?= -O2 -g
 BUILD   ?= build
 BIN     ?= bin
-PKGS    := libzmq libprotobuf-c libpq jansson libmicrohttpd
+PKGS    := libczmq libzmq libprotobuf-c libpq jansson libmicrohttpd
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Werror
 CFLAGS  += -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) -Ilib -I$(BUILD)/gen $(shell pkg-config --cflags $(PKGS))
 LDLIBS  += $(shell pkg-config --libs $(PKGS)) -lpthread -lm

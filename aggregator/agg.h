@@ -19,6 +19,7 @@
 struct registry;
 
 struct agg {
+    struct auth *auth;         /* allowlist and ZAP handler; NULL when insecure (set before threads) */
     pthread_rwlock_t lock;     /* guards everything below */
     struct registry *registry; /* agency names and hierarchy (registry.c) */
     struct ledger *ledger;     /* entity state and agency names */
@@ -47,10 +48,12 @@ extern struct agg agg;
 void agg_report(const char *agency, int year, enum case_rule rule, int subtree, struct report *r,
                 char *name, size_t name_cap, uint64_t *applied);
 
-/* http.c */
+/* http.c. tokens_path: bearer tokens required for /v1/... (NULL: open). */
 struct MHD_Daemon;
-struct MHD_Daemon *http_start(const char *hostport);
+struct MHD_Daemon *http_start(const char *hostport, const char *tokens_path);
 void http_stop(struct MHD_Daemon *d);
+/* Re-reads the tokens file; the old tokens stay when the new file is bad. */
+void http_reload_tokens(void);
 
 /* 400-type validation shared by HTTP and the query endpoint: 0 ok, else
  * fills code/message. */

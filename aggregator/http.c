@@ -5,7 +5,14 @@
  *
  * Handlers copy what they need under agg's read lock and render outside it.
  * Bad input is a 400 with {"error": CODE, "message": TEXT}.
+ *
+ * Bearer tokens (GONGKAI_HTTP_TOKENS, optional): a file of "NAME TOKEN"
+ * lines; when given, /v1/... needs "Authorization: Bearer TOKEN" (401
+ * otherwise) while /, /healthz and /metrics stay open for probes and
+ * scrapers. Tokens are compared in constant time and never logged; SIGHUP
+ * re-reads the file. TLS belongs to a reverse proxy in front (README).
  */
+#include <errno.h>
 #include <jansson.h>
 #include <microhttpd.h>
 #include <netdb.h>
@@ -23,6 +30,137 @@
 #include "page.h"
 #include "render.h"
 #include "reportcheck.h"
+
+#define TOKEN_MIN 16        /* shorter tokens are guessable: refused */
+#define TOKENS_FILE_MAX (1 << 20)
+
+struct tokens {
+    char **name, **token;   /* owned */
+    size_t n;
+};
+
+static struct {
+    char *path;              /* owned; NULL when /v1/... is open */
+    pthread_mutex_t lock;    /* guards cur: handlers run on libmicrohttpd's threads */
+    struct tokens *cur;
+} auth_http = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static void tokens_free(struct tokens *t)
+{
+    if (!t)
+        return;
+    for (size_t i = 0; i < t->n; i++) {
+        explicit_bzero(t->token[i], strlen(t->token[i]));
+        free(t->token[i]);
+        free(t->name[i]);
+    }
+    free(t->name);
+    free(t->token);
+    free(t);
+}
+
+/* Parses the tokens file; NULL with err ("PATH:LINE: reason") when bad. */
+static struct tokens *tokens_load(const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        return NULL;
+    }
+    struct tokens *t = xcalloc(1, sizeof *t);
+    char *line = NULL;
+    size_t cap = 0, total = 0;
+    ssize_t len;
+    int lineno = 0;
+    while ((len = getline(&line, &cap, f)) >= 0) {
+        lineno++;
+        total += (size_t)len;
+        char *save = NULL, *name = strtok_r(line, " \t\r\n", &save);
+        if (!name || name[0] == '#')
+            continue;
+        char *tok = strtok_r(NULL, " \t\r\n", &save), *extra = strtok_r(NULL, " \t\r\n", &save);
+        const char *why = NULL;
+        if (total > TOKENS_FILE_MAX)
+            why = "file too large";
+        else if (!tok || (extra && extra[0] != '#'))
+            why = "expected NAME TOKEN";
+        else if (strlen(tok) < TOKEN_MIN)
+            why = "token shorter than 16 characters";
+        for (size_t i = 0; !why && i < t->n; i++)
+            if (strcmp(t->name[i], name) == 0)
+                why = "name listed twice";
+        if (why) {
+            /* The line's text may be a token: never echo it. */
+            snprintf(err, errlen, "%s:%d: %s", path, lineno, why);
+            explicit_bzero(line, cap);
+            free(line);
+            fclose(f);
+            tokens_free(t);
+            return NULL;
+        }
+        t->name = xrealloc(t->name, (t->n + 1) * sizeof *t->name);
+        t->token = xrealloc(t->token, (t->n + 1) * sizeof *t->token);
+        t->name[t->n] = xstrndup(name, 64);
+        t->token[t->n++] = xstrdup(tok);
+    }
+    if (line)
+        explicit_bzero(line, cap);
+    free(line);
+    fclose(f);
+    if (!t->n) {
+        snprintf(err, errlen, "%s: no tokens (an empty file would lock every client out)", path);
+        tokens_free(t);
+        return NULL;
+    }
+    return t;
+}
+
+void http_reload_tokens(void)
+{
+    if (!auth_http.path)
+        return;
+    char err[400];
+    struct tokens *t = tokens_load(auth_http.path, err, sizeof err);
+    if (!t) {
+        log_error("HTTP tokens not reloaded; the previous ones stay in force", "error=\"%s\"", err);
+        return;
+    }
+    pthread_mutex_lock(&auth_http.lock);
+    struct tokens *old = auth_http.cur;
+    auth_http.cur = t;
+    pthread_mutex_unlock(&auth_http.lock);
+    tokens_free(old);
+    log_info("HTTP tokens reloaded", "tokens=%zu", t->n);
+}
+
+/* Equal strings, in time that depends only on the length of b. */
+static int same(const char *a, const char *b)
+{
+    size_t na = strlen(a), nb = strlen(b);
+    unsigned char d = na != nb;
+    for (size_t i = 0; i < nb; i++)
+        d |= (unsigned char)(a[i < na ? i : 0] ^ b[i]);
+    return d == 0;
+}
+
+/* 1 when the request may read /v1/.... */
+static int authorised(struct MHD_Connection *c)
+{
+    if (!auth_http.path)
+        return 1;
+    const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+    if (!h || strncasecmp(h, "Bearer ", 7) != 0)
+        return 0;
+    const char *tok = h + 7;
+    while (*tok == ' ')
+        tok++;
+    int ok = 0;
+    pthread_mutex_lock(&auth_http.lock);
+    for (size_t i = 0; auth_http.cur && i < auth_http.cur->n; i++)
+        ok |= same(tok, auth_http.cur->token[i]); /* no early exit: timing says nothing */
+    pthread_mutex_unlock(&auth_http.lock);
+    return ok;
+}
 
 static enum MHD_Result respond(struct MHD_Connection *c, unsigned status, const char *type,
                                struct buf *body)
@@ -136,12 +274,15 @@ static enum MHD_Result agencies(struct MHD_Connection *c)
     pthread_rwlock_rdlock(&agg.lock);
     int first = 1;
     for (uint32_t id = 0; id < ledger_agency_count(agg.ledger); id++) {
+        /* Every agency with an applied event, even one whose events count in
+         * no table (say, only lawsuits as the review body): no years then. */
         int lo, hi;
-        if (!tables_year_range(agg.live, id, &lo, &hi))
-            continue;
         buf_printf(&b, "%s\n  {\"agency\": ", first ? "" : ",");
         buf_json_string(&b, ledger_agency_code(agg.ledger, id));
-        buf_printf(&b, ", \"first_year\": %d, \"last_year\": %d}", lo, hi);
+        if (tables_year_range(agg.live, id, &lo, &hi))
+            buf_printf(&b, ", \"first_year\": %d, \"last_year\": %d}", lo, hi);
+        else
+            buf_puts(&b, ", \"first_year\": null, \"last_year\": null}");
         first = 0;
     }
     pthread_rwlock_unlock(&agg.lock);
@@ -268,6 +409,18 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     __atomic_add_fetch(&agg.http_requests, 1, __ATOMIC_RELAXED);
     if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
         return error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "bad_method", "only GET is served");
+    if (strncmp(url, "/v1/", 4) == 0 && !authorised(c)) {
+        struct buf b = {0};
+        buf_puts(&b, "{\"error\": \"unauthorized\", \"message\": "
+                     "\"/v1/ needs Authorization: Bearer TOKEN\"}\n");
+        struct MHD_Response *r = MHD_create_response_from_buffer(b.len, b.data, MHD_RESPMEM_MUST_COPY);
+        MHD_add_response_header(r, "Content-Type", "application/json; charset=utf-8");
+        MHD_add_response_header(r, "WWW-Authenticate", "Bearer realm=\"gongkai\"");
+        enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_UNAUTHORIZED, r);
+        MHD_destroy_response(r);
+        buf_free(&b);
+        return ret;
+    }
     if (strncmp(url, "/v1/reports/", 12) == 0) {
         char agency[128], year[32];
         const char *p = url + 12, *slash = strchr(p, '/');
@@ -296,8 +449,17 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     return error(c, MHD_HTTP_NOT_FOUND, "not_found", "no such route");
 }
 
-struct MHD_Daemon *http_start(const char *hostport)
+struct MHD_Daemon *http_start(const char *hostport, const char *tokens_path)
 {
+    if (tokens_path) {
+        char err[400];
+        auth_http.cur = tokens_load(tokens_path, err, sizeof err);
+        if (!auth_http.cur) {
+            log_error("HTTP tokens refused", "error=\"%s\"", err);
+            return NULL;
+        }
+        auth_http.path = xstrdup(tokens_path);
+    }
     char host[256];
     const char *colon = strrchr(hostport, ':');
     if (!colon || (size_t)(colon - hostport) >= sizeof host) {
@@ -333,4 +495,8 @@ void http_stop(struct MHD_Daemon *d)
 {
     if (d)
         MHD_stop_daemon(d);
+    tokens_free(auth_http.cur);
+    auth_http.cur = NULL;
+    free(auth_http.path);
+    auth_http.path = NULL;
 }

@@ -13,7 +13,9 @@
 #include <zmq.h>
 
 #include "agg.h"
+#include "auth.h"
 #include "config.h"
+#include "curve.h"
 #include "day.h"
 #include "follow.h"
 #include "log.h"
@@ -22,12 +24,16 @@
 
 struct agg agg = {.lock = PTHREAD_RWLOCK_INITIALIZER};
 
-static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t stop_requested, reload_requested;
 
 static void on_signal(int sig)
 {
-    (void)sig;
-    stop_requested = 1;
+    if (sig == SIGHUP) {
+        auth_request_reload();
+        reload_requested = 1;
+    } else {
+        stop_requested = 1;
+    }
 }
 
 void agg_report(const char *agency, int year, enum case_rule rule, int subtree, struct report *r,
@@ -102,17 +108,35 @@ static const char USAGE[] =
     "Subscribes to gongkai-intake's feed, catches up from the event log, applies\n"
     "every event exactly once, and serves the three statistical tables of the\n"
     "annual report for any agency and year: HTTP (GET /v1/reports/AGENCY/YEAR,\n"
-    "/v1/agencies, /healthz, /metrics, /) and a ZeroMQ ROUTER for protobuf queries.";
+    "/v1/agencies, /healthz, /metrics, /) and a ZeroMQ ROUTER for protobuf queries.\n\n"
+    "ZeroMQ uses CURVE: --cert is the aggregator's key file (gongkai keygen aggregator),\n"
+    "its public key listed with role aggregator in intake's allowlist; --intake-key is\n"
+    "intake's public key; --keys lists the dashboards that may query. SIGHUP re-reads\n"
+    "the allowlist and the HTTP tokens.";
+
+static const char NO_KEYS[] =
+    "gongkai-aggregator: not started: CURVE needs a key pair, intake's public key and an\n"
+    "allowlist.\n"
+    "  gongkai keygen aggregator             # writes aggregator.key (secret) and aggregator.pub\n"
+    "  export GONGKAI_CERT=aggregator.key    # or --cert; list aggregator.pub in intake's\n"
+    "                                        # allowlist with role aggregator\n"
+    "  export GONGKAI_INTAKE_KEY=intake.pub  # or --intake-key\n"
+    "  export GONGKAI_KEYS=allowlist         # or --keys: the dashboards that may query\n"
+    "For local tests only: GONGKAI_INSECURE=1 (plaintext, no key checks).\n";
 
 int main(int argc, char **argv)
 {
-    const char *db, *feed, *query, *http, *level, *insecure;
+    const char *db, *feed, *query, *http, *level, *insecure, *cert, *intake_key, *keys, *tokens;
     const struct config_opt opts[] = {
         {"db", "GONGKAI_DB", "dbname=gongkai", "libpq conninfo", &db},
         {"feed", "GONGKAI_FEED", "tcp://127.0.0.1:7102", "intake's PUB endpoint to connect to", &feed},
         {"query", "GONGKAI_QUERY", "tcp://127.0.0.1:7103", "ROUTER endpoint to bind for report queries", &query},
         {"http", "GONGKAI_HTTP", "127.0.0.1:7180", "host:port for HTTP", &http},
         {"log-level", "GONGKAI_LOG_LEVEL", "info", "debug, info, warn or error", &level},
+        {"http-tokens", "GONGKAI_HTTP_TOKENS", NULL, "file of bearer tokens required for /v1/* (NAME TOKEN per line)", &tokens},
+        {"cert", "GONGKAI_CERT", NULL, "the aggregator's secret key file (from gongkai keygen)", &cert},
+        {"intake-key", "GONGKAI_INTAKE_KEY", NULL, "intake's public key: its .pub file or Z85 text", &intake_key},
+        {"keys", "GONGKAI_KEYS", NULL, "allowlist file: PUBLIC-KEY NAME ROLE [AGENCY...] per line", &keys},
         {"insecure", "GONGKAI_INSECURE", NULL, "[flag] plaintext ZeroMQ, no key checks (local runs and tests)", &insecure},
         {0}};
     int i = config_parse("gongkai-aggregator", USAGE, opts, argc, argv);
@@ -125,14 +149,29 @@ int main(int argc, char **argv)
         return 2;
     }
     log_set_level((enum log_level)log_parse_level(level));
-    if (insecure && strcmp(insecure, "1") == 0)
+    int secure = !(insecure && strcmp(insecure, "1") == 0);
+    struct curve_client feed_sec = {0}; /* our pair as intake's client; also our server pair */
+    if (!secure) {
         log_warn("GONGKAI_INSECURE=1: plaintext ZeroMQ, no key checks; for local runs and tests only", "%s", "");
+    } else {
+        char err[600];
+        if (!cert || !intake_key || !keys) {
+            fputs(NO_KEYS, stderr);
+            return 2;
+        }
+        if (curve_client_setup(&feed_sec, NULL, cert, "GONGKAI_CERT", intake_key,
+                               "GONGKAI_INTAKE_KEY", err, sizeof err)) {
+            log_error("aggregator not started: bad key", "error=\"%s\"", err);
+            return 2;
+        }
+    }
     (void)tables_metric_name(0); /* build the name table before threads start */
 
     struct sigaction sa = {0};
     sa.sa_handler = on_signal;
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
     agg.ledger = ledger_new();
@@ -140,13 +179,29 @@ int main(int argc, char **argv)
 
     /* Subscribe before reading the log, so nothing falls between the two. */
     void *ctx = zmq_ctx_new();
+    /* The ZAP handler first: a CURVE socket bound without one admits any key. */
+    if (secure && !(agg.auth = auth_start(ctx, keys)))
+        return 1;
     void *sub = zmq_socket(ctx, ZMQ_SUB);
     void *router = zmq_socket(ctx, ZMQ_ROUTER);
     wire_socket_defaults(sub);
     wire_socket_defaults(router);
-    int hwm = 100000;
+    int hwm = 100000, ivl_max = 5000;
     zmq_setsockopt(sub, ZMQ_RCVHWM, &hwm, sizeof hwm);
     zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "", 0);
+    /* A refused or absent intake is retried with backoff, not every 100 ms. */
+    zmq_setsockopt(sub, ZMQ_RECONNECT_IVL_MAX, &ivl_max, sizeof ivl_max);
+    void *watch = NULL;
+    if (secure) {
+        int rc = curve_client(sub, &feed_sec) |
+                 curve_server(router, &feed_sec.me, AUTH_DOMAIN_QUERY);
+        curve_wipe(&feed_sec.me); /* libzmq keeps its own copy */
+        watch = curve_watch(ctx, sub);
+        if (rc) {
+            log_error("cannot set up CURVE", "error=\"%s\"", zmq_strerror(errno));
+            return 1;
+        }
+    }
     if (zmq_connect(sub, feed) || zmq_bind(router, query)) {
         log_error("cannot connect or bind", "feed=%s query=%s error=\"%s\"", feed, query,
                   zmq_strerror(errno));
@@ -156,11 +211,12 @@ int main(int argc, char **argv)
     if (follow_start(f, (volatile int *)&stop_requested))
         return 1;
     follow_catch_up(f, 0);
-    struct MHD_Daemon *d = http_start(http);
+    struct MHD_Daemon *d = http_start(http, tokens);
     if (!d)
         return 1;
-    log_info("aggregator ready", "feed=%s query=%s http=%s applied_seq=%llu", feed, query, http,
-             (unsigned long long)agg.applied);
+    log_info("aggregator ready", "feed=%s query=%s http=%s applied_seq=%llu curve=%s http_tokens=%s",
+             feed, query, http, (unsigned long long)agg.applied, secure ? "on" : "off",
+             tokens ? "on" : "off");
 
     int64_t next_tick = now_ms() + 1000;
     while (!stop_requested) {
@@ -189,13 +245,29 @@ int main(int argc, char **argv)
         if (now_ms() >= next_tick) {
             follow_tick(f);
             next_tick = now_ms() + 1000;
+            char why[300];
+            if (curve_refused(watch, why, sizeof why)) {
+                /* libzmq keeps retrying with backoff; say why nothing arrives. */
+                static int64_t last_said;
+                if (now_ms() - last_said > 60000) {
+                    log_error("intake's feed refused the handshake", "feed=%s reason=\"%s\"", feed, why);
+                    last_said = now_ms();
+                }
+            }
+        }
+        if (reload_requested) {
+            reload_requested = 0;
+            http_reload_tokens();
         }
     }
     follow_flush(f);
     log_info("aggregator stopping", "applied_seq=%llu", (unsigned long long)agg.applied);
     http_stop(d);
+    if (watch)
+        zmq_close(watch);
     zmq_close(sub);
     zmq_close(router);
+    auth_stop(&agg.auth);
     zmq_ctx_term(ctx);
     follow_destroy(&f);
     ledger_destroy(&agg.ledger);

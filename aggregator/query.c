@@ -1,9 +1,14 @@
-/* query — reports over ZeroMQ: ReportRequest in, ReportReply out (ROUTER). */
+/* query — reports over ZeroMQ: ReportRequest in, ReportReply out (ROUTER).
+ *
+ * With CURVE on, the ZAP handler admitted only dashboard and aggregator keys;
+ * each request is checked again against the allowlist in force, so a key
+ * removed by SIGHUP gets `forbidden` on a connection it opened before. */
 #include <stdio.h>
 #include <string.h>
 #include <zmq.h>
 
 #include "agg.h"
+#include "auth.h"
 #include "buf.h"
 #include "day.h"
 #include "render.h"
@@ -38,7 +43,20 @@ void query_serve(void *router)
     char code[32] = "", message[200] = "";
     struct buf out = {0};
     Envelope *env = wire_unpack(zmq_msg_data(&body), zmq_msg_size(&body));
-    if (!env || env->body_case != GONGKAI__V1__ENVELOPE__BODY_REPORT_REQUEST) {
+    if (agg.auth) {
+        struct keyring *ring = auth_keys(agg.auth);
+        const struct key_entry *k = keyring_find(ring, zmq_msg_gets(&body, "User-Id"));
+        if (!k || !auth_admits(AUTH_DOMAIN_QUERY, k->role)) {
+            snprintf(code, sizeof code, "forbidden");
+            snprintf(message, sizeof message, "key \"%s\": %s", k ? k->name : "?",
+                     k && k->role == ROLE_RETIRED ? "removed from the allowlist"
+                                                  : "may not query reports");
+        }
+        keyring_unref(&ring);
+    }
+    if (*code) {
+        /* refused above */
+    } else if (!env || env->body_case != GONGKAI__V1__ENVELOPE__BODY_REPORT_REQUEST) {
         snprintf(code, sizeof code, "bad_protobuf");
         snprintf(message, sizeof message, "expected a ReportRequest envelope of version 1");
     } else {

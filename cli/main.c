@@ -16,6 +16,7 @@ static const struct {
     {"rejects", cmd_rejects, "list stored rejections, newest first"},
     {"report", cmd_report, "print an agency's report for a year from the aggregator"},
     {"verify", cmd_verify, "recompute reports from the event log and compare with the aggregator"},
+    {"keygen", cmd_keygen, "write a CURVE key pair NAME.key (secret) and NAME.pub"},
     {"check", cmd_check, "check reports (contract JSON) for arithmetic and cross-year errors"},
     {"import-report", cmd_import_report, "turn a published report's text into contract JSON"},
     {"agency", cmd_agency, "register agencies: names and the hierarchy for roll-ups"},

@@ -18,6 +18,7 @@
 #include "alloc.h"
 #include "cmd.h"
 #include "config.h"
+#include "curve.h"
 #include "event.h"
 #include "wire.h"
 
@@ -37,6 +38,8 @@ struct pub {
     size_t inflight;
     uint64_t accepted, duplicate, rejected;
     void *ctx, *sock;
+    void *watch;      /* handshake failures of sock (CURVE only) */
+    const struct curve_client *sec;
     const char *endpoint;
 };
 
@@ -49,6 +52,8 @@ static int64_t now_ms(void)
 
 static void open_socket(struct pub *p)
 {
+    if (p->watch)
+        zmq_close(p->watch);
     if (p->sock)
         zmq_close(p->sock);
     p->sock = zmq_socket(p->ctx, ZMQ_DEALER);
@@ -56,6 +61,15 @@ static void open_socket(struct pub *p)
     zmq_setsockopt(p->sock, ZMQ_LINGER, &linger, sizeof linger);
     wire_socket_defaults(p->sock);
     zmq_setsockopt(p->sock, ZMQ_LINGER, &linger, sizeof linger);
+    /* No reconnecting behind our back: a socket whose connection dropped
+     * would deliver lines sent after the drop to a restarted intake before
+     * the lost, older ones (an answer before its receipt). Once its
+     * connection is gone this socket accepts nothing more; the retry below
+     * replaces it and resends every unanswered line in order. */
+    int no_reconnect = -1;
+    zmq_setsockopt(p->sock, ZMQ_RECONNECT_IVL, &no_reconnect, sizeof no_reconnect);
+    curve_client(p->sock, p->sec);
+    p->watch = p->sec->on ? curve_watch(p->ctx, p->sock) : NULL;
     zmq_connect(p->sock, p->endpoint);
     for (size_t i = p->head; i < p->tail; i++)
         p->q[i].sent = 0;
@@ -187,11 +201,14 @@ static size_t take_acks(struct pub *p, const Envelope *env, const char *const *n
 
 int cmd_publish(int argc, char **argv)
 {
-    const char *endpoint, *window_s, *timeout_s;
+    const char *endpoint, *window_s, *timeout_s, *cert, *server_key, *insecure;
     const struct config_opt opts[] = {
         {"endpoint", "GONGKAI_INTAKE", "tcp://127.0.0.1:7101", "intake's ROUTER endpoint", &endpoint},
         {"window", NULL, "2000", "events in flight at most", &window_s},
         {"timeout", NULL, "60", "seconds without any acknowledgement before giving up (exit 2)", &timeout_s},
+        {"client-cert", "GONGKAI_CLIENT_CERT", NULL, "this publisher's secret key file (from gongkai keygen)", &cert},
+        {"intake-key", "GONGKAI_INTAKE_KEY", NULL, "intake's public key: its .pub file or Z85 text", &server_key},
+        {"insecure", "GONGKAI_INSECURE", NULL, "[flag] plaintext, for an intake started with GONGKAI_INSECURE=1", &insecure},
         {0}};
     int first = config_parse("gongkai publish",
                              "usage: gongkai publish [--endpoint E] [FILE...]\n\n"
@@ -209,6 +226,13 @@ int cmd_publish(int argc, char **argv)
         fprintf(stderr, "gongkai publish: --window must be ≥ 1 and --timeout ≥ 1\n");
         return 2;
     }
+    struct curve_client sec;
+    char why[600];
+    if (curve_client_setup(&sec, insecure, cert, "GONGKAI_CLIENT_CERT", server_key,
+                           "GONGKAI_INTAKE_KEY", why, sizeof why)) {
+        fprintf(stderr, "gongkai publish: %s\n", why);
+        return 2;
+    }
     size_t nfiles = (size_t)(argc - first);
     const char *stdin_name[] = {"-"};
     const char *const *names = nfiles ? (const char *const *)argv + first : stdin_name;
@@ -218,6 +242,7 @@ int cmd_publish(int argc, char **argv)
 
     struct pub p = {0};
     p.endpoint = endpoint;
+    p.sec = &sec;
     p.ctx = zmq_ctx_new();
     open_socket(&p);
 
@@ -233,6 +258,7 @@ int cmd_publish(int argc, char **argv)
     long retry_ms = 3000;
     while (!eof || p.head < p.tail) {
         /* Read ahead while the window has room. */
+        int idle = p.head == p.tail;
         while (!eof && (p.tail - p.head) < window) {
             if (!in) {
                 if (f == nfiles) {
@@ -268,6 +294,10 @@ int cmd_publish(int argc, char **argv)
                 continue; /* blank lines separate nothing and are not events */
             push_line(&p, ref, lineno, line, (size_t)n);
         }
+        /* Waiting for answers starts when there is something to answer: time
+         * spent reading a slow stdin with nothing unanswered is not silence. */
+        if (idle)
+            last_progress = last_ack = now_ms();
         send_pending(&p, window);
         if (p.head == p.tail && eof)
             break;
@@ -290,12 +320,20 @@ int cmd_publish(int argc, char **argv)
             wire_free(env);
             zmq_msg_close(&m);
         }
+        if (curve_refused(p.watch, why, sizeof why)) {
+            /* Retrying cannot help until the allowlist changes. */
+            fprintf(stderr, "gongkai publish: %s: %s\n", endpoint, why);
+            rc = 2;
+            break;
+        }
         int64_t t = now_ms();
-        if (p.inflight && t - last_ack > retry_ms) {
+        /* Unanswered lines, sent or not (a socket that lost or never got its
+         * connection refuses sends), and no answer for a while. */
+        if (p.head < p.tail && t - last_ack > retry_ms) {
             /* Lazy Pirate: a fresh socket, everything unanswered again, in order. */
             fprintf(stderr, "gongkai publish: no answer from %s for %.1f s; reconnecting and "
                             "resending %zu events\n",
-                    endpoint, (double)(t - last_ack) / 1000, p.inflight);
+                    endpoint, (double)(t - last_ack) / 1000, p.tail - p.head);
             open_socket(&p);
             last_ack = t;
             if (retry_ms < 10000)
@@ -319,7 +357,10 @@ done:
     free(p.q);
     free(line);
     free(base);
+    if (p.watch)
+        zmq_close(p.watch);
     zmq_close(p.sock);
     zmq_ctx_term(p.ctx);
+    curve_wipe(&sec.me);
     return rc;
 }

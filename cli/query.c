@@ -10,6 +10,8 @@
 
 struct query {
     void *ctx, *sock;
+    void *watch;           /* handshake failures of sock */
+    struct curve_client sec;
     const char *endpoint;
     int timeout_ms;
     uint64_t sent;  /* requests sent; replies are matched in order */
@@ -17,17 +19,23 @@ struct query {
 
 static void open_sock(struct query *q)
 {
+    if (q->watch)
+        zmq_close(q->watch);
     if (q->sock)
         zmq_close(q->sock);
     q->sock = zmq_socket(q->ctx, ZMQ_DEALER);
     int linger = 0;
     zmq_setsockopt(q->sock, ZMQ_LINGER, &linger, sizeof linger);
+    curve_client(q->sock, &q->sec);
+    q->watch = q->sec.on ? curve_watch(q->ctx, q->sock) : NULL;
     zmq_connect(q->sock, q->endpoint);
 }
 
-struct query *query_new(const char *endpoint, int timeout_ms)
+struct query *query_new(const char *endpoint, int timeout_ms, const struct curve_client *sec)
 {
     struct query *q = xcalloc(1, sizeof *q);
+    if (sec)
+        q->sec = *sec;
     q->ctx = zmq_ctx_new();
     q->endpoint = endpoint;
     q->timeout_ms = timeout_ms;
@@ -40,8 +48,11 @@ void query_destroy(struct query **pq)
     struct query *q = *pq;
     if (!q)
         return;
+    if (q->watch)
+        zmq_close(q->watch);
     zmq_close(q->sock);
     zmq_ctx_term(q->ctx);
+    curve_wipe(&q->sec.me);
     free(q);
     *pq = NULL;
 }
@@ -64,7 +75,18 @@ int query_report(struct query *q, const char *agency, int year, const char *case
         return -1;
     }
     zmq_pollitem_t it = {q->sock, 0, ZMQ_POLLIN, 0};
-    if (zmq_poll(&it, 1, q->timeout_ms) <= 0) {
+    int waited = 0, ready = 0;
+    char why[300];
+    while (!ready && waited < q->timeout_ms) {
+        ready = zmq_poll(&it, 1, 100) > 0;
+        waited += 100;
+        if (!ready && curve_refused(q->watch, why, sizeof why)) {
+            snprintf(err, errlen, "%s: %s", q->endpoint, why);
+            open_sock(q);
+            return -1;
+        }
+    }
+    if (!ready) {
         snprintf(err, errlen, "no answer from the aggregator at %s within %d ms", q->endpoint,
                  q->timeout_ms);
         open_sock(q); /* a late reply must not answer the next request */

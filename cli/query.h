@@ -1,14 +1,19 @@
-/* query — the CLI's client of the aggregator's ROUTER query endpoint. */
+/* query — the CLI's client of the aggregator's ROUTER query endpoint.
+ * With sec->on the DEALER speaks CURVE with the caller's key; a handshake
+ * the aggregator refuses is reported as such instead of as a timeout. */
 #ifndef GK_CLI_QUERY_H
 #define GK_CLI_QUERY_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "curve.h"
+
 struct query;
 
-/* Connects a DEALER to endpoint; timeout_ms bounds each request. */
-struct query *query_new(const char *endpoint, int timeout_ms);
+/* Connects a DEALER to endpoint; timeout_ms bounds each request. sec (may
+ * be NULL: plaintext) is copied. */
+struct query *query_new(const char *endpoint, int timeout_ms, const struct curve_client *sec);
 void query_destroy(struct query **pq);
 /* Asks for one report. 0: *body (caller frees) and *applied set. 1: the
  * aggregator refused (err holds code: message). -1: no answer in time. */

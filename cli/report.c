@@ -8,7 +8,7 @@
 
 int cmd_report(int argc, char **argv)
 {
-    const char *endpoint, *agency, *year, *format, *rule, *scope;
+    const char *endpoint, *agency, *year, *format, *rule, *scope, *cert, *server_key, *insecure;
     const struct config_opt opts[] = {
         {"agency", NULL, NULL, "agency code (required)", &agency},
         {"year", NULL, NULL, "report year, 1990-2100 (required)", &year},
@@ -16,6 +16,9 @@ int cmd_report(int argc, char **argv)
         {"case-rule", NULL, "filed", "filed or handled (section 四)", &rule},
         {"scope", NULL, "self", "self, or subtree: the agency and its registered descendants", &scope},
         {"endpoint", "GONGKAI_QUERY", "tcp://127.0.0.1:7103", "aggregator's query endpoint", &endpoint},
+        {"client-cert", "GONGKAI_CLIENT_CERT", NULL, "this client's secret key file (a dashboard or aggregator key)", &cert},
+        {"aggregator-key", "GONGKAI_AGGREGATOR_KEY", NULL, "the aggregator's public key: .pub file or Z85 text", &server_key},
+        {"insecure", "GONGKAI_INSECURE", NULL, "[flag] plaintext, for an aggregator started with GONGKAI_INSECURE=1", &insecure},
         {0}};
     int i = config_parse("gongkai report",
                          "usage: gongkai report --agency A --year Y [--format json|csv|md|text]"
@@ -33,7 +36,15 @@ int cmd_report(int argc, char **argv)
         fprintf(stderr, "gongkai report: --year \"%s\" is not a number\n", year);
         return 2;
     }
-    struct query *q = query_new(endpoint, 5000);
+    struct curve_client sec;
+    char why[600];
+    if (curve_client_setup(&sec, insecure, cert, "GONGKAI_CLIENT_CERT", server_key,
+                           "GONGKAI_AGGREGATOR_KEY", why, sizeof why)) {
+        fprintf(stderr, "gongkai report: %s\n", why);
+        return 2;
+    }
+    struct query *q = query_new(endpoint, 5000, &sec);
+    curve_wipe(&sec.me);
     char *body = NULL, err[300];
     int rc = query_report(q, agency, (int)y, rule, format, scope, &body, NULL, err, sizeof err);
     query_destroy(&q);

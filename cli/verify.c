@@ -154,13 +154,16 @@ static int compare_stored(PGconn *c, struct fold *f, int *differences)
 
 int cmd_verify(int argc, char **argv)
 {
-    const char *db, *endpoint, *only_agency, *only_year, *wait_s;
+    const char *db, *endpoint, *only_agency, *only_year, *wait_s, *cert, *server_key, *insecure;
     const struct config_opt opts[] = {
         {"agency", NULL, NULL, "only this agency", &only_agency},
         {"year", NULL, NULL, "only this year", &only_year},
         {"db", "GONGKAI_DB", "dbname=gongkai", "libpq conninfo", &db},
         {"endpoint", "GONGKAI_QUERY", "tcp://127.0.0.1:7103", "aggregator's query endpoint", &endpoint},
         {"wait", NULL, "60", "seconds to wait for the aggregator to reach the log's head", &wait_s},
+        {"client-cert", "GONGKAI_CLIENT_CERT", NULL, "this client's secret key file (a dashboard or aggregator key)", &cert},
+        {"aggregator-key", "GONGKAI_AGGREGATOR_KEY", NULL, "the aggregator's public key: .pub file or Z85 text", &server_key},
+        {"insecure", "GONGKAI_INSECURE", NULL, "[flag] plaintext, for an aggregator started with GONGKAI_INSECURE=1", &insecure},
         {0}};
     int i = config_parse("gongkai verify",
                          "usage: gongkai verify [--agency A] [--year Y]\n\n"
@@ -173,6 +176,13 @@ int cmd_verify(int argc, char **argv)
         fprintf(stderr, "gongkai verify: unexpected argument \"%s\"\n", argv[i]);
         return 2;
     }
+    struct curve_client sec;
+    char why[600];
+    if (curve_client_setup(&sec, insecure, cert, "GONGKAI_CLIENT_CERT", server_key,
+                           "GONGKAI_AGGREGATOR_KEY", why, sizeof why)) {
+        fprintf(stderr, "gongkai verify: %s\n", why);
+        return 2;
+    }
     PGconn *c = db_connect(db, "gongkai-verify");
     if (!c) {
         fprintf(stderr, "gongkai verify: cannot connect to the database\n");
@@ -180,7 +190,8 @@ int cmd_verify(int argc, char **argv)
     }
     struct fold f = {ledger_new(), tables_new(), 0, NULL, 0};
     int differences = 0, rc = 0;
-    struct query *q = query_new(endpoint, 10000);
+    struct query *q = query_new(endpoint, 10000, &sec);
+    curve_wipe(&sec.me);
     time_t t0 = time(NULL);
     if (compare_stored(c, &f, &differences)) {
         fprintf(stderr, "gongkai verify: cannot read agg_cursor/agg_metric or the log\n");

@@ -12,10 +12,17 @@
 # sample's events come back as duplicates. A second start while one is
 # running says where it is and leaves it alone (a lock in the run directory).
 #
+# CURVE is on, as in production: on first start the key pairs of intake, the
+# aggregator, a local publisher (allowed every agency, written `*`) and a
+# local dashboard are made under .run/keys with `gongkai keygen`, with an
+# allowlist; later starts reuse them. GONGKAI_INSECURE=1 make run runs
+# plaintext instead (no keys), as tests do.
+#
 # Environment (all optional): GONGKAI_BIN (default bin/), GONGKAI_RUN_DIR
 # (default .run/), GONGKAI_PG_PORT (default 5499; the cluster listens on a
-# Unix socket in the run directory only), GONGKAI_DB, and the endpoints
-# GONGKAI_INTAKE, GONGKAI_FEED, GONGKAI_QUERY, GONGKAI_HTTP (defaults 7101-7103, 7180).
+# Unix socket in the run directory only), GONGKAI_DB, GONGKAI_INSECURE, and the
+# endpoints GONGKAI_INTAKE, GONGKAI_FEED, GONGKAI_QUERY, GONGKAI_HTTP
+# (defaults 7101-7103, 7180).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO=$(pwd)
@@ -24,7 +31,6 @@ mkdir -p "$RUN"
 RUN=$(cd "$RUN" && pwd)
 BIN=${GONGKAI_BIN:-$REPO/bin}
 PG_PORT=${GONGKAI_PG_PORT:-5499}
-export GONGKAI_INSECURE=${GONGKAI_INSECURE:-1}
 export GONGKAI_INTAKE=${GONGKAI_INTAKE:-tcp://127.0.0.1:7101}
 export GONGKAI_FEED=${GONGKAI_FEED:-tcp://127.0.0.1:7102}
 export GONGKAI_QUERY=${GONGKAI_QUERY:-tcp://127.0.0.1:7103}
@@ -92,11 +98,34 @@ stop_all() {
 trap 'stop_all; exit 0' INT TERM
 trap stop_all EXIT
 
+secure=1
+[ "${GONGKAI_INSECURE:-}" = 1 ] && secure=0
+KEYS=$RUN/keys
+if [ "$secure" = 1 ]; then
+    mkdir -p "$KEYS" && chmod 700 "$KEYS"
+    for name in intake aggregator local-publisher local-dashboard; do
+        [ -f "$KEYS/$name.key" ] || "$BIN/gongkai" keygen --dir "$KEYS" "$name" >/dev/null
+    done
+    pub() { sed -n 's/^ *public-key = "\(.*\)"$/\1/p' "$KEYS/$1.pub"; }
+    if [ ! -f "$KEYS/allowlist" ]; then
+        {
+            echo "# gongkai allowlist (README, Security): PUBLIC-KEY NAME ROLE [AGENCY...]"
+            echo "$(pub aggregator)  aggregator  aggregator"
+            echo "$(pub local-publisher)  local-publisher  publisher  *"
+            echo "$(pub local-dashboard)  local-dashboard  dashboard"
+        } >"$KEYS/allowlist"
+        echo "run: made key pairs and an allowlist in $KEYS"
+    fi
+    export GONGKAI_KEYS=$KEYS/allowlist GONGKAI_INTAKE_KEY=$KEYS/intake.pub \
+        GONGKAI_AGGREGATOR_KEY=$KEYS/aggregator.pub
+fi
+
 "$BIN/gongkai" migrate
-"$BIN/gongkai-intake" >"$RUN/intake.log" 2>&1 9>&- &
+cert_env() { [ "$secure" = 1 ] && echo "GONGKAI_CERT=$KEYS/$1.key" || echo "GONGKAI_CERT="; }
+env "$(cert_env intake)" "$BIN/gongkai-intake" >"$RUN/intake.log" 2>&1 9>&- &
 intake_pid=$!
 echo $intake_pid >"$RUN/intake.pid"
-"$BIN/gongkai-aggregator" >"$RUN/aggregator.log" 2>&1 9>&- &
+env "$(cert_env aggregator)" "$BIN/gongkai-aggregator" >"$RUN/aggregator.log" 2>&1 9>&- &
 agg_pid=$!
 echo $agg_pid >"$RUN/aggregator.pid"
 ready=0
@@ -117,7 +146,19 @@ if [ "$ready" != 1 ]; then
 fi
 
 echo "run: publishing the sample (deploy/sample-events.jsonl)"
-"$BIN/gongkai" publish deploy/sample-events.jsonl || true
+client_env=()
+if [ "$secure" = 1 ]; then
+    client_env=(GONGKAI_CLIENT_CERT="$KEYS/local-publisher.key")
+fi
+env "${client_env[@]}" "$BIN/gongkai" publish deploy/sample-events.jsonl 9>&- || true
+if [ "$secure" = 1 ]; then
+    more="publish more   GONGKAI_CLIENT_CERT=$KEYS/local-publisher.key GONGKAI_INTAKE_KEY=$KEYS/intake.pub $BIN/gongkai publish FILE.jsonl
+  report         GONGKAI_CLIENT_CERT=$KEYS/local-dashboard.key GONGKAI_AGGREGATOR_KEY=$KEYS/aggregator.pub $BIN/gongkai report --agency gz-sthjt --year 2019
+  keys           $KEYS (CURVE on; GONGKAI_INSECURE=1 make run for plaintext)"
+else
+    more="publish more   GONGKAI_INSECURE=1 $BIN/gongkai publish FILE.jsonl
+  WARNING        GONGKAI_INSECURE=1: plaintext ZeroMQ, no key checks"
+fi
 cat <<MSG
 
 gongkai is running (logs in $RUN/):
@@ -126,7 +167,7 @@ gongkai is running (logs in $RUN/):
   JSON           $url/v1/reports/gz-sthjt/2019
   health         $url/healthz
   metrics        $url/metrics
-  publish more   $BIN/gongkai publish FILE.jsonl
+  $more
 Press Ctrl-C to stop everything.
 MSG
 

@@ -28,9 +28,11 @@
 #include <zmq.h>
 
 #include "alloc.h"
+#include "auth.h"
 #include "buf.h"
 #include "codec.h"
 #include "config.h"
+#include "curve.h"
 #include "day.h"
 #include "db.h"
 #include "event.h"
@@ -56,6 +58,9 @@ struct msgrec {
     size_t nroute;
     zmq_msg_t body;              /* the Envelope bytes */
     char peer[96];               /* address/routing-id, for the rejection log */
+    struct keyring *ring;        /* allowlist it was authorised with (a reference), or NULL */
+    const struct key_entry *who; /* its sender's key in ring; NULL when insecure or unknown */
+    char identity[KEY_NAME_MAX + 8]; /* key name (or "key:" Z85) for the logs; "" when insecure */
     size_t first_out, nouts;     /* its outcomes in batch.outs */
 };
 
@@ -90,14 +95,17 @@ static volatile sig_atomic_t stop_requested;
 
 static void on_signal(int sig)
 {
-    (void)sig;
-    stop_requested = 1;
+    if (sig == SIGHUP)
+        auth_request_reload();
+    else
+        stop_requested = 1;
 }
 
 static struct {
     struct ledger *ledger;
     struct map *ids;             /* event_id → struct seen, for everything committed */
     struct store *store;
+    struct auth *auth;           /* NULL when insecure: no keys, no checks */
     void *router, *pub;
     void *monitor;               /* PAIR receiving the ROUTER's connection events */
     uint64_t head;               /* last committed seq */
@@ -116,6 +124,15 @@ static void outcome_push(struct msgrec *m, const struct outcome *o)
     m->nouts++;
 }
 
+/* The identity column: the sender's key name, NULL when insecure. */
+static void copy_identity(struct buf *b, const struct msgrec *m)
+{
+    if (m->identity[0])
+        db_copy_text(b, m->identity, strlen(m->identity));
+    else
+        buf_puts(b, "\\N");
+}
+
 static void reject(struct msgrec *m, struct outcome *o, const char *code, const char *message,
                    const void *raw, size_t rawlen)
 {
@@ -124,7 +141,9 @@ static void reject(struct msgrec *m, struct outcome *o, const char *code, const 
     snprintf(o->message, sizeof o->message, "%s", message);
     struct buf *r = &in.b.rejects;
     db_copy_text(r, m->peer, strlen(m->peer));
-    buf_puts(r, "\t\\N\t");
+    buf_putc(r, '\t');
+    copy_identity(r, m);
+    buf_putc(r, '\t');
     if (o->event_id[0])
         db_copy_text(r, o->event_id, strlen(o->event_id));
     else
@@ -162,8 +181,29 @@ static void process_entry(struct msgrec *m, const Gongkai__V1__Entry *entry)
         rc = ev_fail(&err, "bad_protobuf", "entry: needs exactly one of event, json");
     }
     snprintf(o.event_id, sizeof o.event_id, "%s", e.event_id);
+    char why[512];
+    if (in.auth && (!m->who || m->who->role != ROLE_PUBLISHER)) {
+        /* Refused before validation: a key that may not write learns nothing more. */
+        if (!m->who)
+            snprintf(why, sizeof why, "key %s: not in the allowlist", m->identity);
+        else if (m->who->role == ROLE_RETIRED)
+            snprintf(why, sizeof why, "key \"%s\": removed from the allowlist", m->who->name);
+        else
+            snprintf(why, sizeof why, "key \"%s\": role %s may not submit events (publisher only)",
+                     m->who->name, key_role_name(m->who->role));
+        reject(m, &o, "forbidden", why, raw, rawlen);
+        return;
+    }
     if (rc) {
         reject(m, &o, err.code, err.message, raw, rawlen);
+        return;
+    }
+    if (in.auth && !key_may_write(m->who, e.agency)) {
+        char list[160];
+        key_agencies_text(m->who, list, sizeof list);
+        snprintf(why, sizeof why, "agency: \"%s\" is not among the agencies key \"%s\" may write (%s)",
+                 e.agency, m->who->name, list);
+        reject(m, &o, "forbidden", why, raw, rawlen);
         return;
     }
     uint8_t body[2048];
@@ -212,7 +252,9 @@ static void process_entry(struct msgrec *m, const Gongkai__V1__Entry *entry)
     db_copy_text(&b->events, json, strlen(json));
     buf_putc(&b->events, '\t');
     db_copy_text(&b->events, m->peer, strlen(m->peer));
-    buf_puts(&b->events, "\t\\N\n");
+    buf_putc(&b->events, '\t');
+    copy_identity(&b->events, m);
+    buf_putc(&b->events, '\n');
     if (b->nevents == b->body_cap) {
         b->body_cap = b->body_cap ? 2 * b->body_cap : 1024;
         b->body_len = xrealloc(b->body_len, b->body_cap * sizeof *b->body_len);
@@ -321,6 +363,18 @@ static int receive_one(void)
     snprintf(m->peer, sizeof m->peer, "%s/%s", addr ? addr : "?", rid);
     if (!b->nmsgs)
         b->received_us = day_now_us();
+    m->ring = NULL;
+    m->who = NULL;
+    m->identity[0] = '\0';
+    if (in.auth) {
+        /* Bound to the key the handshake proved (ZAP put it in User-Id),
+         * judged by the allowlist in force now. */
+        const char *key = zmq_msg_gets(&part, "User-Id");
+        m->ring = auth_keys(in.auth);
+        m->who = keyring_find(m->ring, key);
+        snprintf(m->identity, sizeof m->identity, "%s%s", m->who ? "" : "key:",
+                 m->who ? m->who->name : key ? key : "?");
+    }
     b->nmsgs++;
     in.stats.messages++;
     process_msg(m);
@@ -347,6 +401,7 @@ static void batch_release(void)
         for (size_t k = 0; k < b->msgs[i].nroute; k++)
             zmq_msg_close(&b->msgs[i].route[k]);
         zmq_msg_close(&b->msgs[i].body);
+        keyring_unref(&b->msgs[i].ring);
     }
     b->nmsgs = 0;
     batch_reset_staging();
@@ -532,16 +587,29 @@ static const char USAGE[] =
     "gongkai.v1, see proto/PROTOCOL.md), validates each against the contract,\n"
     "commits them to PostgreSQL in batches, acknowledges each after its COMMIT,\n"
     "then publishes the committed events with their sequence numbers on the feed.\n"
-    "SIGTERM finishes the batch in hand and exits 0.";
+    "SIGTERM finishes the batch in hand and exits 0; SIGHUP re-reads the allowlist.\n\n"
+    "Both endpoints use CURVE: --cert is intake's own key file (gongkai keygen intake),\n"
+    "--keys the allowlist of the keys that may connect (README, Security). Each event\n"
+    "is checked against the agencies its key may write.";
+
+static const char NO_KEYS[] =
+    "gongkai-intake: not started: CURVE needs a key pair and an allowlist.\n"
+    "  gongkai keygen intake             # writes intake.key (secret, 0600) and intake.pub\n"
+    "  export GONGKAI_CERT=intake.key    # or --cert\n"
+    "  export GONGKAI_KEYS=allowlist     # or --keys: lines \"PUBLIC-KEY NAME ROLE [AGENCY...]\"\n"
+    "Publishers need intake.pub (GONGKAI_INTAKE_KEY). For local tests only:\n"
+    "GONGKAI_INSECURE=1 (plaintext, no key checks).\n";
 
 int main(int argc, char **argv)
 {
-    const char *db, *ep_in, *ep_feed, *level, *insecure;
+    const char *db, *ep_in, *ep_feed, *level, *insecure, *cert, *keys;
     const struct config_opt opts[] = {
         {"db", "GONGKAI_DB", "dbname=gongkai", "libpq conninfo of the event log's database", &db},
         {"intake", "GONGKAI_INTAKE", "tcp://127.0.0.1:7101", "ROUTER endpoint to bind for events", &ep_in},
         {"feed", "GONGKAI_FEED", "tcp://127.0.0.1:7102", "PUB endpoint to bind for the feed", &ep_feed},
         {"log-level", "GONGKAI_LOG_LEVEL", "info", "debug, info, warn or error", &level},
+        {"cert", "GONGKAI_CERT", NULL, "intake's secret key file (from gongkai keygen)", &cert},
+        {"keys", "GONGKAI_KEYS", NULL, "allowlist file: PUBLIC-KEY NAME ROLE [AGENCY...] per line", &keys},
         {"insecure", "GONGKAI_INSECURE", NULL, "[flag] plaintext ZeroMQ, no key checks (local runs and tests)", &insecure},
         {0}};
     int i = config_parse("gongkai-intake", USAGE, opts, argc, argv);
@@ -554,13 +622,27 @@ int main(int argc, char **argv)
         return 2;
     }
     log_set_level((enum log_level)log_parse_level(level));
-    if (insecure && strcmp(insecure, "1") == 0)
+    int secure = !(insecure && strcmp(insecure, "1") == 0);
+    struct curve_pair pair;
+    if (!secure) {
         log_warn("GONGKAI_INSECURE=1: plaintext ZeroMQ, no key checks; for local runs and tests only", "%s", "");
+    } else {
+        char err[400];
+        if (!cert || !keys) {
+            fputs(NO_KEYS, stderr);
+            return 2;
+        }
+        if (curve_load_pair(cert, &pair, err, sizeof err)) {
+            log_error("intake not started: bad key file", "error=\"GONGKAI_CERT: %s\"", err);
+            return 2;
+        }
+    }
 
     struct sigaction sa = {0};
     sa.sa_handler = on_signal;
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
     intake_stats_init(&in.stats, day_now_us());
@@ -568,8 +650,8 @@ int main(int argc, char **argv)
     in.ids = map_new(sizeof(struct seen));
     in.b.ids = map_new(sizeof(struct seen));
     in.b.peers = map_new(sizeof(size_t));
-    in.store = store_new(db);
-    int64_t head = store_open(in.store, in.ledger, in.ids, (volatile int *)&stop_requested);
+    in.store = store_new(db, &stop_requested);
+    int64_t head = store_open(in.store, in.ledger, in.ids);
     if (head < 0) {
         log_error("intake not started", "%s", "reason=\"no database or writer lock\"");
         return 1;
@@ -577,6 +659,9 @@ int main(int argc, char **argv)
     in.head = (uint64_t)head;
 
     void *ctx = zmq_ctx_new();
+    /* The ZAP handler first: a CURVE socket bound without one admits any key. */
+    if (secure && !(in.auth = auth_start(ctx, keys)))
+        return 1;
     in.pub = zmq_socket(ctx, ZMQ_PUB);
     in.router = zmq_socket(ctx, ZMQ_ROUTER);
     wire_socket_defaults(in.pub);
@@ -590,13 +675,22 @@ int main(int argc, char **argv)
         log_error("cannot monitor the intake socket", "error=\"%s\"", zmq_strerror(errno));
         return 1;
     }
+    if (secure) {
+        int rc = curve_server(in.pub, &pair, AUTH_DOMAIN_FEED) |
+                 curve_server(in.router, &pair, AUTH_DOMAIN_INTAKE);
+        curve_wipe(&pair); /* libzmq keeps its own copy */
+        if (rc) {
+            log_error("cannot set up CURVE", "error=\"%s\"", zmq_strerror(errno));
+            return 1;
+        }
+    }
     if (zmq_bind(in.pub, ep_feed) || zmq_bind(in.router, ep_in)) {
         log_error("cannot bind", "intake=%s feed=%s error=\"%s\"", ep_in, ep_feed,
                   zmq_strerror(errno));
         return 1;
     }
-    log_info("intake ready", "intake=%s feed=%s head_seq=%llu events=%zu", ep_in, ep_feed,
-             (unsigned long long)in.head, map_count(in.ids));
+    log_info("intake ready", "intake=%s feed=%s head_seq=%llu events=%zu curve=%s", ep_in, ep_feed,
+             (unsigned long long)in.head, map_count(in.ids), secure ? "on" : "off");
 
     int64_t next_hb = now_ms();
     while (!stop_requested) {
@@ -633,6 +727,7 @@ int main(int argc, char **argv)
     zmq_close(in.monitor);
     zmq_close(in.router);
     zmq_close(in.pub);
+    auth_stop(&in.auth);
     zmq_ctx_term(ctx);
     store_destroy(&in.store);
     ledger_destroy(&in.ledger);

@@ -1,6 +1,7 @@
 /* store — event log writes and start-up load for gongkai-intake (see store.h). */
 #include "store.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,14 +17,16 @@
 
 struct store {
     char *conninfo;   /* owned */
+    volatile sig_atomic_t *stop; /* set by SIGTERM: give up waiting for the database */
     PGconn *conn;     /* NULL when disconnected */
     int attempts;     /* consecutive failed connects, for backoff */
 };
 
-struct store *store_new(const char *conninfo)
+struct store *store_new(const char *conninfo, volatile sig_atomic_t *stop)
 {
     struct store *s = xcalloc(1, sizeof *s);
     s->conninfo = xstrdup(conninfo);
+    s->stop = stop;
     return s;
 }
 
@@ -86,10 +89,10 @@ int store_reconnect(struct store *s)
     return 0;
 }
 
-int64_t store_open(struct store *s, struct ledger *ledger, struct map *ids, volatile int *stop)
+int64_t store_open(struct store *s, struct ledger *ledger, struct map *ids)
 {
     while (store_reconnect(s)) {
-        if (*stop)
+        if (*s->stop)
             return -1;
         if (s->attempts == 1 || s->attempts % 10 == 0)
             log_warn("waiting for the database", "attempts=%d", s->attempts);
@@ -172,7 +175,7 @@ enum store_result store_commit(struct store *s, const struct buf *events, uint64
              (unsigned long long)first_seq);
     if (!nevents)
         return STORE_FAILED; /* only rejections: retrying may store them twice, harmlessly */
-    for (;;) {
+    while (!*s->stop) {
         if (store_reconnect(s) == 0) {
             int c = batch_committed(s, first_seq, first_event_id);
             if (c >= 0) {
@@ -182,4 +185,7 @@ enum store_result store_commit(struct store *s, const struct buf *events, uint64
             }
         }
     }
+    /* Stopping without knowing: no ack goes out, publishers resend, and what
+     * did commit comes back to them as `duplicate`. */
+    return STORE_FAILED;
 }

@@ -12,6 +12,7 @@
 #ifndef GK_STORE_H
 #define GK_STORE_H
 
+#include <signal.h>
 #include <stdint.h>
 
 #include "buf.h"
@@ -28,12 +29,13 @@ struct store;
 
 enum store_result { STORE_OK, STORE_FAILED };
 
-struct store *store_new(const char *conninfo);
+/* stop: set by a signal handler; long waits for the database give up when it is. */
+struct store *store_new(const char *conninfo, volatile sig_atomic_t *stop);
 void store_destroy(struct store **ps);
-/* Connects (retrying with backoff until *stop) and loads the log into ledger
+/* Connects (retrying with backoff until stopped) and loads the log into ledger
  * and ids (key128(event_id) → struct seen). Returns the head seq, or -1 when
- * stopped or another intake holds the lock. */
-int64_t store_open(struct store *s, struct ledger *ledger, struct map *ids, volatile int *stop);
+ * stopped or the log cannot be read to its end. */
+int64_t store_open(struct store *s, struct ledger *ledger, struct map *ids);
 /* 1 while connected. */
 int store_connected(const struct store *s);
 /* Reconnects with backoff (one attempt per call); 0 when connected. */
