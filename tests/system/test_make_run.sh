@@ -79,8 +79,14 @@ _all_stopped() {
     true
 }
 
+_applied_sample() {
+    [ "$(curl -s --max-time 2 "$URL/healthz" | jq -r '.applied_seq' 2>/dev/null)" = 356 ]
+}
+
 check_serving() {
     local what=$1 body
+    # publish returns once intake committed; the aggregator follows a moment later.
+    gk_wait 30 "$what: the aggregator applied the sample" _applied_sample
     body=$(curl -sS --max-time 10 "$URL/") || gk_fail "$what: GET / failed"
     grep -q '<title>gongkai' <<<"$body" && grep -q '/v1/reports/' <<<"$body" ||
         gk_fail "$what: / is not the live page"
