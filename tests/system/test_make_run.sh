@@ -37,6 +37,19 @@ URL=http://$GONGKAI_HTTP
 RUN_N=0
 RUN_PID=
 
+# make run lives in a process group of its own, which run.sh's clean-up does
+# not reach: whatever way this test ends, stop it, its services and its cluster.
+run_cleanup() {
+    local p
+    [ -n "$RUN_PID" ] && kill -KILL -- "-$RUN_PID" 2>/dev/null || true
+    for p in "$RUN_DIR"/intake.pid "$RUN_DIR"/aggregator.pid; do
+        [ -f "$p" ] && kill -KILL "$(cat "$p")" 2>/dev/null || true
+    done
+    pg_stop "$RUN_DIR/pg" immediate
+    gk_cleanup
+}
+trap run_cleanup EXIT
+
 # run_start: `make run` in the clone, as its own process group with SIGINT at
 # its default (a test's background job inherits it ignored), like a terminal.
 run_start() {
