@@ -115,10 +115,20 @@ run:
 	$(MAKE) all
 	deploy/run-local.sh
 
+# make install [PREFIX=/usr/local] [DESTDIR=/staging]: the programs, the
+# migrations (also built into bin/gongkai), the systemd units (pointing at
+# PREFIX), the example configuration and the image's entrypoint.
+SHARE = $(DESTDIR)$(PREFIX)/share/gongkai
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/gongkai/sql
+	install -d $(DESTDIR)$(PREFIX)/bin $(SHARE)/sql $(SHARE)/systemd $(DESTDIR)$(PREFIX)/share/doc/gongkai
 	install -m 0755 $(PROGS) $(DESTDIR)$(PREFIX)/bin/
-	install -m 0644 sql/*.sql $(DESTDIR)$(PREFIX)/share/gongkai/sql/
+	install -m 0644 sql/*.sql $(SHARE)/sql/
+	for u in deploy/systemd/*.service; do \
+	  sed 's|/usr/local/bin/|$(PREFIX)/bin/|g' $$u > $(SHARE)/systemd/$${u##*/} && chmod 0644 $(SHARE)/systemd/$${u##*/}; \
+	done
+	install -m 0644 deploy/gongkai.env.example $(SHARE)/
+	install -m 0755 deploy/docker-entrypoint.sh $(SHARE)/
+	install -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/gongkai/
 
 clean:
 	rm -rf build bin

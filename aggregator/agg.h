@@ -16,6 +16,7 @@
 
 #include "buf.h"
 #include "ledger.h"
+#include "metrics.h"
 #include "tables.h"
 
 struct registry;
@@ -38,6 +39,13 @@ struct agg {
     /* counters for /metrics */
     uint64_t events_applied, batches_applied, catchups, feed_gaps, db_failures;
     uint64_t http_requests, query_requests;
+    struct histo batch_events;   /* events per applied transaction */
+    struct histo commit_seconds; /* BEGIN to COMMIT of each applied transaction */
+    struct histo e2e_seconds;    /* intake read the event → its counters committed here */
+    /* intake's counters from its last heartbeat (metrics.h) */
+    struct intake_stats intake;
+    int64_t intake_seen_us;      /* when that heartbeat arrived; 0: none yet */
+    uint64_t intake_restarts;    /* heartbeats whose started_at_us changed */
 };
 
 extern struct agg agg;

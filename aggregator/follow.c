@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "agg.h"
 #include "alloc.h"
@@ -20,6 +21,7 @@
 #define AGG_LOCK 710103     /* pg advisory lock: one aggregator per database */
 #define CATCH_UP_CHUNK 10000
 #define FEED_BATCH_MAX 5000
+#define HEARTBEAT_SILENCE_US 5000000 /* no heartbeat for this long: warn once */
 
 struct follow {
     char *conninfo;          /* owned */
@@ -27,7 +29,10 @@ struct follow {
     int attempts;            /* consecutive failed connects */
     struct tables *delta;    /* metrics changed by the batch being applied */
     struct logrow *pending;  /* feed events not yet applied: seq applied+1 … */
+    int64_t *pending_rx;     /* for each, when intake read it (0: unknown) */
     size_t npending, cap;
+    int64_t started_us;      /* when this aggregator started following */
+    int silent;              /* warned that intake's heartbeat stopped */
     struct buf a, y, m, v;   /* array literals for the metric upsert */
 };
 
@@ -36,6 +41,10 @@ struct follow *follow_new(const char *conninfo)
     struct follow *f = xcalloc(1, sizeof *f);
     f->conninfo = xstrdup(conninfo);
     f->delta = tables_new();
+    f->started_us = day_now_us();
+    histo_init(&agg.batch_events, histo_bounds_events, histo_nbounds_events);
+    histo_init(&agg.commit_seconds, histo_bounds_seconds, histo_nbounds_seconds);
+    histo_init(&agg.e2e_seconds, histo_bounds_seconds, histo_nbounds_seconds);
     return f;
 }
 
@@ -48,6 +57,7 @@ void follow_destroy(struct follow **pf)
         PQfinish(f->conn);
     tables_destroy(&f->delta);
     free(f->pending);
+    free(f->pending_rx);
     free(f->conninfo);
     buf_free(&f->a), buf_free(&f->y), buf_free(&f->m), buf_free(&f->v);
     free(f);
@@ -152,9 +162,36 @@ static int persist(struct follow *f, uint64_t first, uint64_t last)
     return read_cursor(f) == (int64_t)last;
 }
 
+static double seconds_since(const struct timespec *t0)
+{
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* End-to-end lag of the events just committed: from intake reading each to
+ * now, in runs of equal stamps (a feed batch shares one). Wall clocks of two
+ * processes: a negative difference (clock skew) counts as 0. Caller holds
+ * the write lock. */
+static void observe_e2e(const int64_t *rx, size_t n)
+{
+    int64_t now = day_now_us();
+    for (size_t i = 0; i < n;) {
+        size_t j = i + 1;
+        while (j < n && rx[j] == rx[i])
+            j++;
+        if (rx[i] > 0)
+            histo_observe(&agg.e2e_seconds, now > rx[i] ? (double)(now - rx[i]) / 1e6 : 0,
+                          (uint64_t)(j - i));
+        i = j;
+    }
+}
+
 /* Applies rows (seq first …) exactly once: memory changes only after the
- * transaction that records them commits. Retries until it does. */
-static void apply_batch(struct follow *f, const struct logrow *rows, size_t n, uint64_t first)
+ * transaction that records them commits. Retries until it does. rx: when
+ * intake read each (feed), or NULL (read back from the log). */
+static void apply_batch(struct follow *f, const struct logrow *rows, size_t n, uint64_t first,
+                        const int64_t *rx)
 {
     if (!n)
         return;
@@ -168,9 +205,16 @@ static void apply_batch(struct follow *f, const struct logrow *rows, size_t n, u
             tables_apply(f->delta, &chg);
         }
         pthread_rwlock_unlock(&agg.lock);
+        struct timespec t0;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
         int ok = persist(f, first, first + n - 1);
+        double took = seconds_since(&t0);
         pthread_rwlock_wrlock(&agg.lock);
         if (ok) {
+            histo_observe(&agg.commit_seconds, took, 1);
+            histo_observe(&agg.batch_events, (double)n, 1);
+            if (rx)
+                observe_e2e(rx, n);
             ledger_commit(agg.ledger);
             tables_merge(agg.live, f->delta);
             /* Timeliness state joins only now: the batch is committed, so
@@ -212,7 +256,7 @@ long follow_catch_up(struct follow *f, long limit)
         long n = logread_chunk(f->conn, agg.applied, want, &rows, &cap);
         if (n <= 0)
             break;
-        apply_batch(f, rows, (size_t)n, agg.applied + 1);
+        apply_batch(f, rows, (size_t)n, agg.applied + 1, NULL);
         total += n;
         if (n < want || (limit && total >= limit))
             break;
@@ -265,6 +309,13 @@ int follow_start(struct follow *f, volatile int *stop)
         pthread_rwlock_unlock(&agg.lock);
     }
     free(rows);
+    /* The last apply before this start, so that /healthz and the page show
+     * when the tables last moved even before anything new arrives. */
+    PGresult *r = PQexec(f->conn, "SELECT (extract(epoch FROM updated_at) * 1000000)::bigint"
+                                  " FROM agg_cursor WHERE id = 1 AND applied_seq > 0");
+    if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
+        agg.last_event_us = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+    PQclear(r);
     registry_refresh(f->conn);
     if (due_calendar_refresh(f->conn))
         log_warn("cannot read the working-day calendar (run `gongkai migrate`?); due dates are "
@@ -279,7 +330,28 @@ void follow_flush(struct follow *f)
         return;
     size_t n = f->npending;
     f->npending = 0;
-    apply_batch(f, f->pending, n, agg.applied + 1);
+    apply_batch(f, f->pending, n, agg.applied + 1, f->pending_rx);
+}
+
+/* Keeps intake's counters from a heartbeat for /metrics. */
+static void take_stats(struct follow *f, const Gongkai__V1__IntakeStats *m)
+{
+    struct intake_stats s;
+    intake_stats_from_pb(m, &s);
+    int64_t now = day_now_us();
+    pthread_rwlock_wrlock(&agg.lock);
+    int restarted = agg.intake_seen_us && s.started_at_us != agg.intake.started_at_us;
+    if (restarted)
+        agg.intake_restarts++;
+    agg.intake = s;
+    agg.intake_seen_us = now;
+    pthread_rwlock_unlock(&agg.lock);
+    if (restarted)
+        log_info("intake restarted", "head_seq=%llu", (unsigned long long)agg.head);
+    if (f->silent) {
+        f->silent = 0;
+        log_info("intake heartbeat back", "head_seq=%llu", (unsigned long long)agg.head);
+    }
 }
 
 void follow_feed(struct follow *f, const void *data, size_t len)
@@ -290,6 +362,8 @@ void follow_feed(struct follow *f, const void *data, size_t len)
     if (env->body_case == GONGKAI__V1__ENVELOPE__BODY_HEARTBEAT && env->heartbeat->has_head_seq) {
         if (env->heartbeat->head_seq > agg.head)
             agg.head = env->heartbeat->head_seq;
+        if (env->heartbeat->stats)
+            take_stats(f, env->heartbeat->stats);
     } else if (env->body_case == GONGKAI__V1__ENVELOPE__BODY_FEED && env->feed->n_events) {
         uint64_t first = env->feed->first_seq;
         uint64_t last = first + env->feed->n_events - 1;
@@ -308,7 +382,9 @@ void follow_feed(struct follow *f, const void *data, size_t len)
                 if (f->npending == f->cap) {
                     f->cap = f->cap ? 2 * f->cap : 1024;
                     f->pending = xrealloc(f->pending, f->cap * sizeof *f->pending);
+                    f->pending_rx = xrealloc(f->pending_rx, f->cap * sizeof *f->pending_rx);
                 }
+                f->pending_rx[f->npending] = env->feed->has_received_at_us ? env->feed->received_at_us : 0;
                 ProtobufCBinaryData *b = &env->feed->events[s - first];
                 struct ev_error err;
                 struct logrow *row = &f->pending[f->npending];
@@ -330,6 +406,12 @@ void follow_feed(struct follow *f, const void *data, size_t len)
 
 void follow_tick(struct follow *f)
 {
+    int64_t last = agg.intake_seen_us ? agg.intake_seen_us : f->started_us;
+    if (!f->silent && day_now_us() - last > HEARTBEAT_SILENCE_US) {
+        f->silent = 1;
+        log_warn("no heartbeat from intake; the feed may be down", "seconds=%lld",
+                 (long long)((day_now_us() - last) / 1000000));
+    }
     follow_flush(f);
     if (db_alive(f->conn) && registry_refresh(f->conn))
         log_warn("cannot read the agency registry", "%s", "");

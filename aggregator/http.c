@@ -28,6 +28,7 @@
 #include "buf.h"
 #include "day.h"
 #include "log.h"
+#include "metrics.h"
 #include "page.h"
 #include "render.h"
 #include "reportcheck.h"
@@ -310,33 +311,96 @@ static enum MHD_Result healthz(struct MHD_Connection *c)
     return respond(c, MHD_HTTP_OK, "application/json; charset=utf-8", &b);
 }
 
+/* Intake's counters from its last heartbeat (see metrics.h for why they
+ * come this way). */
+static void metrics_intake(struct buf *b, const struct agg *s, int64_t now)
+{
+    const struct intake_stats *in = &s->intake;
+    int up = s->intake_seen_us && now - s->intake_seen_us < 5000000;
+    prom_family(b, "gongkai_intake_up", "gauge",
+                "1 while intake's heartbeat arrives (the gongkai_intake_* figures are current).");
+    prom_u64(b, "gongkai_intake_up", NULL, (uint64_t)up);
+    prom_family(b, "gongkai_intake_heartbeat_age_seconds", "gauge",
+                "Seconds since intake's last heartbeat reached this aggregator (-1: none yet).");
+    prom_f64(b, "gongkai_intake_heartbeat_age_seconds", NULL,
+             s->intake_seen_us ? (double)(now - s->intake_seen_us) / 1e6 : -1);
+    prom_family(b, "gongkai_intake_restarts_total", "counter",
+                "Intake restarts seen in its heartbeats (its counters restart from zero).");
+    prom_u64(b, "gongkai_intake_restarts_total", NULL, s->intake_restarts);
+    if (!s->intake_seen_us)
+        return;
+    prom_family(b, "gongkai_intake_start_time_seconds", "gauge",
+                "When intake started, Unix time.");
+    prom_f64(b, "gongkai_intake_start_time_seconds", NULL, (double)in->started_at_us / 1e6);
+    prom_family(b, "gongkai_intake_head_seq", "gauge", "Last sequence number intake committed.");
+    prom_u64(b, "gongkai_intake_head_seq", NULL, s->head);
+    prom_family(b, "gongkai_intake_events_total", "counter",
+                "Events acknowledged by intake, by status.");
+    prom_u64(b, "gongkai_intake_events_total", "status=\"accepted\"", in->accepted);
+    prom_u64(b, "gongkai_intake_events_total", "status=\"duplicate\"", in->duplicate);
+    prom_u64(b, "gongkai_intake_events_total", "status=\"rejected\"", in->rejected);
+    prom_family(b, "gongkai_intake_rejections_total", "counter",
+                "Events (or whole messages) intake rejected, by code.");
+    for (int i = 0; i < in->ncodes; i++) {
+        struct buf l = {0};
+        prom_label(&l, "code", in->code[i]);
+        prom_u64(b, "gongkai_intake_rejections_total", l.data, in->code_count[i]);
+        buf_free(&l);
+    }
+    prom_family(b, "gongkai_intake_messages_total", "counter", "Submit messages intake read.");
+    prom_u64(b, "gongkai_intake_messages_total", NULL, in->messages);
+    prom_family(b, "gongkai_intake_commit_failures_total", "counter",
+                "Intake batch transactions that failed (validated again and retried).");
+    prom_u64(b, "gongkai_intake_commit_failures_total", NULL, in->commit_failures);
+    prom_family(b, "gongkai_intake_publishers_connected", "gauge",
+                "Publisher connections open on intake's ROUTER.");
+    prom_u64(b, "gongkai_intake_publishers_connected", NULL, in->publishers);
+    prom_histo(b, "gongkai_intake_batch_events", "Events per intake transaction.",
+               &in->batch_events);
+    prom_histo(b, "gongkai_intake_commit_seconds",
+               "Intake batch transaction time, BEGIN to COMMIT returned.", &in->commit_seconds);
+}
+
 static enum MHD_Result metrics(struct MHD_Connection *c)
 {
+    struct agg *s = xmalloc(sizeof *s); /* a consistent copy, rendered outside the lock */
     pthread_rwlock_rdlock(&agg.lock);
-    struct agg s = agg;
+    *s = agg;
     size_t ents = ledger_entities(agg.ledger), bytes = ledger_bytes(agg.ledger) + tables_bytes(agg.live);
     uint32_t nag = ledger_agency_count(agg.ledger);
     pthread_rwlock_unlock(&agg.lock);
     struct buf b = {0};
-#define G(name, help, type, v)                                                                 \
-    buf_printf(&b, "# HELP %s %s\n# TYPE %s %s\n%s %llu\n", name, help, name, type, name,        \
-               (unsigned long long)(v))
-    G("gongkai_aggregator_applied_seq", "Last event log sequence number applied.", "gauge", s.applied);
-    G("gongkai_aggregator_head_seq", "Highest sequence number intake announced.", "gauge", s.head);
+#define G(name, help, type, v) (prom_family(&b, name, type, help), prom_u64(&b, name, NULL, (v)))
+    G("gongkai_aggregator_applied_seq", "Last event log sequence number applied.", "gauge", s->applied);
+    G("gongkai_aggregator_head_seq", "Highest sequence number intake announced.", "gauge", s->head);
     G("gongkai_aggregator_lag_events", "Events announced but not applied yet.", "gauge",
-      s.head > s.applied ? s.head - s.applied : 0);
-    G("gongkai_aggregator_events_applied_total", "Events applied since start.", "counter", s.events_applied);
-    G("gongkai_aggregator_batches_applied_total", "Transactions applied since start.", "counter", s.batches_applied);
-    G("gongkai_aggregator_catchups_total", "Catch-ups from the event log.", "counter", s.catchups);
-    G("gongkai_aggregator_feed_gaps_total", "Gaps detected in the feed.", "counter", s.feed_gaps);
-    G("gongkai_aggregator_db_failures_total", "Batches whose transaction failed.", "counter", s.db_failures);
-    G("gongkai_aggregator_http_requests_total", "HTTP requests served.", "counter", s.http_requests);
-    G("gongkai_aggregator_query_requests_total", "ZeroMQ report queries served.", "counter", s.query_requests);
+      s->head > s->applied ? s->head - s->applied : 0);
+    G("gongkai_aggregator_events_applied_total", "Events applied since start.", "counter", s->events_applied);
+    G("gongkai_aggregator_batches_applied_total", "Transactions applied since start.", "counter", s->batches_applied);
+    G("gongkai_aggregator_catchups_total", "Catch-ups from the event log.", "counter", s->catchups);
+    G("gongkai_aggregator_feed_gaps_total", "Gaps detected in the feed.", "counter", s->feed_gaps);
+    G("gongkai_aggregator_db_failures_total", "Batches whose transaction failed.", "counter", s->db_failures);
+    G("gongkai_aggregator_http_requests_total", "HTTP requests served.", "counter", s->http_requests);
+    G("gongkai_aggregator_query_requests_total", "ZeroMQ report queries served.", "counter", s->query_requests);
     G("gongkai_aggregator_agencies", "Agencies known.", "gauge", nag);
     G("gongkai_aggregator_entities", "Entities tracked (applications, documents, ...).", "gauge", ents);
     G("gongkai_aggregator_state_bytes", "Bytes of in-memory state.", "gauge", bytes);
 #undef G
+    int64_t now = day_now_us();
+    prom_family(&b, "gongkai_aggregator_last_apply_time_seconds", "gauge",
+                "When the last batch was applied, Unix time (0: none since start).");
+    prom_f64(&b, "gongkai_aggregator_last_apply_time_seconds", NULL, (double)s->last_event_us / 1e6);
+    prom_histo(&b, "gongkai_aggregator_batch_events", "Events per applied transaction.",
+               &s->batch_events);
+    prom_histo(&b, "gongkai_aggregator_commit_seconds",
+               "Aggregator transaction time (metrics and cursor), BEGIN to COMMIT.", &s->commit_seconds);
+    prom_histo(&b, "gongkai_aggregator_e2e_lag_seconds",
+               "End-to-end lag of events that came by the feed: intake read the event, "
+               "its counters committed here.",
+               &s->e2e_seconds);
+    metrics_intake(&b, s, now);
     due_metrics(&b);
+    free(s);
     return respond(c, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", &b);
 }
 

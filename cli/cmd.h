@@ -18,5 +18,6 @@ int cmd_calendar(int argc, char **argv);
 int cmd_open(int argc, char **argv);
 int cmd_agency(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
+int cmd_health(int argc, char **argv);
 
 #endif

@@ -22,6 +22,7 @@ static const struct {
     {"agency", cmd_agency, "register agencies: names and the hierarchy for roll-ups"},
     {"calendar", cmd_calendar, "load a year's holiday notice into the working-day calendar"},
     {"open", cmd_open, "list an agency's open applications, soonest due first"},
+    {"health", cmd_health, "health check for containers and systemd: intake's feed, the aggregator's /healthz"},
 };
 
 static void usage(FILE *f)

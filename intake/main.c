@@ -14,6 +14,10 @@
  * on publishers instead of intake buffering without bound. A failed batch is
  * rolled back in memory (ledger undo) and processed again from its raw
  * messages once the database is back: the same events, the same order.
+ *
+ * Intake has no HTTP port: its counters travel in the heartbeat and the
+ * aggregator exports them (lib/metrics.h). A socket monitor on the ROUTER
+ * counts open publisher connections.
  */
 #include <errno.h>
 #include <signal.h>
@@ -29,6 +33,7 @@
 #include "codec.h"
 #include "config.h"
 #include "curve.h"
+#include "day.h"
 #include "db.h"
 #include "event.h"
 #include "hash.h"
@@ -36,6 +41,7 @@
 #include "ledger.h"
 #include "log.h"
 #include "map.h"
+#include "metrics.h"
 #include "store.h"
 #include "wire.h"
 
@@ -44,6 +50,7 @@
 #define PEER_WINDOW 2000        /* unacknowledged entries one connection may have (PROTOCOL.md) */
 #define HEARTBEAT_MS 1000
 #define MAX_ROUTE 4
+#define MONITOR_ENDPOINT "inproc://gongkai-intake-monitor"
 
 /* One received message, kept until its batch is durable and acknowledged. */
 struct msgrec {
@@ -81,6 +88,7 @@ struct batch {
     char first_event_id[EV_ID_MAX + 1];
     struct map *ids;             /* event_ids in this batch → struct seen */
     struct map *peers;           /* routing id → entries of that connection in this batch */
+    int64_t received_us;         /* when its first message was read (wall clock) */
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -99,9 +107,10 @@ static struct {
     struct store *store;
     struct auth *auth;           /* NULL when insecure: no keys, no checks */
     void *router, *pub;
+    void *monitor;               /* PAIR receiving the ROUTER's connection events */
     uint64_t head;               /* last committed seq */
     struct batch b;
-    uint64_t accepted, duplicates, rejected;
+    struct intake_stats stats;   /* sent with every heartbeat */
 } in;
 
 static void outcome_push(struct msgrec *m, const struct outcome *o)
@@ -352,6 +361,8 @@ static int receive_one(void)
             snprintf(rid + 2 * i, sizeof rid - 2 * i, "%02x", p[i]);
     }
     snprintf(m->peer, sizeof m->peer, "%s/%s", addr ? addr : "?", rid);
+    if (!b->nmsgs)
+        b->received_us = day_now_us();
     m->ring = NULL;
     m->who = NULL;
     m->identity[0] = '\0';
@@ -365,6 +376,7 @@ static int receive_one(void)
                  m->who ? m->who->name : key ? key : "?");
     }
     b->nmsgs++;
+    in.stats.messages++;
     process_msg(m);
     return 0;
 }
@@ -411,13 +423,13 @@ static void send_acks(void)
             if (o->status == GONGKAI__V1__STATUS__REJECTED) {
                 a->code = o->code;
                 a->message = o->message;
-                in.rejected++;
+                intake_stats_reject(&in.stats, o->code);
             } else {
                 a->has_seq = 1, a->seq = o->seq;
                 if (o->status == GONGKAI__V1__STATUS__ACCEPTED)
-                    in.accepted++;
+                    in.stats.accepted++;
                 else
-                    in.duplicates++;
+                    in.stats.duplicate++;
             }
             if (o->event_id[0])
                 a->event_id = o->event_id;
@@ -437,7 +449,7 @@ static void send_acks(void)
     }
 }
 
-static void publish_feed(uint64_t first_seq)
+static void publish_feed(uint64_t first_seq, int64_t committed_us)
 {
     struct batch *b = &in.b;
     if (!b->nevents)
@@ -453,6 +465,8 @@ static void publish_feed(uint64_t first_seq)
     fb.has_first_seq = 1, fb.first_seq = first_seq;
     fb.n_events = b->nevents;
     fb.events = evs;
+    fb.has_received_at_us = 1, fb.received_at_us = b->received_us;
+    fb.has_committed_at_us = 1, fb.committed_at_us = committed_us;
     Envelope env = GONGKAI__V1__ENVELOPE__INIT;
     env.has_version = 1, env.version = WIRE_VERSION;
     env.body_case = GONGKAI__V1__ENVELOPE__BODY_FEED;
@@ -464,8 +478,11 @@ static void publish_feed(uint64_t first_seq)
 
 static void heartbeat(void)
 {
+    struct intake_stats_pb stats;
+    intake_stats_to_pb(&in.stats, &stats);
     Gongkai__V1__Heartbeat hb = GONGKAI__V1__HEARTBEAT__INIT;
     hb.has_head_seq = 1, hb.head_seq = in.head;
+    hb.stats = &stats.m;
     Envelope env = GONGKAI__V1__ENVELOPE__INIT;
     env.has_version = 1, env.version = WIRE_VERSION;
     env.body_case = GONGKAI__V1__ENVELOPE__BODY_HEARTBEAT;
@@ -481,9 +498,15 @@ static void flush(void)
     struct batch *b = &in.b;
     for (;;) {
         uint64_t first = in.head + 1;
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
         enum store_result r = store_commit(in.store, &b->events, first, b->first_event_id,
                                            b->nevents, &b->rejects);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
         if (r == STORE_OK) {
+            histo_observe(&in.stats.commit_seconds,
+                          (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9, 1);
+            histo_observe(&in.stats.batch_events, (double)b->nevents, 1);
             ledger_commit(in.ledger);
             size_t i = 0;
             struct key128 k;
@@ -492,7 +515,7 @@ static void flush(void)
                 *(struct seen *)map_put(in.ids, k, NULL) = *s;
             in.head += b->nevents;
             send_acks();
-            publish_feed(first);
+            publish_feed(first, day_now_us());
             log_debug("batch committed", "first_seq=%llu events=%zu messages=%zu",
                       (unsigned long long)first, b->nevents, b->nmsgs);
             batch_release();
@@ -500,6 +523,7 @@ static void flush(void)
         }
         ledger_rollback(in.ledger);
         batch_reset_staging();
+        in.stats.commit_failures++;
         log_warn("batch not committed; will retry", "messages=%zu", b->nmsgs);
         if (stop_requested) {
             /* Nothing of this batch was acknowledged: publishers resend it. */
@@ -517,6 +541,36 @@ static void flush(void)
         ledger_begin(in.ledger);
         for (size_t m = 0; m < b->nmsgs; m++)
             process_msg(&b->msgs[m]);
+    }
+}
+
+/* Counts publisher connections from the ROUTER's monitor events: each
+ * event is two frames, (uint16 event, uint32 value) then the endpoint. */
+static void drain_monitor(void)
+{
+    for (;;) {
+        zmq_msg_t ev, addr;
+        zmq_msg_init(&ev);
+        if (zmq_msg_recv(&ev, in.monitor, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&ev);
+            return;
+        }
+        uint16_t id = 0;
+        if (zmq_msg_size(&ev) >= sizeof id)
+            memcpy(&id, zmq_msg_data(&ev), sizeof id);
+        int more = zmq_msg_more(&ev);
+        zmq_msg_close(&ev);
+        if (more) {
+            zmq_msg_init(&addr);
+            zmq_msg_recv(&addr, in.monitor, 0);
+            zmq_msg_close(&addr);
+        }
+        if (id == ZMQ_EVENT_ACCEPTED)
+            in.stats.publishers++;
+        else if (id == ZMQ_EVENT_DISCONNECTED && in.stats.publishers > 0)
+            in.stats.publishers--;
+        log_debug("publisher connection", "event=%s publishers=%u",
+                  id == ZMQ_EVENT_ACCEPTED ? "accepted" : "disconnected", in.stats.publishers);
     }
 }
 
@@ -591,6 +645,7 @@ int main(int argc, char **argv)
     sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    intake_stats_init(&in.stats, day_now_us());
     in.ledger = ledger_new();
     in.ids = map_new(sizeof(struct seen));
     in.b.ids = map_new(sizeof(struct seen));
@@ -614,6 +669,12 @@ int main(int argc, char **argv)
     int hwm = 100000, one = 1;
     zmq_setsockopt(in.pub, ZMQ_SNDHWM, &hwm, sizeof hwm);
     zmq_setsockopt(in.router, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
+    in.monitor = zmq_socket(ctx, ZMQ_PAIR);
+    if (zmq_socket_monitor(in.router, MONITOR_ENDPOINT, ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED) ||
+        zmq_connect(in.monitor, MONITOR_ENDPOINT)) {
+        log_error("cannot monitor the intake socket", "error=\"%s\"", zmq_strerror(errno));
+        return 1;
+    }
     if (secure) {
         int rc = curve_server(in.pub, &pair, AUTH_DOMAIN_FEED) |
                  curve_server(in.router, &pair, AUTH_DOMAIN_INTAKE);
@@ -643,11 +704,13 @@ int main(int argc, char **argv)
             store_reconnect(in.store);
             continue;
         }
-        zmq_pollitem_t items[] = {{in.router, 0, ZMQ_POLLIN, 0}};
-        int rc = zmq_poll(items, 1, (long)(next_hb - t));
+        zmq_pollitem_t items[] = {{in.router, 0, ZMQ_POLLIN, 0}, {in.monitor, 0, ZMQ_POLLIN, 0}};
+        int rc = zmq_poll(items, 2, (long)(next_hb - t));
         if (rc < 0 && errno != EINTR)
             break;
-        if (rc <= 0)
+        if (rc > 0 && (items[1].revents & ZMQ_POLLIN))
+            drain_monitor();
+        if (rc <= 0 || !(items[0].revents & ZMQ_POLLIN))
             continue;
         ledger_begin(in.ledger);
         while (in.b.nouts < BATCH_MAX_ENTRIES && in.b.nmsgs < BATCH_MAX_MSGS && receive_one() == 0)
@@ -658,8 +721,10 @@ int main(int argc, char **argv)
             ledger_commit(in.ledger);
     }
     log_info("intake stopping", "accepted=%llu duplicate=%llu rejected=%llu head_seq=%llu",
-             (unsigned long long)in.accepted, (unsigned long long)in.duplicates,
-             (unsigned long long)in.rejected, (unsigned long long)in.head);
+             (unsigned long long)in.stats.accepted, (unsigned long long)in.stats.duplicate,
+             (unsigned long long)in.stats.rejected, (unsigned long long)in.head);
+    zmq_socket_monitor(in.router, NULL, 0);
+    zmq_close(in.monitor);
     zmq_close(in.router);
     zmq_close(in.pub);
     auth_stop(&in.auth);
