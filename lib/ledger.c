@@ -326,6 +326,56 @@ void ledger_rollback(struct ledger *l)
     l->recording = 0;
 }
 
+void ledger_save(const struct ledger *l, struct buf *out)
+{
+    assert(!l->recording);
+    buf_append(out, &l->nagencies, sizeof l->nagencies);
+    for (uint32_t i = 0; i < l->nagencies; i++) {
+        uint32_t n = (uint32_t)strlen(l->agencies[i]);
+        buf_append(out, &n, sizeof n);
+        buf_append(out, l->agencies[i], n);
+    }
+    uint64_t count = map_count(l->ents);
+    buf_append(out, &count, sizeof count);
+    buf_reserve(out, count * (sizeof(struct key128) + sizeof(struct ent)));
+    size_t i = 0;
+    struct key128 k;
+    const struct ent *x;
+    while ((x = map_next(l->ents, &i, &k))) {
+        buf_append(out, &k, sizeof k);
+        buf_append(out, x, sizeof *x);
+    }
+}
+
+int ledger_load(struct ledger *l, struct rd *in)
+{
+    assert(!l->nagencies && !map_count(l->ents));
+    const uint32_t *nag = rd_take(in, sizeof *nag);
+    for (uint32_t i = 0; nag && i < *nag; i++) {
+        const uint32_t *n = rd_take(in, sizeof *n);
+        const char *code = n && *n <= EV_AGENCY_MAX ? rd_take(in, *n) : NULL;
+        if (!code)
+            return -1;
+        char c[EV_AGENCY_MAX + 1];
+        memcpy(c, code, *n);
+        c[*n] = '\0';
+        if (ledger_agency_id(l, c) != i)
+            return -1; /* a code twice: not a checkpoint of ours */
+    }
+    const uint64_t *count = rd_take(in, sizeof *count);
+    if (!count || *count > in->left / (sizeof(struct key128) + sizeof(struct ent)))
+        return -1;
+    map_reserve(l->ents, (size_t)*count);
+    for (uint64_t i = 0; i < *count; i++) {
+        struct key128 k;
+        memcpy(&k, rd_take(in, sizeof k), sizeof k);
+        if (!k.a && !k.b)
+            return -1;
+        memcpy(map_put(l->ents, k, NULL), rd_take(in, sizeof(struct ent)), sizeof(struct ent));
+    }
+    return in->ok ? 0 : -1;
+}
+
 size_t ledger_entities(const struct ledger *l)
 {
     return map_count(l->ents);

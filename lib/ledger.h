@@ -20,6 +20,7 @@
 
 #include <stdint.h>
 
+#include "buf.h"
 #include "event.h"
 
 enum ent_kind { ENT_NONE, ENT_APP, ENT_DOC, ENT_ITEM, ENT_PROC, ENT_CASE, ENT_CONSULT };
@@ -70,6 +71,14 @@ void ledger_apply(struct ledger *l, const struct ev *e, struct ledger_change *ch
 void ledger_begin(struct ledger *l);
 void ledger_commit(struct ledger *l);
 void ledger_rollback(struct ledger *l);
+
+/* Checkpoints (the aggregator's restart): the whole state appended to out as
+ * bytes in this build's layout (LEDGER_FORMAT names it), and read back into
+ * an empty ledger. ledger_load: 0, or -1 when the bytes are short or bad
+ * (the ledger is then unusable: destroy it). Not while recording. */
+#define LEDGER_FORMAT (1000 + (int)sizeof(struct ent))
+void ledger_save(const struct ledger *l, struct buf *out);
+int ledger_load(struct ledger *l, struct rd *in);
 
 /* Entities held, and bytes of memory they take (benchmark figures). */
 size_t ledger_entities(const struct ledger *l);

@@ -1,0 +1,15 @@
+-- The aggregator's checkpoint: its whole memory (entity ledger and metrics)
+-- at one applied seq, so that a restart loads it and replays only the log
+-- after it instead of the whole log. One row, replaced in place; written by
+-- the aggregator in its own transaction, from a copy of committed state, so
+-- seq ≤ agg_cursor.applied_seq always (a checkpoint past the cursor, or of
+-- another format, is ignored and the log replayed from the start).
+CREATE TABLE agg_checkpoint (
+    id         int         PRIMARY KEY CHECK (id = 1),
+    seq        bigint      NOT NULL,
+    format     int         NOT NULL,  -- layout of state (aggregator/follow.c CHECKPOINT_FORMAT)
+    state      bytea       NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+-- Dense binary: compressing tens of megabytes would cost seconds and save little.
+ALTER TABLE agg_checkpoint ALTER COLUMN state SET STORAGE EXTERNAL;
