@@ -1,6 +1,7 @@
 /* follow — feed, catch-up and exactly-once apply (see follow.h). */
 #include "follow.h"
 
+#include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,7 +21,7 @@
 
 #define AGG_LOCK 710103     /* pg advisory lock: one aggregator per database */
 #define CATCH_UP_CHUNK 10000
-#define FEED_BATCH_MAX 5000
+#define FEED_BATCH_MAX 2000   /* also bounds f->pending: a decoded event is ~1 KiB */
 /* A checkpoint after this many events applied since the last one, or after
  * CHECKPOINT_SECONDS when anything was applied: a restart then replays at
  * most about this much of the log (≈ 1 s of replay on a small machine). */
@@ -507,6 +508,14 @@ void follow_tick(struct follow *f)
 {
     follow_flush(f);
     checkpoint_maybe(f);
+    /* Give back what bursts left free (a checkpoint's copy, feed messages
+     * queued in ZeroMQ's thread during a catch-up): glibc keeps freed memory
+     * in per-thread arenas, where it would count as ours for good. */
+    static int64_t last_trim;
+    if (mono_s() - last_trim >= 10) {
+        malloc_trim(0);
+        last_trim = mono_s();
+    }
     if (db_alive(f->conn) && registry_refresh(f->conn))
         log_warn("cannot read the agency registry", "%s", "");
     if (agg.head > agg.applied)

@@ -10,6 +10,8 @@
 #include "day.h"
 #include "map.h"
 
+_Static_assert(sizeof(struct ent) == 14, "struct ent is a map slot's value: keep it small");
+
 struct undo {
     struct key128 key;
     struct ent before;
@@ -262,6 +264,7 @@ void ledger_apply(struct ledger *l, const struct ev *e, struct ledger_change *ch
     if (k == ENT_NONE || (k == ENT_APP && e->type != EV_APPLICATION_RECEIVED &&
                           e->type != EV_APPLICATION_RESOLVED))
         return;
+    assert(e->day > 0 && e->day <= UINT16_MAX); /* ev_finish bounds the year: see struct ent */
     struct key128 key = key_of(chg->agency, k, e);
     int created;
     struct ent *x = map_put(l->ents, key, &created);
@@ -275,25 +278,25 @@ void ledger_apply(struct ledger *l, const struct ev *e, struct ledger_change *ch
     chg->before = *x;
     x->kind = (uint8_t)k;
     switch (e->type) {
-    case EV_APPLICATION_RECEIVED: x->a = e->applicant; x->d[0] = e->day; break;
-    case EV_APPLICATION_RESOLVED: x->b = e->outcome; x->d[1] = e->day; break;
-    case EV_DOCUMENT_ISSUED: x->a = e->document_kind; x->d[0] = e->day; break;
-    case EV_DOCUMENT_PUBLISHED: x->a = e->document_kind; x->d[1] = e->day; break;
-    case EV_DOCUMENT_REPEALED: x->a = e->document_kind; x->d[2] = e->day; break;
-    case EV_DOCUMENT_LAPSED: x->a = e->document_kind; x->d[3] = e->day; break;
-    case EV_CATALOG_ITEM_ADDED: x->a = e->item_kind; x->d[0] = e->day; break;
-    case EV_CATALOG_ITEM_REMOVED: x->d[1] = e->day; break;
-    case EV_PROCUREMENT_AWARDED: x->d[0] = e->day; x->amount = e->amount_fen; break;
+    case EV_APPLICATION_RECEIVED: x->a = e->applicant; x->d[0] = (uint16_t)e->day; break;
+    case EV_APPLICATION_RESOLVED: x->b = e->outcome; x->d[1] = (uint16_t)e->day; break;
+    case EV_DOCUMENT_ISSUED: x->a = e->document_kind; x->d[0] = (uint16_t)e->day; break;
+    case EV_DOCUMENT_PUBLISHED: x->a = e->document_kind; x->d[1] = (uint16_t)e->day; break;
+    case EV_DOCUMENT_REPEALED: x->a = e->document_kind; x->d[2] = (uint16_t)e->day; break;
+    case EV_DOCUMENT_LAPSED: x->a = e->document_kind; x->d[3] = (uint16_t)e->day; break;
+    case EV_CATALOG_ITEM_ADDED: x->a = e->item_kind; x->d[0] = (uint16_t)e->day; break;
+    case EV_CATALOG_ITEM_REMOVED: x->d[1] = (uint16_t)e->day; break;
+    case EV_PROCUREMENT_AWARDED: x->d[0] = (uint16_t)e->day; ent_set_amount(x, e->amount_fen); break;
     case EV_REVIEW_FILED:
-        x->a = CASE_REVIEW; x->d[0] = e->day; x->flags = 0; break;
+        x->a = CASE_REVIEW; x->d[0] = (uint16_t)e->day; x->flags = 0; break;
     case EV_LAWSUIT_FILED:
-        x->a = CASE_LAWSUIT; x->b = e->route; x->d[0] = e->day;
+        x->a = CASE_LAWSUIT; x->b = e->route; x->d[0] = (uint16_t)e->day;
         x->flags = e->as_review_body ? CASE_AS_REVIEW_BODY : 0;
         break;
     case EV_REVIEW_DECIDED:
-    case EV_LAWSUIT_DECIDED: x->c = e->result; x->d[1] = e->day; break;
-    case EV_CONSULTATION_STARTED: x->d[0] = e->day; break;
-    case EV_CONSULTATION_ENDED: x->d[1] = e->day; break;
+    case EV_LAWSUIT_DECIDED: x->c = e->result; x->d[1] = (uint16_t)e->day; break;
+    case EV_CONSULTATION_STARTED: x->d[0] = (uint16_t)e->day; break;
+    case EV_CONSULTATION_ENDED: x->d[1] = (uint16_t)e->day; break;
     default: break;
     }
     chg->after = *x;

@@ -123,7 +123,7 @@ static void contribute(struct tables *t, uint32_t ag, const struct ent *x, int s
         break;
     case ENT_PROC:
         tables_add(t, ag, yr(x->d[0]), M_PROC_COUNT, s);
-        tables_add(t, ag, yr(x->d[0]), M_PROC_FEN, s * x->amount);
+        tables_add(t, ag, yr(x->d[0]), M_PROC_FEN, s * ent_amount(x));
         break;
     case ENT_CASE: {
         int row;

@@ -4,7 +4,14 @@
 -- the aggregator in its own transaction, from a copy of committed state, so
 -- seq ≤ agg_cursor.applied_seq always (a checkpoint past the cursor, or of
 -- another format, is ignored and the log replayed from the start).
-CREATE TABLE agg_checkpoint (
+--
+-- UNLOGGED: a checkpoint is a cache of what the log already says, so it
+-- needs no WAL. Written with WAL, its tens of megabytes would sit in front of
+-- intake's next COMMIT, which must flush the WAL up to its own record: every
+-- checkpoint would stall acknowledgements by the time it takes to flush
+-- them. PostgreSQL empties an unlogged table after a crash of its own; the
+-- aggregator then simply replays the whole log once.
+CREATE UNLOGGED TABLE agg_checkpoint (
     id         int         PRIMARY KEY CHECK (id = 1),
     seq        bigint      NOT NULL,
     format     int         NOT NULL,  -- layout of state (aggregator/follow.c CHECKPOINT_FORMAT)
