@@ -20,3 +20,12 @@ CREATE UNLOGGED TABLE agg_checkpoint (
 );
 -- Dense binary: compressing tens of megabytes would cost seconds and save little.
 ALTER TABLE agg_checkpoint ALTER COLUMN state SET STORAGE EXTERNAL;
+
+-- The aggregator's role (sql/005_roles.sql, on branches that have it) writes
+-- its checkpoint like its other tables.
+DO $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'gongkai_aggregator') THEN
+        GRANT SELECT, INSERT, UPDATE ON agg_checkpoint TO gongkai_aggregator;
+    END IF;
+END $$;
