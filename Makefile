@@ -5,6 +5,7 @@
 #   make asan       the same binaries and unit tests under ASan+UBSan (build/asan)
 #   make test-asan  the whole test suite against the ASan+UBSan binaries
 #   make run        install what is missing, start everything on a local cluster
+#   make bench      the benchmark (bench/run.sh): figures into bench/results.md
 #
 # Every lib/*.c goes into one static library both services and the CLI link;
 # every tests/unit/test_*.c becomes one cmocka test program.
@@ -110,6 +111,14 @@ fuzz: $(BUILD)/fuzz/fuzz_decode
 	cd $(BUILD)/fuzz && ./fuzz_decode -max_total_time=$(FUZZ_SECONDS) -max_len=70000 \
 	  -print_final_stats=1 work $(abspath tests/fuzz/corpus)
 
+# The benchmark: its own throwaway cluster and ports; not part of `make test`.
+$(BUILD)/bench/loadgen: bench/loadgen.c $(LIBA)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBA) $(LDLIBS)
+
+bench: all $(BUILD)/bench/loadgen
+	GONGKAI_BIN=$(abspath $(BIN)) LOADGEN=$(abspath $(BUILD)/bench/loadgen) bench/run.sh
+
 run:
 	deploy/install-deps.sh
 	$(MAKE) all
@@ -133,5 +142,5 @@ install: all
 clean:
 	rm -rf build bin
 
-.PHONY: all unit system test asan test-asan fuzz run install clean
+.PHONY: all unit system test asan test-asan fuzz bench run install clean
 .SECONDARY:

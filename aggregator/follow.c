@@ -1,6 +1,8 @@
 /* follow — feed, catch-up and exactly-once apply (see follow.h). */
 #include "follow.h"
 
+#include <malloc.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,8 +22,29 @@
 
 #define AGG_LOCK 710103     /* pg advisory lock: one aggregator per database */
 #define CATCH_UP_CHUNK 10000
-#define FEED_BATCH_MAX 5000
 #define HEARTBEAT_SILENCE_US 5000000 /* no heartbeat for this long: warn once */
+#define FEED_BATCH_MAX 2000   /* also bounds f->pending: a decoded event is ~1 KiB */
+/* A checkpoint after this many events applied since the last one, or after
+ * CHECKPOINT_SECONDS when anything was applied: a restart then replays at
+ * most about this much of the log (≈ 1 s of replay on a small machine). */
+#define CHECKPOINT_EVENTS 250000
+#define CHECKPOINT_SECONDS 60
+#define CHECKPOINT_MAGIC 0x31504b47u /* "GKP1" */
+#define CHECKPOINT_FORMAT (LEDGER_FORMAT * 10000 + TABLES_FORMAT)
+
+/* A checkpoint being written by its own thread and connection, so that the
+ * feed is not held up while tens of megabytes go to PostgreSQL. */
+struct checkpoint {
+    pthread_t thread;
+    int running;             /* thread started, not joined */
+    volatile int finished;   /* set by the thread when it is done */
+    int ok;                  /* its result */
+    struct buf data;         /* the state (written by main, read by the thread) */
+    uint64_t seq;            /* the state's applied seq */
+    uint64_t last_seq;       /* seq of the last checkpoint known stored */
+    int64_t last_time;       /* when it was taken (monotonic s) */
+    const char *conninfo;
+};
 
 struct follow {
     char *conninfo;          /* owned */
@@ -34,6 +57,7 @@ struct follow {
     int64_t started_us;      /* when this aggregator started following */
     int silent;              /* warned that intake's heartbeat stopped */
     struct buf a, y, m, v;   /* array literals for the metric upsert */
+    struct checkpoint ck;
 };
 
 struct follow *follow_new(const char *conninfo)
@@ -45,6 +69,7 @@ struct follow *follow_new(const char *conninfo)
     histo_init(&agg.batch_events, histo_bounds_events, histo_nbounds_events);
     histo_init(&agg.commit_seconds, histo_bounds_seconds, histo_nbounds_seconds);
     histo_init(&agg.e2e_seconds, histo_bounds_seconds, histo_nbounds_seconds);
+    f->ck.conninfo = f->conninfo;
     return f;
 }
 
@@ -53,6 +78,9 @@ void follow_destroy(struct follow **pf)
     struct follow *f = *pf;
     if (!f)
         return;
+    if (f->ck.running)
+        pthread_join(f->ck.thread, NULL);
+    buf_free(&f->ck.data);
     if (f->conn)
         PQfinish(f->conn);
     tables_destroy(&f->delta);
@@ -270,6 +298,159 @@ long follow_catch_up(struct follow *f, long limit)
     return total;
 }
 
+static int64_t mono_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec;
+}
+
+/* Stores data as the checkpoint at seq; 0 or -1 (logged). */
+static int checkpoint_store(PGconn *c, uint64_t seq, const struct buf *data)
+{
+    char s[24], fmt[16];
+    snprintf(s, sizeof s, "%llu", (unsigned long long)seq);
+    snprintf(fmt, sizeof fmt, "%d", CHECKPOINT_FORMAT);
+    const char *p[] = {s, fmt, data->data};
+    int len[] = {0, 0, (int)data->len};
+    int bin[] = {0, 0, 1};
+    PGresult *r = PQexecParams(
+        c,
+        "INSERT INTO agg_checkpoint (id, seq, format, state) VALUES (1, $1::bigint, $2::int, $3)"
+        " ON CONFLICT (id) DO UPDATE SET seq = EXCLUDED.seq, format = EXCLUDED.format,"
+        " state = EXCLUDED.state, created_at = now()",
+        3, NULL, p, len, bin, 0);
+    int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    if (!ok)
+        log_warn("checkpoint not stored", "seq=%llu error=\"%s\"", (unsigned long long)seq,
+                 PQresultErrorMessage(r));
+    PQclear(r);
+    return ok ? 0 : -1;
+}
+
+static void *checkpoint_thread(void *arg)
+{
+    struct checkpoint *ck = arg;
+    PGconn *c = db_connect(ck->conninfo, "gongkai-aggregator-checkpoint");
+    ck->ok = c && checkpoint_store(c, ck->seq, &ck->data) == 0;
+    if (c)
+        PQfinish(c);
+    __atomic_store_n(&ck->finished, 1, __ATOMIC_RELEASE);
+    return NULL;
+}
+
+/* The committed state as checkpoint bytes. Called by the writer thread
+ * between batches, when memory holds exactly what agg_cursor says. */
+static void checkpoint_serialize(struct buf *out)
+{
+    uint32_t head[2] = {CHECKPOINT_MAGIC, CHECKPOINT_FORMAT};
+    buf_reset(out);
+    buf_append(out, head, sizeof head);
+    ledger_save(agg.ledger, out);
+    tables_save(agg.live, out);
+}
+
+/* Joins a finished checkpoint thread; 1 while one is still running. */
+static int checkpoint_reap(struct checkpoint *ck)
+{
+    if (!ck->running)
+        return 0;
+    if (!__atomic_load_n(&ck->finished, __ATOMIC_ACQUIRE))
+        return 1;
+    pthread_join(ck->thread, NULL);
+    ck->running = 0;
+    if (ck->ok) {
+        ck->last_seq = ck->seq;
+        log_info("checkpoint stored", "seq=%llu bytes=%zu", (unsigned long long)ck->seq,
+                 ck->data.len);
+    }
+    /* The copy is tens of megabytes: give it back rather than keep it. */
+    buf_free(&ck->data);
+    return 0;
+}
+
+/* Starts a checkpoint when enough has been applied since the last one. */
+static void checkpoint_maybe(struct follow *f)
+{
+    struct checkpoint *ck = &f->ck;
+    if (checkpoint_reap(ck) || agg.applied == ck->last_seq)
+        return;
+    if (agg.applied - ck->last_seq < CHECKPOINT_EVENTS &&
+        mono_s() - ck->last_time < CHECKPOINT_SECONDS)
+        return;
+    checkpoint_serialize(&ck->data);
+    ck->seq = agg.applied;
+    ck->last_time = mono_s();
+    ck->finished = 0;
+    if (pthread_create(&ck->thread, NULL, checkpoint_thread, ck)) {
+        buf_free(&ck->data);
+        return;
+    }
+    ck->running = 1;
+}
+
+void follow_checkpoint(struct follow *f)
+{
+    struct checkpoint *ck = &f->ck;
+    if (ck->running) {
+        pthread_join(ck->thread, NULL);
+        ck->finished = 1;
+        checkpoint_reap(ck);
+    }
+    if (agg.applied == ck->last_seq || !db_alive(f->conn))
+        return;
+    checkpoint_serialize(&ck->data);
+    if (checkpoint_store(f->conn, agg.applied, &ck->data) == 0) {
+        ck->last_seq = agg.applied;
+        log_info("checkpoint stored", "seq=%llu bytes=%zu", (unsigned long long)agg.applied,
+                 ck->data.len);
+    }
+    buf_free(&ck->data);
+}
+
+/* Loads the stored checkpoint if there is a usable one at or below cursor:
+ * memory becomes the state at its seq. Anything wrong with it only costs a
+ * longer replay, never a wrong state: memory is reset and the log replayed. */
+static void checkpoint_load(struct follow *f, int64_t cursor)
+{
+    char fmt[16];
+    snprintf(fmt, sizeof fmt, "%d", CHECKPOINT_FORMAT);
+    const char *p[] = {fmt};
+    PGresult *r = PQexecParams(f->conn,
+                               "SELECT seq, state FROM agg_checkpoint WHERE id = 1 AND format = $1::int",
+                               1, NULL, p, NULL, NULL, 1);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
+        if (PQresultStatus(r) != PGRES_TUPLES_OK)
+            log_warn("cannot read agg_checkpoint: replaying the whole log", "error=\"%s\"",
+                     PQresultErrorMessage(r));
+        PQclear(r);
+        return;
+    }
+    int64_t seq = db_int8(PQgetvalue(r, 0, 0));
+    struct rd in = {(const unsigned char *)PQgetvalue(r, 0, 1), (size_t)PQgetlength(r, 0, 1), 1};
+    const uint32_t *head = rd_take(&in, 2 * sizeof *head);
+    int ok = seq > 0 && seq <= cursor && head && head[0] == CHECKPOINT_MAGIC &&
+             head[1] == CHECKPOINT_FORMAT;
+    pthread_rwlock_wrlock(&agg.lock);
+    ok = ok && ledger_load(agg.ledger, &in) == 0 && tables_load(agg.live, &in) == 0 && !in.left;
+    if (ok) {
+        agg.applied = agg.head = (uint64_t)seq;
+        f->ck.last_seq = (uint64_t)seq;
+    } else {
+        ledger_destroy(&agg.ledger);
+        tables_destroy(&agg.live);
+        agg.ledger = ledger_new();
+        agg.live = tables_new();
+    }
+    pthread_rwlock_unlock(&agg.lock);
+    PQclear(r);
+    if (ok)
+        log_info("checkpoint loaded", "seq=%lld cursor=%lld", (long long)seq, (long long)cursor);
+    else
+        log_warn("checkpoint unusable: replaying the whole log", "seq=%lld cursor=%lld",
+                 (long long)seq, (long long)cursor);
+}
+
 int follow_start(struct follow *f, volatile int *stop)
 {
     while (reconnect(f)) {
@@ -283,8 +464,11 @@ int follow_start(struct follow *f, volatile int *stop)
         log_error("agg_cursor missing: run `gongkai migrate`", "%s", "");
         return -1;
     }
-    /* Rebuild memory to the committed cursor: replay the log without writing
-     * (the metrics up to the cursor are already in agg_metric). */
+    /* Rebuild memory to the committed cursor: from the checkpoint, if there
+     * is one, replay the log without writing (the metrics up to the cursor
+     * are already in agg_metric). */
+    f->ck.last_time = mono_s();
+    checkpoint_load(f, cursor);
     struct logrow *rows = NULL;
     size_t cap = 0;
     while (agg.applied < (uint64_t)cursor) {
@@ -413,6 +597,15 @@ void follow_tick(struct follow *f)
                  (long long)((day_now_us() - last) / 1000000));
     }
     follow_flush(f);
+    checkpoint_maybe(f);
+    /* Give back what bursts left free (a checkpoint's copy, feed messages
+     * queued in ZeroMQ's thread during a catch-up): glibc keeps freed memory
+     * in per-thread arenas, where it would count as ours for good. */
+    static int64_t last_trim;
+    if (mono_s() - last_trim >= 10) {
+        malloc_trim(0);
+        last_trim = mono_s();
+    }
     if (db_alive(f->conn) && registry_refresh(f->conn))
         log_warn("cannot read the agency registry", "%s", "");
     if (db_alive(f->conn) && due_calendar_refresh(f->conn))

@@ -26,7 +26,10 @@ long follow_catch_up(struct follow *f, long limit);
 void follow_feed(struct follow *f, const void *data, size_t len);
 /* Commits what the feed delivered so far (call when the SUB is drained). */
 void follow_flush(struct follow *f);
-/* Called about once a second: catch up when behind the heartbeat's head. */
+/* Called about once a second: catch up when behind the heartbeat's head;
+ * take a checkpoint (in the background) when enough was applied. */
 void follow_tick(struct follow *f);
+/* Stores a checkpoint of the current state now (at shutdown). */
+void follow_checkpoint(struct follow *f);
 
 #endif

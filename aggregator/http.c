@@ -427,7 +427,15 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
                                const char *method, const char *version, const char *upload,
                                size_t *upload_size, void **state)
 {
-    (void)cls, (void)version, (void)upload, (void)upload_size, (void)state;
+    (void)cls, (void)version, (void)upload, (void)upload_size;
+    /* Answer on the second call: a response queued on the first (headers
+     * only) makes libmicrohttpd close the connection (it cannot know there
+     * is no body to skip), and keep-alive is worth more than the extra call. */
+    static int seen;
+    if (!*state) {
+        *state = &seen;
+        return MHD_YES;
+    }
     __atomic_add_fetch(&agg.http_requests, 1, __ATOMIC_RELAXED);
     if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
         return error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "bad_method", "only GET is served");

@@ -280,6 +280,7 @@ int main(int argc, char **argv)
         }
     }
     follow_flush(f);
+    follow_checkpoint(f); /* the next start replays nothing */
     log_info("aggregator stopping", "applied_seq=%llu", (unsigned long long)agg.applied);
     http_stop(d);
     if (watch)

@@ -80,7 +80,7 @@ struct batch {
     size_t nmsgs, msgs_cap;
     struct outcome *outs;
     size_t nouts, outs_cap;
-    struct buf events;           /* COPY rows for event_log */
+    struct buf events;           /* COPY (FORMAT binary) rows for event_log */
     struct buf rejects;          /* COPY rows for rejection */
     struct buf bodies;           /* canonical encoded events, back to back (for the feed) */
     size_t *body_len;            /* length of each, in order */
@@ -240,21 +240,26 @@ static void process_entry(struct msgrec *m, const Gongkai__V1__Entry *entry)
     ns->seq = seq;
     if (!b->nevents)
         snprintf(b->first_event_id, sizeof b->first_event_id, "%s", e.event_id);
-    /* seq, event_id, type, agency, occurred_at, digest, body, event, peer, identity */
+    /* One COPY binary row: seq, event_id, type, agency, occurred_at, digest,
+     * body, event, peer, identity. */
     char json[4096];
-    ev_to_json(&e, json, sizeof json);
-    buf_printf(&b->events, "%llu\t", (unsigned long long)seq);
-    db_copy_text(&b->events, e.event_id, strlen(e.event_id));
-    buf_printf(&b->events, "\t%s\t%s\t%s\t%lld\t", ev_type_names[e.type], e.agency, e.occurred_at,
-               (long long)digest);
-    db_copy_bytea(&b->events, body, blen);
-    buf_putc(&b->events, '\t');
-    db_copy_text(&b->events, json, strlen(json));
-    buf_putc(&b->events, '\t');
-    db_copy_text(&b->events, m->peer, strlen(m->peer));
-    buf_putc(&b->events, '\t');
-    copy_identity(&b->events, m);
-    buf_putc(&b->events, '\n');
+    size_t jlen = ev_to_json(&e, json, sizeof json); /* strlen: a valid event fits */
+    const char *type = ev_type_names[e.type];
+    struct buf *r = &b->events;
+    db_bin_row(r, 10);
+    db_bin_int8(r, (int64_t)seq);
+    db_bin_bytes(r, e.event_id, strlen(e.event_id));
+    db_bin_bytes(r, type, strlen(type));
+    db_bin_bytes(r, e.agency, strlen(e.agency));
+    db_bin_timestamptz(r, e.occurred_us);
+    db_bin_int8(r, (int64_t)digest);
+    db_bin_bytes(r, body, blen);
+    db_bin_jsonb(r, json, jlen);
+    db_bin_bytes(r, m->peer, strlen(m->peer));
+    if (m->identity[0])
+        db_bin_bytes(r, m->identity, strlen(m->identity));
+    else
+        db_bin_null(r);
     if (b->nevents == b->body_cap) {
         b->body_cap = b->body_cap ? 2 * b->body_cap : 1024;
         b->body_len = xrealloc(b->body_len, b->body_cap * sizeof *b->body_len);

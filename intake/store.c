@@ -147,10 +147,10 @@ enum store_result store_commit(struct store *s, const struct buf *events, uint64
         return STORE_FAILED;
     int ok = db_exec(s->conn, "BEGIN") == 0;
     if (ok && nevents)
-        ok = db_copy_in(s->conn,
-                        "COPY event_log (seq, event_id, type, agency, occurred_at, digest, body, "
-                        "event, peer, identity) FROM STDIN",
-                        events) == 0;
+        ok = db_copy_in_binary(s->conn,
+                               "COPY event_log (seq, event_id, type, agency, occurred_at, digest, "
+                               "body, event, peer, identity) FROM STDIN (FORMAT binary)",
+                               events) == 0;
     if (ok && rejects->len)
         ok = db_copy_in(s->conn,
                         "COPY rejection (peer, identity, event_id, code, message, raw) FROM STDIN",

@@ -40,7 +40,7 @@ int64_t store_open(struct store *s, struct ledger *ledger, struct map *ids);
 int store_connected(const struct store *s);
 /* Reconnects with backoff (one attempt per call); 0 when connected. */
 int store_reconnect(struct store *s);
-/* One transaction: COPY rows of event_log (first_seq … first_seq+nevents-1,
+/* One transaction: COPY binary rows of event_log (first_seq … first_seq+nevents-1,
  * first_event_id naming the first) and of rejection. */
 enum store_result store_commit(struct store *s, const struct buf *events, uint64_t first_seq,
                                const char *first_event_id, size_t nevents,

@@ -90,3 +90,15 @@ void buf_free(struct buf *b)
     b->data = NULL;
     b->len = b->cap = 0;
 }
+
+const void *rd_take(struct rd *r, size_t n)
+{
+    if (!r->ok || n > r->left) {
+        r->ok = 0;
+        return NULL;
+    }
+    const void *v = r->p;
+    r->p += n;
+    r->left -= n;
+    return v;
+}

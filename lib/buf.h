@@ -22,6 +22,15 @@ void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(print
 /* Appends s as a JSON string literal, quotes included. */
 void buf_json_string(struct buf *b, const char *s);
 void buf_reset(struct buf *b);
+
+/* A cursor for reading back bytes built with buf_append: rd_take returns the
+ * next n bytes, or NULL (and ok = 0 from then on) when fewer are left. */
+struct rd {
+    const unsigned char *p;
+    size_t left;
+    int ok;
+};
+const void *rd_take(struct rd *r, size_t n);
 void buf_free(struct buf *b);
 
 #endif

@@ -103,6 +103,80 @@ int db_copy_in(PGconn *c, const char *sql, const struct buf *data)
     return ok ? 0 : -1;
 }
 
+static void put_be(struct buf *b, uint64_t v, int bytes)
+{
+    char o[8];
+    for (int i = 0; i < bytes; i++)
+        o[i] = (char)(v >> (8 * (bytes - 1 - i)));
+    buf_append(b, o, (size_t)bytes);
+}
+
+void db_bin_row(struct buf *b, int ncols)
+{
+    put_be(b, (uint64_t)ncols, 2);
+}
+
+void db_bin_int8(struct buf *b, int64_t v)
+{
+    put_be(b, 8, 4);
+    put_be(b, (uint64_t)v, 8);
+}
+
+void db_bin_bytes(struct buf *b, const void *p, size_t n)
+{
+    put_be(b, n, 4);
+    buf_append(b, p, n);
+}
+
+void db_bin_jsonb(struct buf *b, const char *json, size_t n)
+{
+    put_be(b, n + 1, 4);
+    buf_putc(b, 1); /* jsonb binary input: version 1, then the text */
+    buf_append(b, json, n);
+}
+
+void db_bin_null(struct buf *b)
+{
+    put_be(b, 0xffffffffu, 4);
+}
+
+void db_bin_timestamptz(struct buf *b, int64_t unix_us)
+{
+    /* PostgreSQL counts microseconds from 2000-01-01 00:00 UTC. */
+    db_bin_int8(b, unix_us - 946684800LL * 1000000);
+}
+
+int db_copy_in_binary(PGconn *c, const char *sql, const struct buf *rows)
+{
+    static const char header[19] = "PGCOPY\n\377\r\n\0\0\0\0\0\0\0\0\0";
+    static const char trailer[2] = {'\377', '\377'};
+    PGresult *r = PQexec(c, sql);
+    if (PQresultStatus(r) != PGRES_COPY_IN) {
+        PQclear(r);
+        log_warn("database COPY failed to start", "error=\"%s\"", PQerrorMessage(c));
+        return -1;
+    }
+    PQclear(r);
+    if (PQputCopyData(c, header, sizeof header) != 1 ||
+        (rows->len && PQputCopyData(c, rows->data, (int)rows->len) != 1) ||
+        PQputCopyData(c, trailer, sizeof trailer) != 1 || PQputCopyEnd(c, NULL) != 1) {
+        log_warn("database COPY failed", "error=\"%s\"", PQerrorMessage(c));
+        return -1;
+    }
+    int ok = 1;
+    while ((r = PQgetResult(c))) {
+        if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+            char msg[512];
+            snprintf(msg, sizeof msg, "%s", PQresultErrorMessage(r));
+            msg[strcspn(msg, "\n")] = '\0';
+            log_warn("database COPY failed", "error=\"%s\"", msg);
+            ok = 0;
+        }
+        PQclear(r);
+    }
+    return ok ? 0 : -1;
+}
+
 void db_backoff(int attempt)
 {
     long ms = 100;

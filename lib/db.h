@@ -26,6 +26,18 @@ void db_copy_text(struct buf *b, const char *s, size_t n);
 void db_copy_bytea(struct buf *b, const void *p, size_t n);
 /* Sends a COPY ... FROM STDIN statement and its data; 0 or -1 (logged). */
 int db_copy_in(PGconn *c, const char *sql, const struct buf *data);
+
+/* COPY ... (FORMAT binary): rows built with these, sent by db_copy_in_binary
+ * (which adds the header and trailer). No escaping, no hex, no number or
+ * timestamp parsing on the server: the cheapest way into a table. */
+void db_bin_row(struct buf *b, int ncols);
+void db_bin_int8(struct buf *b, int64_t v);
+void db_bin_bytes(struct buf *b, const void *p, size_t n);   /* text, bytea */
+void db_bin_jsonb(struct buf *b, const char *json, size_t n); /* JSON text */
+void db_bin_null(struct buf *b);
+/* timestamptz from microseconds since the Unix epoch. */
+void db_bin_timestamptz(struct buf *b, int64_t unix_us);
+int db_copy_in_binary(PGconn *c, const char *sql, const struct buf *rows);
 /* Sleeps for the n-th step of a capped exponential backoff (100 ms … 5 s). */
 void db_backoff(int attempt);
 /* Big-endian 64-bit integer of a binary-format result field. */

@@ -11,6 +11,8 @@
 #include "deadline.h"
 #include "map.h"
 
+_Static_assert(sizeof(struct ent) == 14, "struct ent is a map slot's value: keep it small");
+
 struct undo {
     struct key128 key;
     struct ent before;
@@ -303,6 +305,7 @@ void ledger_apply(struct ledger *l, const struct ev *e, struct ledger_change *ch
     if (k == ENT_NONE || (k == ENT_APP && e->type != EV_APPLICATION_RECEIVED &&
                           e->type != EV_APPLICATION_RESOLVED))
         return;
+    assert(e->day > 0 && e->day <= UINT16_MAX); /* ev_finish bounds the year: see struct ent */
     struct key128 key = key_of(chg->agency, k, e);
     int created;
     struct ent *x = map_put(l->ents, key, &created);
@@ -310,25 +313,25 @@ void ledger_apply(struct ledger *l, const struct ev *e, struct ledger_change *ch
     chg->before = *x;
     x->kind = (uint8_t)k;
     switch (e->type) {
-    case EV_APPLICATION_RECEIVED: x->a = e->applicant; x->d[0] = e->day; break;
-    case EV_APPLICATION_RESOLVED: x->b = e->outcome; x->d[1] = e->day; break;
-    case EV_DOCUMENT_ISSUED: x->a = e->document_kind; x->d[0] = e->day; break;
-    case EV_DOCUMENT_PUBLISHED: x->a = e->document_kind; x->d[1] = e->day; break;
-    case EV_DOCUMENT_REPEALED: x->a = e->document_kind; x->d[2] = e->day; break;
-    case EV_DOCUMENT_LAPSED: x->a = e->document_kind; x->d[3] = e->day; break;
-    case EV_CATALOG_ITEM_ADDED: x->a = e->item_kind; x->d[0] = e->day; break;
-    case EV_CATALOG_ITEM_REMOVED: x->d[1] = e->day; break;
-    case EV_PROCUREMENT_AWARDED: x->d[0] = e->day; x->amount = e->amount_fen; break;
+    case EV_APPLICATION_RECEIVED: x->a = e->applicant; x->d[0] = (uint16_t)e->day; break;
+    case EV_APPLICATION_RESOLVED: x->b = e->outcome; x->d[1] = (uint16_t)e->day; break;
+    case EV_DOCUMENT_ISSUED: x->a = e->document_kind; x->d[0] = (uint16_t)e->day; break;
+    case EV_DOCUMENT_PUBLISHED: x->a = e->document_kind; x->d[1] = (uint16_t)e->day; break;
+    case EV_DOCUMENT_REPEALED: x->a = e->document_kind; x->d[2] = (uint16_t)e->day; break;
+    case EV_DOCUMENT_LAPSED: x->a = e->document_kind; x->d[3] = (uint16_t)e->day; break;
+    case EV_CATALOG_ITEM_ADDED: x->a = e->item_kind; x->d[0] = (uint16_t)e->day; break;
+    case EV_CATALOG_ITEM_REMOVED: x->d[1] = (uint16_t)e->day; break;
+    case EV_PROCUREMENT_AWARDED: x->d[0] = (uint16_t)e->day; ent_set_amount(x, e->amount_fen); break;
     case EV_REVIEW_FILED:
-        x->a = CASE_REVIEW; x->d[0] = e->day; x->flags = 0; break;
+        x->a = CASE_REVIEW; x->d[0] = (uint16_t)e->day; x->flags = 0; break;
     case EV_LAWSUIT_FILED:
-        x->a = CASE_LAWSUIT; x->b = e->route; x->d[0] = e->day;
+        x->a = CASE_LAWSUIT; x->b = e->route; x->d[0] = (uint16_t)e->day;
         x->flags = e->as_review_body ? CASE_AS_REVIEW_BODY : 0;
         break;
     case EV_REVIEW_DECIDED:
-    case EV_LAWSUIT_DECIDED: x->c = e->result; x->d[1] = e->day; break;
-    case EV_CONSULTATION_STARTED: x->d[0] = e->day; break;
-    case EV_CONSULTATION_ENDED: x->d[1] = e->day; break;
+    case EV_LAWSUIT_DECIDED: x->c = e->result; x->d[1] = (uint16_t)e->day; break;
+    case EV_CONSULTATION_STARTED: x->d[0] = (uint16_t)e->day; break;
+    case EV_CONSULTATION_ENDED: x->d[1] = (uint16_t)e->day; break;
     default: break;
     }
     chg->after = *x;
@@ -359,6 +362,56 @@ void ledger_rollback(struct ledger *l)
         *x = u->before;
     }
     l->recording = 0;
+}
+
+void ledger_save(const struct ledger *l, struct buf *out)
+{
+    assert(!l->recording);
+    buf_append(out, &l->nagencies, sizeof l->nagencies);
+    for (uint32_t i = 0; i < l->nagencies; i++) {
+        uint32_t n = (uint32_t)strlen(l->agencies[i]);
+        buf_append(out, &n, sizeof n);
+        buf_append(out, l->agencies[i], n);
+    }
+    uint64_t count = map_count(l->ents);
+    buf_append(out, &count, sizeof count);
+    buf_reserve(out, count * (sizeof(struct key128) + sizeof(struct ent)));
+    size_t i = 0;
+    struct key128 k;
+    const struct ent *x;
+    while ((x = map_next(l->ents, &i, &k))) {
+        buf_append(out, &k, sizeof k);
+        buf_append(out, x, sizeof *x);
+    }
+}
+
+int ledger_load(struct ledger *l, struct rd *in)
+{
+    assert(!l->nagencies && !map_count(l->ents));
+    const uint32_t *nag = rd_take(in, sizeof *nag);
+    for (uint32_t i = 0; nag && i < *nag; i++) {
+        const uint32_t *n = rd_take(in, sizeof *n);
+        const char *code = n && *n <= EV_AGENCY_MAX ? rd_take(in, *n) : NULL;
+        if (!code)
+            return -1;
+        char c[EV_AGENCY_MAX + 1];
+        memcpy(c, code, *n);
+        c[*n] = '\0';
+        if (ledger_agency_id(l, c) != i)
+            return -1; /* a code twice: not a checkpoint of ours */
+    }
+    const uint64_t *count = rd_take(in, sizeof *count);
+    if (!count || *count > in->left / (sizeof(struct key128) + sizeof(struct ent)))
+        return -1;
+    map_reserve(l->ents, (size_t)*count);
+    for (uint64_t i = 0; i < *count; i++) {
+        struct key128 k;
+        memcpy(&k, rd_take(in, sizeof k), sizeof k);
+        if (!k.a && !k.b)
+            return -1;
+        memcpy(map_put(l->ents, k, NULL), rd_take(in, sizeof(struct ent)), sizeof(struct ent));
+    }
+    return in->ok ? 0 : -1;
 }
 
 size_t ledger_entities(const struct ledger *l)

@@ -20,6 +20,7 @@
 
 #include <stdint.h>
 
+#include "buf.h"
 #include "event.h"
 
 enum ent_kind { ENT_NONE, ENT_APP, ENT_DOC, ENT_ITEM, ENT_PROC, ENT_CASE, ENT_CONSULT };
@@ -32,11 +33,27 @@ struct ent {
     uint8_t b;       /* APP outcome (0 = open) · CASE route */
     uint8_t c;       /* CASE result (0 = undecided) · APP extension working days granted in all */
     uint8_t flags;   /* CASE_AS_REVIEW_BODY */
-    int32_t d[4];    /* APP received, resolved · DOC issued, published, repealed, lapsed ·
+    uint8_t spare;
+    uint16_t d[4];   /* APP received, resolved · DOC issued, published, repealed, lapsed ·
                         ITEM added, removed · CASE filed, decided · PROC awarded ·
-                        CONSULT started, ended */
-    int64_t amount;  /* PROC amount_fen */
+                        CONSULT started, ended. Reporting days (days since 1970, 0 = none):
+                        events are dated 1990-2100, days 7304…47848, so 16 bits hold them */
 };
+/* 14 bytes: with its 16-byte key one map slot is 32 bytes, which is what a
+ * million tracked applications cost (the benchmark's memory figure). A
+ * procurement's amount (< 2^50 fen) lives in the fields it does not use:
+ * d[1..3] and a, b. */
+static inline int64_t ent_amount(const struct ent *x)
+{
+    return (int64_t)((uint64_t)x->d[1] | (uint64_t)x->d[2] << 16 | (uint64_t)x->d[3] << 32 |
+                     (uint64_t)x->a << 48 | (uint64_t)x->b << 56);
+}
+static inline void ent_set_amount(struct ent *x, int64_t amount)
+{
+    uint64_t v = (uint64_t)amount;
+    x->d[1] = (uint16_t)v, x->d[2] = (uint16_t)(v >> 16), x->d[3] = (uint16_t)(v >> 32);
+    x->a = (uint8_t)(v >> 48), x->b = (uint8_t)(v >> 56);
+}
 
 /* What one applied event changed. before.kind == ENT_NONE: the entity is new;
  * both ENT_NONE: a flow event (decision_made, fee_collected) or one that
@@ -72,6 +89,14 @@ void ledger_apply(struct ledger *l, const struct ev *e, struct ledger_change *ch
 void ledger_begin(struct ledger *l);
 void ledger_commit(struct ledger *l);
 void ledger_rollback(struct ledger *l);
+
+/* Checkpoints (the aggregator's restart): the whole state appended to out as
+ * bytes in this build's layout (LEDGER_FORMAT names it), and read back into
+ * an empty ledger. ledger_load: 0, or -1 when the bytes are short or bad
+ * (the ledger is then unusable: destroy it). Not while recording. */
+#define LEDGER_FORMAT (1000 + (int)sizeof(struct ent))
+void ledger_save(const struct ledger *l, struct buf *out);
+int ledger_load(struct ledger *l, struct rd *in);
 
 /* Entities held, and bytes of memory they take (benchmark figures). */
 size_t ledger_entities(const struct ledger *l);

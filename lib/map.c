@@ -57,10 +57,10 @@ void *map_get(const struct map *m, struct key128 k)
     return (unsigned char *)s + sizeof *s;
 }
 
-static void grow(struct map *m)
+static void resize(struct map *m, size_t cap)
 {
     struct map old = *m;
-    m->cap *= 2;
+    m->cap = cap;
     m->slots = xcalloc(m->cap, m->slot_size);
     for (size_t i = 0; i < old.cap; i++) {
         struct key128 *s = (struct key128 *)SLOT(&old, i);
@@ -76,7 +76,7 @@ void *map_put(struct map *m, struct key128 k, int *created)
     assert(k.a || k.b);
     /* Load factor ≤ 0.75 keeps probes short and memory per entry small. */
     if ((m->count + 1) * 4 > m->cap * 3)
-        grow(m);
+        resize(m, m->cap * 2);
     size_t i = find(m, k);
     struct key128 *s = (struct key128 *)SLOT(m, i);
     int fresh = !s->a && !s->b;
@@ -88,6 +88,15 @@ void *map_put(struct map *m, struct key128 k, int *created)
     if (created)
         *created = fresh;
     return (unsigned char *)s + sizeof *s;
+}
+
+void map_reserve(struct map *m, size_t n)
+{
+    size_t cap = m->cap;
+    while (n * 4 > cap * 3)
+        cap *= 2;
+    if (cap != m->cap)
+        resize(m, cap);
 }
 
 void map_clear(struct map *m)

@@ -22,6 +22,8 @@ void map_destroy(struct map **pm);
 void *map_get(const struct map *m, struct key128 k);
 /* The value for k, inserted zero-filled when absent; *created tells which. */
 void *map_put(struct map *m, struct key128 k, int *created);
+/* Grows the table once so that n entries fit (loading a checkpoint). */
+void map_reserve(struct map *m, size_t n);
 /* Empties the table, keeping its memory. */
 void map_clear(struct map *m);
 size_t map_count(const struct map *m);

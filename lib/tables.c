@@ -123,7 +123,7 @@ static void contribute(struct tables *t, uint32_t ag, const struct ent *x, int s
         break;
     case ENT_PROC:
         tables_add(t, ag, yr(x->d[0]), M_PROC_COUNT, s);
-        tables_add(t, ag, yr(x->d[0]), M_PROC_FEN, s * x->amount);
+        tables_add(t, ag, yr(x->d[0]), M_PROC_FEN, s * ent_amount(x));
         break;
     case ENT_CASE: {
         int row;
@@ -355,4 +355,39 @@ size_t tables_bytes(const struct tables *t)
     for (uint32_t a = 0; a < t->nag; a++)
         n += (size_t)t->ag[a].n * M_COUNT * sizeof(int64_t);
     return n;
+}
+
+void tables_save(const struct tables *t, struct buf *out)
+{
+    uint32_t nag = t->nag;
+    while (nag && !t->ag[nag - 1].n)
+        nag--;
+    buf_append(out, &nag, sizeof nag);
+    for (uint32_t a = 0; a < nag; a++) {
+        const struct agency_tab *s = &t->ag[a];
+        int32_t lo = s->lo, n = s->n;
+        buf_append(out, &lo, sizeof lo);
+        buf_append(out, &n, sizeof n);
+        buf_append(out, s->m, (size_t)n * M_COUNT * sizeof *s->m);
+    }
+}
+
+int tables_load(struct tables *t, struct rd *in)
+{
+    const uint32_t *nag = rd_take(in, sizeof *nag);
+    for (uint32_t a = 0; nag && a < *nag; a++) {
+        const int32_t *lo = rd_take(in, sizeof *lo), *n = rd_take(in, sizeof *n);
+        if (!n || *n < 0 || *n > YEAR_MAX - YEAR_MIN + 1 || (*n && (*lo < YEAR_MIN || *lo + *n - 1 > YEAR_MAX)))
+            return -1;
+        const int64_t *m = rd_take(in, (size_t)*n * M_COUNT * sizeof *m);
+        if (!m)
+            return -1;
+        if (!*n)
+            continue;
+        /* cell() sizes the agency's years; then the metrics go in as they were. */
+        cell(t, a, *lo);
+        cell(t, a, *lo + *n - 1);
+        memcpy(t->ag[a].m, m, (size_t)*n * M_COUNT * sizeof *m);
+    }
+    return nag && in->ok ? 0 : -1;
 }

@@ -22,6 +22,7 @@
 
 #include <stdint.h>
 
+#include "buf.h"
 #include "event.h"
 #include "ledger.h"
 
@@ -103,5 +104,11 @@ void tables_report(const struct tables *t, uint32_t agency, const char *agency_c
 void report_add(struct report *dst, const struct report *src);
 
 size_t tables_bytes(const struct tables *t);
+
+/* Checkpoints: the metrics as bytes (layout TABLES_FORMAT), and back into
+ * empty tables; tables_load: 0, or -1 when the bytes are short or bad. */
+#define TABLES_FORMAT (1000 + M_COUNT)
+void tables_save(const struct tables *t, struct buf *out);
+int tables_load(struct tables *t, struct rd *in);
 
 #endif
