@@ -29,8 +29,14 @@
  * most about this much of the log (≈ 1 s of replay on a small machine). */
 #define CHECKPOINT_EVENTS 250000
 #define CHECKPOINT_SECONDS 60
-#define CHECKPOINT_MAGIC 0x31504b47u /* "GKP1" */
-#define CHECKPOINT_FORMAT (LEDGER_FORMAT * 10000 + TABLES_FORMAT)
+#define CHECKPOINT_MAGIC 0x32504b47u /* "GKP2": ledger, tables, timeliness */
+/* A checkpoint of another format (one from before the timeliness state was
+ * in it, "GKP1", LEDGER_FORMAT * 10000 + TABLES_FORMAT) is ignored: the
+ * whole log is replayed once. */
+#define CHECKPOINT_FORMAT ((LEDGER_FORMAT * 10000 + TABLES_FORMAT) * 100 + TL_FORMAT)
+_Static_assert(TL_FORMAT > 0 && TL_FORMAT < 100 && TABLES_FORMAT < 10000 &&
+                   LEDGER_FORMAT < 2147,
+               "CHECKPOINT_FORMAT must tell every part's format apart and fit an int");
 
 /* A checkpoint being written by its own thread and connection, so that the
  * feed is not held up while tens of megabytes go to PostgreSQL. */
@@ -340,7 +346,11 @@ static void *checkpoint_thread(void *arg)
 }
 
 /* The committed state as checkpoint bytes. Called by the writer thread
- * between batches, when memory holds exactly what agg_cursor says. */
+ * between batches, when memory holds exactly what agg_cursor says: the
+ * ledger, the tables and the timeliness state all move, under one write
+ * lock, together with agg.applied once a batch has committed (apply_batch),
+ * and only this thread moves them, so the three are read here at the same
+ * seq without the lock. */
 static void checkpoint_serialize(struct buf *out)
 {
     uint32_t head[2] = {CHECKPOINT_MAGIC, CHECKPOINT_FORMAT};
@@ -348,6 +358,7 @@ static void checkpoint_serialize(struct buf *out)
     buf_append(out, head, sizeof head);
     ledger_save(agg.ledger, out);
     tables_save(agg.live, out);
+    tl_save(agg.tl, out);
 }
 
 /* Joins a finished checkpoint thread; 1 while one is still running. */
@@ -432,20 +443,24 @@ static void checkpoint_load(struct follow *f, int64_t cursor)
     int ok = seq > 0 && seq <= cursor && head && head[0] == CHECKPOINT_MAGIC &&
              head[1] == CHECKPOINT_FORMAT;
     pthread_rwlock_wrlock(&agg.lock);
-    ok = ok && ledger_load(agg.ledger, &in) == 0 && tables_load(agg.live, &in) == 0 && !in.left;
+    ok = ok && ledger_load(agg.ledger, &in) == 0 && tables_load(agg.live, &in) == 0 &&
+         tl_load(agg.tl, &in) == 0 && !in.left;
     if (ok) {
         agg.applied = agg.head = (uint64_t)seq;
         f->ck.last_seq = (uint64_t)seq;
     } else {
         ledger_destroy(&agg.ledger);
         tables_destroy(&agg.live);
+        tl_destroy(&agg.tl);
         agg.ledger = ledger_new();
         agg.live = tables_new();
+        agg.tl = tl_new();
     }
     pthread_rwlock_unlock(&agg.lock);
     PQclear(r);
     if (ok)
-        log_info("checkpoint loaded", "seq=%lld cursor=%lld", (long long)seq, (long long)cursor);
+        log_info("checkpoint loaded", "seq=%lld cursor=%lld applications=%zu", (long long)seq,
+                 (long long)cursor, tl_applications(agg.tl));
     else
         log_warn("checkpoint unusable: replaying the whole log", "seq=%lld cursor=%lld",
                  (long long)seq, (long long)cursor);

@@ -200,6 +200,125 @@ void tl_apply(struct tl *t, uint32_t agency, const struct ev *e)
     }
 }
 
+/* ---- checkpoints -------------------------------------------------------- */
+
+/* The bytes TL_FORMAT names, in this build's byte order:
+ *   u64 ids_len, then the ids arena as it is (offsets into it stay valid);
+ *   u64 nextra, then per extra, in index order (apps refer to it by index):
+ *       struct extra_rec, ngrant struct grant, nconsult struct consult;
+ *   u64 napps, then napps struct app. The map key is not stored: it follows
+ *       from the agency and the id, and is computed again on load.
+ * Any change to these structs changes the layout: bump TL_FORMAT. */
+struct extra_rec {
+    int32_t supp_requested, supp_received, deadline_on, deadline_due;
+    uint32_t ngrant, nconsult;
+};
+_Static_assert(sizeof(struct app) == 24 && sizeof(struct grant) == 8 &&
+                   sizeof(struct consult) == 16 && sizeof(struct extra_rec) == 24,
+               "the checkpoint layout changed: bump TL_FORMAT");
+
+void tl_save(const struct tl *t, struct buf *out)
+{
+    uint64_t n = t->ids_len;
+    buf_append(out, &n, sizeof n);
+    if (n)
+        buf_append(out, t->ids, t->ids_len);
+    n = t->nextra;
+    buf_append(out, &n, sizeof n);
+    for (size_t i = 0; i < t->nextra; i++) {
+        const struct extra *x = &t->extra[i];
+        struct extra_rec r = {x->supp_requested, x->supp_received, x->deadline_on,
+                              x->deadline_due,   x->ngrant,        x->nconsult};
+        buf_append(out, &r, sizeof r);
+        if (x->ngrant)
+            buf_append(out, x->grant, x->ngrant * sizeof *x->grant);
+        if (x->nconsult)
+            buf_append(out, x->consult, x->nconsult * sizeof *x->consult);
+    }
+    n = map_count(t->apps);
+    buf_append(out, &n, sizeof n);
+    buf_reserve(out, n * sizeof(struct app));
+    size_t i = 0;
+    const struct app *a;
+    /* struct app's padding is zero: map_put zero-fills what it inserts. */
+    while ((a = map_next(t->apps, &i, NULL)))
+        buf_append(out, a, sizeof *a);
+}
+
+/* The next n bytes into dst (the checkpoint's bytes need not be aligned). */
+static int take(struct rd *in, void *dst, size_t n)
+{
+    const void *p = rd_take(in, n);
+    if (!p)
+        return -1;
+    memcpy(dst, p, n);
+    return 0;
+}
+
+int tl_load(struct tl *t, struct rd *in)
+{
+    assert(!map_count(t->apps) && !t->nextra && !t->ids_len);
+    uint64_t n;
+    if (take(in, &n, sizeof n) || n > in->left || n > UINT32_MAX)
+        return -1;
+    if (n) {
+        const char *ids = rd_take(in, (size_t)n);
+        if (ids[n - 1] != '\0')
+            return -1;
+        t->ids = xmalloc((size_t)n);
+        memcpy(t->ids, ids, (size_t)n);
+        t->ids_len = t->ids_cap = (size_t)n;
+    }
+    if (take(in, &n, sizeof n) || n > in->left / sizeof(struct extra_rec) || n >= UINT32_MAX)
+        return -1;
+    if (n) {
+        t->extra = xcalloc((size_t)n, sizeof *t->extra);
+        t->extra_cap = (size_t)n;
+    }
+    for (uint64_t i = 0; i < n; i++) {
+        struct extra_rec r;
+        if (take(in, &r, sizeof r) || r.ngrant > in->left / sizeof(struct grant) ||
+            r.nconsult > in->left / sizeof(struct consult))
+            return -1;
+        /* Counted before it is filled, so that tl_destroy frees what it holds. */
+        struct extra *x = &t->extra[t->nextra++];
+        *x = (struct extra){.supp_requested = r.supp_requested,
+                            .supp_received = r.supp_received,
+                            .deadline_on = r.deadline_on,
+                            .deadline_due = r.deadline_due};
+        if (r.ngrant) {
+            x->grant = xmalloc(r.ngrant * sizeof *x->grant);
+            if (take(in, x->grant, r.ngrant * sizeof *x->grant))
+                return -1;
+            x->ngrant = r.ngrant;
+        }
+        if (r.nconsult) {
+            x->consult = xmalloc(r.nconsult * sizeof *x->consult);
+            if (take(in, x->consult, r.nconsult * sizeof *x->consult))
+                return -1;
+            x->nconsult = r.nconsult;
+        }
+    }
+    if (take(in, &n, sizeof n) || n > in->left / sizeof(struct app))
+        return -1;
+    map_reserve(t->apps, (size_t)n);
+    for (uint64_t i = 0; i < n; i++) {
+        struct app a;
+        if (take(in, &a, sizeof a))
+            return -1;
+        /* The id must start a string of the arena; the extra must exist. */
+        if (a.id >= t->ids_len || (a.id && t->ids[a.id - 1] != '\0') || a.extra > t->nextra ||
+            a.agency == UINT32_MAX)
+            return -1;
+        int created;
+        struct app *s = map_put(t->apps, key128_of(a.agency + 1, ENT_APP, t->ids + a.id), &created);
+        if (!created)
+            return -1; /* the same application twice: not a checkpoint of ours */
+        *s = a;
+    }
+    return in->ok ? 0 : -1;
+}
+
 /* ---- timelines --------------------------------------------------------- */
 
 /* Room for one application's consultations, reused across applications. */
@@ -282,7 +401,9 @@ static void fill_open(const struct tl *t, const struct app *a, const struct dl_r
 }
 
 /* Soonest due first; no due date after every due date, oldest receipt
- * first; then by id, so the order is total and stable across runs. */
+ * first; then by id and agency (one id may be in two agencies of a
+ * subtree), so the order is total: it does not depend on where the map
+ * happens to hold an application, which a checkpoint's load may change. */
 static int open_cmp(const void *pa, const void *pb)
 {
     const struct tl_open *a = pa, *b = pb;
@@ -293,16 +414,22 @@ static int open_cmp(const void *pa, const void *pb)
         return a->due < b->due ? -1 : 1;
     if (a->received != b->received)
         return a->received < b->received ? -1 : 1;
-    return strcmp(a->id, b->id);
+    int c = strcmp(a->id, b->id);
+    if (c)
+        return c;
+    return (a->agency > b->agency) - (a->agency < b->agency);
 }
 
-/* Oldest receipt first, then id. */
+/* Oldest receipt first, then id and agency. */
 static int oldest_cmp(const void *pa, const void *pb)
 {
     const struct tl_open *a = pa, *b = pb;
     if (a->received != b->received)
         return a->received < b->received ? -1 : 1;
-    return strcmp(a->id, b->id);
+    int c = strcmp(a->id, b->id);
+    if (c)
+        return c;
+    return (a->agency > b->agency) - (a->agency < b->agency);
 }
 
 size_t tl_open_list(const struct tl *t, const struct calendar *c, struct tl_scope scope,

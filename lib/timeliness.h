@@ -32,6 +32,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "calendar.h"
 #include "deadline.h"
 #include "event.h"
@@ -48,6 +49,18 @@ void tl_apply(struct tl *t, uint32_t agency, const struct ev *e);
 /* Applications held, and bytes of memory they take. */
 size_t tl_applications(const struct tl *t);
 size_t tl_bytes(const struct tl *t);
+
+/* Checkpoints (the aggregator's restart): the whole state appended to out
+ * as bytes in this build's layout (TL_FORMAT names it: bump it when the
+ * layout changes), and read back into an empty store (tl_new). Agencies are
+ * the ledger's ids, so the store goes into the same checkpoint as the
+ * ledger, taken at the same seq. tl_load: 0, or -1 when the bytes are short
+ * or bad (the store is then unusable: destroy it). The loaded store takes
+ * no more memory than the one saved: ids, extras and their grants and
+ * consultations are allocated to size. */
+#define TL_FORMAT 1
+void tl_save(const struct tl *t, struct buf *out);
+int tl_load(struct tl *t, struct rd *in);
 
 /* Which agencies a query covers: want[id] for id < n (ids the caller does
  * not know are simply not wanted). */

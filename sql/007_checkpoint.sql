@@ -1,6 +1,7 @@
--- The aggregator's checkpoint: its whole memory (entity ledger and metrics)
--- at one applied seq, so that a restart loads it and replays only the log
--- after it instead of the whole log. One row, replaced in place; written by
+-- The aggregator's checkpoint: its whole memory (entity ledger, metrics and
+-- the timeliness state of applications) at one applied seq, so that a
+-- restart loads it and replays only the log after it instead of the whole
+-- log. One row, replaced in place; written by
 -- the aggregator in its own transaction, from a copy of committed state, so
 -- seq ≤ agg_cursor.applied_seq always (a checkpoint past the cursor, or of
 -- another format, is ignored and the log replayed from the start).

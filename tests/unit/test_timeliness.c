@@ -1,6 +1,7 @@
 /* test_timeliness — lib/timeliness.c: events folded per application, the
  * open list's order, state as of an earlier day, the year's statistics, and
- * the extension total under the 2007 rules (recorded in full, counted as 15).
+ * the extension total under the 2007 rules (recorded in full, counted as 15),
+ * and the checkpoint's round trip (tl_save, tl_load).
  *
  * The calendar is built from a few rows here, so every figure below can be
  * counted by hand on a plain Monday-to-Friday week: 2025-03-03 is a Monday.
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "calendar.h"
 #include "day.h"
 #include "jsonl.h"
@@ -23,19 +25,26 @@
 
 static int seq;
 
-/* Applies one event, given as "type agency date key=value ..." in JSON. */
-static void apply(struct tl *t, const char *type, const char *date, const char *fields)
+/* Applies one event of agency id ag (code "agN"), given as its type, date
+ * and the rest of its fields in JSON. */
+static void apply_ag(struct tl *t, uint32_t ag, const char *type, const char *date,
+                     const char *fields)
 {
     char line[512];
     struct ev e;
     struct ev_error err;
     snprintf(line, sizeof line,
-             "{\"event_id\": \"e%d\", \"type\": \"%s\", \"agency\": \"ag\", "
+             "{\"event_id\": \"e%d\", \"type\": \"%s\", \"agency\": \"ag%u\", "
              "\"occurred_at\": \"%sT10:00:00+08:00\", %s}",
-             ++seq, type, date, fields);
+             ++seq, type, ag, date, fields);
     if (jsonl_parse(line, strlen(line), &e, &err) != 0)
         fail_msg("%s: %s %s", line, err.code, err.message);
-    tl_apply(t, 0, &e);
+    tl_apply(t, ag, &e);
+}
+
+static void apply(struct tl *t, const char *type, const char *date, const char *fields)
+{
+    apply_ag(t, 0, type, date, fields);
 }
 
 static int32_t D(const char *s)
@@ -186,12 +195,200 @@ static void test_extensions_add_up_and_2007_cap(void **state)
     calendar_destroy(&c);
 }
 
+/* ---- checkpoint round trip ------------------------------------------------ */
+
+static void assert_same_open(const struct tl_open *a, const struct tl_open *b)
+{
+    assert_string_equal(a->id, b->id);
+    assert_int_equal(a->agency, b->agency);
+    assert_int_equal(a->applicant, b->applicant);
+    assert_int_equal(a->received, b->received);
+    assert_int_equal(a->state, b->state);
+    assert_int_equal(a->due, b->due);
+    assert_int_equal(a->left, b->left);
+    assert_int_equal(a->elapsed, b->elapsed);
+    assert_int_equal(a->limit, b->limit);
+    assert_int_equal(a->provisional, b->provisional);
+    assert_int_equal(a->overdue, b->overdue);
+}
+
+/* a and b give the same figures: open lists and counts every day from
+ * 2024-11-25 to 2026-01-10, and the statistics of 2024 to 2026. Returns how
+ * many applications were open, summed over the days (so a caller can tell
+ * the comparison was not of two empty stores). */
+static size_t assert_same_figures(const struct tl *a, const struct tl *b, const struct calendar *c)
+{
+    bool want[2] = {true, true};
+    struct tl_scope sc = {want, 2};
+    size_t total = 0;
+    for (int32_t d = D("2024-11-25"); d <= D("2026-01-10"); d++) {
+        struct tl_open *va, *vb;
+        size_t bada, badb;
+        size_t na = tl_open_list(a, c, sc, d, &va, &bada);
+        size_t nb = tl_open_list(b, c, sc, d, &vb, &badb);
+        assert_int_equal(na, nb);
+        assert_int_equal(bada, badb);
+        for (size_t i = 0; i < na; i++)
+            assert_same_open(&va[i], &vb[i]);
+        total += na;
+        free(va), free(vb);
+        uint64_t oa[2], ova[2], ob[2], ovb[2];
+        tl_open_counts(a, c, d, 2, oa, ova);
+        tl_open_counts(b, c, d, 2, ob, ovb);
+        assert_memory_equal(oa, ob, sizeof oa);
+        assert_memory_equal(ova, ovb, sizeof ova);
+    }
+    for (int year = 2024; year <= 2026; year++) {
+        struct tl_year ya, yb;
+        tl_year_stats(a, c, sc, year, D("2026-01-10"), &ya);
+        tl_year_stats(b, c, sc, year, D("2026-01-10"), &yb);
+        assert_int_equal(ya.cutoff, yb.cutoff);
+        assert_int_equal(ya.answered, yb.answered);
+        assert_int_equal(ya.on_the_spot, yb.on_the_spot);
+        assert_int_equal(ya.on_time, yb.on_time);
+        assert_int_equal(ya.late, yb.late);
+        assert_true(ya.median_days == yb.median_days);
+        assert_true(ya.mean_days == yb.mean_days);
+        assert_int_equal(ya.max_days, yb.max_days);
+        assert_int_equal(ya.extended, yb.extended);
+        assert_int_equal(ya.extension_days, yb.extension_days);
+        assert_int_equal(ya.supplement_requested, yb.supplement_requested);
+        assert_int_equal(ya.supplement_late, yb.supplement_late);
+        assert_int_equal(ya.consulted, yb.consulted);
+        assert_int_equal(ya.consultations, yb.consultations);
+        assert_int_equal(ya.open, yb.open);
+        assert_int_equal(ya.overdue, yb.overdue);
+        assert_int_equal(ya.inconsistent, yb.inconsistent);
+        assert_int_equal(ya.noldest, yb.noldest);
+        for (size_t i = 0; i < ya.noldest; i++)
+            assert_same_open(&ya.oldest[i], &yb.oldest[i]);
+    }
+    return total;
+}
+
+/* A copy of t through its checkpoint bytes. */
+static struct tl *round_trip(const struct tl *t, struct buf *bytes)
+{
+    buf_reset(bytes);
+    tl_save(t, bytes);
+    struct tl *u = tl_new();
+    struct rd in = {(const unsigned char *)bytes->data, bytes->len, 1};
+    assert_int_equal(tl_load(u, &in), 0);
+    assert_int_equal(in.left, 0);
+    assert_int_equal(tl_applications(u), tl_applications(t));
+    /* Loaded to size: never more memory than the store it was saved from. */
+    assert_true(tl_bytes(u) <= tl_bytes(t));
+    return u;
+}
+
+static void test_checkpoint_round_trip(void **state)
+{
+    (void)state;
+    struct tl *t = tl_new();
+    struct calendar *c = cal();
+    struct buf bytes = {0};
+
+    /* An empty store. */
+    struct tl *u = round_trip(t, &bytes);
+    assert_int_equal(tl_applications(u), 0);
+    tl_destroy(&u);
+
+    /* Every kind of timeliness event, over two agencies, with one id in both
+     * (the open list tells them apart by agency) and enough applications for
+     * the map and the id arena to grow. */
+    apply_ag(t, 0, "application_received", "2025-03-03", "\"application_id\": \"a\", \"applicant\": \"natural_person\"");
+    apply_ag(t, 0, "extension_granted", "2025-03-05", "\"application_id\": \"a\", \"working_days\": 10");
+    apply_ag(t, 0, "extension_granted", "2025-03-10", "\"application_id\": \"a\", \"working_days\": 5");
+    apply_ag(t, 0, "application_resolved", "2025-04-20", "\"application_id\": \"a\", \"outcome\": \"disclosed\"");
+    apply_ag(t, 0, "application_received", "2025-03-04", "\"application_id\": \"b\", \"applicant\": \"other_org\"");
+    apply_ag(t, 0, "supplement_requested", "2025-03-05", "\"application_id\": \"b\"");
+    apply_ag(t, 0, "supplement_received", "2025-03-12", "\"application_id\": \"b\"");
+    apply_ag(t, 0, "application_received", "2025-03-05", "\"application_id\": \"c\", \"applicant\": \"natural_person\"");
+    apply_ag(t, 0, "deadline_set", "2025-03-06", "\"application_id\": \"c\", \"due\": \"2025-04-30\"");
+    apply_ag(t, 0, "application_received", "2025-03-06", "\"application_id\": \"d\", \"applicant\": \"research_institution\"");
+    apply_ag(t, 0, "consultation_started", "2025-03-07", "\"application_id\": \"d\", \"consultation_id\": \"k1\"");
+    apply_ag(t, 0, "consultation_started", "2025-03-10", "\"application_id\": \"d\", \"consultation_id\": \"k2\"");
+    apply_ag(t, 0, "consultation_ended", "2025-03-12", "\"application_id\": \"d\", \"consultation_id\": \"k1\"");
+    apply_ag(t, 0, "application_received", "2025-03-03", "\"application_id\": \"same\", \"applicant\": \"natural_person\"");
+    apply_ag(t, 1, "application_received", "2025-03-03", "\"application_id\": \"same\", \"applicant\": \"other_org\"");
+    apply_ag(t, 1, "application_received", "2024-12-02", "\"application_id\": \"f\", \"applicant\": \"natural_person\"");
+    apply_ag(t, 1, "application_received", "2025-01-06", "\"application_id\": \"g\", \"applicant\": \"natural_person\"");
+    apply_ag(t, 1, "application_resolved", "2025-01-06", "\"application_id\": \"g\", \"outcome\": \"disclosed\"");
+    for (int i = 0; i < 300; i++) {
+        char f[160], date[16];
+        snprintf(date, sizeof date, "2025-%02d-%02d", 1 + i % 12, 1 + i % 28);
+        snprintf(f, sizeof f, "\"application_id\": \"bulk-%d\", \"applicant\": \"natural_person\"", i);
+        apply_ag(t, (uint32_t)(i % 2), "application_received", date, f);
+        if (i % 3 == 0) {
+            snprintf(f, sizeof f, "\"application_id\": \"bulk-%d\", \"outcome\": \"disclosed\"", i);
+            snprintf(date, sizeof date, "2025-%02d-28", 1 + i % 12);
+            apply_ag(t, (uint32_t)(i % 2), "application_resolved", date, f);
+        } else if (i % 7 == 0) {
+            snprintf(f, sizeof f, "\"application_id\": \"bulk-%d\", \"working_days\": %d", i, 1 + i % 20);
+            snprintf(date, sizeof date, "2025-%02d-28", 1 + i % 12);
+            apply_ag(t, (uint32_t)(i % 2), "extension_granted", date, f);
+        }
+    }
+
+    u = round_trip(t, &bytes);
+    assert_true(assert_same_figures(t, u, c) > 0);
+
+    /* The loaded store goes on like the original: the same later events on
+     * both (a new application, one more grant, the end of a consultation, a
+     * new consultation) give the same figures. */
+    struct tl *both[2] = {t, u};
+    for (int k = 0; k < 2; k++) {
+        struct tl *x = both[k];
+        apply_ag(x, 0, "application_received", "2025-05-06", "\"application_id\": \"h\", \"applicant\": \"natural_person\"");
+        apply_ag(x, 0, "extension_granted", "2025-05-20", "\"application_id\": \"h\", \"working_days\": 3");
+        apply_ag(x, 0, "extension_granted", "2025-03-20", "\"application_id\": \"b\", \"working_days\": 4");
+        apply_ag(x, 0, "consultation_ended", "2025-03-14", "\"application_id\": \"d\", \"consultation_id\": \"k2\"");
+        apply_ag(x, 1, "consultation_started", "2025-03-04", "\"application_id\": \"same\", \"consultation_id\": \"k\"");
+    }
+    assert_int_equal(tl_applications(u), tl_applications(t));
+    assert_same_figures(t, u, c);
+
+    /* Saved again, the loaded store loads again to the same figures. */
+    struct tl *w = round_trip(u, &bytes);
+    assert_same_figures(t, w, c);
+    tl_destroy(&w);
+
+    /* Short bytes are refused at every length, and a refused store can be
+     * destroyed (nothing leaks under ASan). */
+    buf_reset(&bytes);
+    tl_save(t, &bytes);
+    for (size_t n = 0; n < bytes.len; n++) {
+        w = tl_new();
+        struct rd in = {(const unsigned char *)bytes.data, n, 1};
+        assert_int_equal(tl_load(w, &in), -1);
+        tl_destroy(&w);
+    }
+    /* An id offset that does not start an id is refused: the last 24-byte
+     * records are the applications; the first one's id (its first field)
+     * moved one byte into its id. */
+    size_t apps_at = bytes.len - tl_applications(t) * 24;
+    uint32_t off;
+    memcpy(&off, bytes.data + apps_at, sizeof off);
+    off++;
+    memcpy(bytes.data + apps_at, &off, sizeof off);
+    w = tl_new();
+    struct rd bad = {(const unsigned char *)bytes.data, bytes.len, 1};
+    assert_int_equal(tl_load(w, &bad), -1);
+    tl_destroy(&w);
+
+    buf_free(&bytes);
+    tl_destroy(&u);
+    tl_destroy(&t);
+    calendar_destroy(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_open_list_order_and_as_of),
         cmocka_unit_test(test_year_stats),
         cmocka_unit_test(test_extensions_add_up_and_2007_cap),
+        cmocka_unit_test(test_checkpoint_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
