@@ -4,6 +4,8 @@
 #   deploy/install-deps.sh          install what is missing (apt-get), nothing else
 #   deploy/install-deps.sh --check  exit 1 listing what is missing; install nothing
 #   deploy/install-deps.sh --list   print the package names, one a line
+#   ... --build                     (with any of the above) only what builds the
+#                                   binaries: what deploy/Dockerfile's build stage uses
 #
 # Used by .ci/run, `make run` and the Dockerfile. Idempotent and fast when all
 # is present: one dpkg-query, no apt-get. As root it runs apt-get itself; as
@@ -37,18 +39,26 @@ RUN_PKGS=(
 #   docker-compose      (operators' issue)
 #   wrk                 (make bench)
 LATER_PKGS=(
+    chromium fonts-wqy-microhei python3-websocket   # the live page's browser test
+    prometheus                                      # promtool check metrics
+    docker-compose                                  # docker-compose config -q (compose file)
+    jq systemd                                      # deploy tests: jq, systemd-analyze verify
 )
 # -------------------------------------------------------------------------------
 
 PKGS=("${BUILD_PKGS[@]}" "${RUN_PKGS[@]}" "${LATER_PKGS[@]}")
+for a in "$@"; do
+    [ "$a" = --build ] && PKGS=("${BUILD_PKGS[@]}")
+done
 
 usage() {
     sed -n '2,12s/^# \{0,1\}//p' "$0"
 }
 
 mode=install
+[ "${1:-}" = --build ] && shift
 case "${1:-}" in
-    "") ;;
+    "" | --build) ;;
     --check) mode=check ;;
     --list) printf '%s\n' "${PKGS[@]}"; exit 0 ;;
     -h|--help) usage; exit 0 ;;
