@@ -36,7 +36,8 @@ PROGS := $(BIN)/gongkai-intake $(BIN)/gongkai-aggregator $(BIN)/gongkai
 
 all: $(PROGS)
 
-$(GEN_C) $(GEN_H): proto/gongkai.proto
+# One protoc-c run writes both files: a grouped target, so -j runs it once.
+$(GEN_C) $(GEN_H) &: proto/gongkai.proto
 	@mkdir -p $(BUILD)/gen
 	protoc-c --proto_path=proto --c_out=$(BUILD)/gen proto/gongkai.proto
 

@@ -50,9 +50,12 @@ PKGS=("${BUILD_PKGS[@]}" "${RUN_PKGS[@]}" "${LATER_PKGS[@]}")
 for a in "$@"; do
     [ "$a" = --build ] && PKGS=("${BUILD_PKGS[@]}")
 done
+# Each name once, first mention first (two lists may name the same package).
+mapfile -t PKGS < <(printf '%s\n' "${PKGS[@]}" | awk 'NF && !seen[$0]++')
 
 usage() {
-    sed -n '2,12s/^# \{0,1\}//p' "$0"
+    # The comment block at the top of this file.
+    awk 'NR == 1 { next } /^#/ { sub(/^# ?/, ""); print; next } { exit }' "$0"
 }
 
 mode=install

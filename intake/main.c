@@ -711,8 +711,10 @@ int main(int argc, char **argv)
         }
         zmq_pollitem_t items[] = {{in.router, 0, ZMQ_POLLIN, 0}, {in.monitor, 0, ZMQ_POLLIN, 0}};
         int rc = zmq_poll(items, 2, (long)(next_hb - t));
-        if (rc < 0 && errno != EINTR)
+        if (rc < 0 && errno != EINTR) {
+            log_error("zmq_poll failed; stopping", "error=\"%s\"", zmq_strerror(errno));
             break;
+        }
         if (rc > 0 && (items[1].revents & ZMQ_POLLIN))
             drain_monitor();
         if (rc <= 0 || !(items[0].revents & ZMQ_POLLIN))
