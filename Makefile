@@ -137,7 +137,7 @@ install: all
 	  sed 's|/usr/local/bin/|$(PREFIX)/bin/|g' $$u > $(SHARE)/systemd/$${u##*/} && chmod 0644 $(SHARE)/systemd/$${u##*/}; \
 	done
 	install -m 0644 deploy/gongkai.env.example $(SHARE)/
-	install -m 0755 deploy/docker-entrypoint.sh $(SHARE)/
+	install -m 0755 deploy/docker-entrypoint.sh deploy/init-keys.sh $(SHARE)/
 	install -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/gongkai/
 
 clean:

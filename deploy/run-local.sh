@@ -102,20 +102,7 @@ secure=1
 [ "${GONGKAI_INSECURE:-}" = 1 ] && secure=0
 KEYS=$RUN/keys
 if [ "$secure" = 1 ]; then
-    mkdir -p "$KEYS" && chmod 700 "$KEYS"
-    for name in intake aggregator local-publisher local-dashboard; do
-        [ -f "$KEYS/$name.key" ] || "$BIN/gongkai" keygen --dir "$KEYS" "$name" >/dev/null
-    done
-    pub() { sed -n 's/^ *public-key = "\(.*\)"$/\1/p' "$KEYS/$1.pub"; }
-    if [ ! -f "$KEYS/allowlist" ]; then
-        {
-            echo "# gongkai allowlist (README, Security): PUBLIC-KEY NAME ROLE [AGENCY...]"
-            echo "$(pub aggregator)  aggregator  aggregator"
-            echo "$(pub local-publisher)  local-publisher  publisher  *"
-            echo "$(pub local-dashboard)  local-dashboard  dashboard"
-        } >"$KEYS/allowlist"
-        echo "run: made key pairs and an allowlist in $KEYS"
-    fi
+    sh "$REPO/deploy/init-keys.sh" "$KEYS" "$BIN/gongkai" | sed "s/^init-keys:/run:/"
     export GONGKAI_KEYS=$KEYS/allowlist GONGKAI_INTAKE_KEY=$KEYS/intake.pub \
         GONGKAI_AGGREGATOR_KEY=$KEYS/aggregator.pub
 fi
