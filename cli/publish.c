@@ -228,6 +228,7 @@ int cmd_publish(int argc, char **argv)
     }
     struct curve_client sec;
     char why[600];
+    curve_local_defaults(&cert, "local-publisher", &server_key, "intake");
     if (curve_client_setup(&sec, insecure, cert, "GONGKAI_CLIENT_CERT", server_key,
                            "GONGKAI_INTAKE_KEY", why, sizeof why)) {
         fprintf(stderr, "gongkai publish: %s\n", why);

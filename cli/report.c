@@ -38,6 +38,7 @@ int cmd_report(int argc, char **argv)
     }
     struct curve_client sec;
     char why[600];
+    curve_local_defaults(&cert, "local-dashboard", &server_key, "aggregator");
     if (curve_client_setup(&sec, insecure, cert, "GONGKAI_CLIENT_CERT", server_key,
                            "GONGKAI_AGGREGATOR_KEY", why, sizeof why)) {
         fprintf(stderr, "gongkai report: %s\n", why);

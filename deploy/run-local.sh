@@ -139,8 +139,10 @@ if [ "$secure" = 1 ]; then
 fi
 env "${client_env[@]}" "$BIN/gongkai" publish deploy/sample-events.jsonl 9>&- || true
 if [ "$secure" = 1 ]; then
-    more="publish more   GONGKAI_CLIENT_CERT=$KEYS/local-publisher.key GONGKAI_INTAKE_KEY=$KEYS/intake.pub $BIN/gongkai publish FILE.jsonl
-  report         GONGKAI_CLIENT_CERT=$KEYS/local-dashboard.key GONGKAI_AGGREGATOR_KEY=$KEYS/aggregator.pub $BIN/gongkai report --agency gz-sthjt --year 2019
+    more="publish more   $BIN/gongkai publish FILE.jsonl
+  report         $BIN/gongkai report --agency gz-sthjt --year 2019
+                 (from the repository: the CLI finds .run/keys by itself; elsewhere set
+                 GONGKAI_CLIENT_CERT=$KEYS/local-publisher.key GONGKAI_INTAKE_KEY=$KEYS/intake.pub)
   keys           $KEYS (CURVE on; GONGKAI_INSECURE=1 make run for plaintext)"
 else
     more="publish more   GONGKAI_INSECURE=1 $BIN/gongkai publish FILE.jsonl

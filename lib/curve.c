@@ -5,7 +5,9 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 static const char ZERO_KEY[] = "0000000000000000000000000000000000000000"; /* Z85 of 32 zero bytes */
@@ -106,6 +108,21 @@ int curve_client_setup(struct curve_client *c, const char *insecure, const char 
     }
     c->on = 1;
     return 0;
+}
+
+void curve_local_defaults(const char **cert, const char *cert_name, const char **server_key,
+                          const char *server_name)
+{
+    static char cert_path[4096], key_path[4096];
+    if ((*cert && **cert) || (*server_key && **server_key))
+        return; /* configured: never second-guess it */
+    const char *run = getenv("GONGKAI_RUN_DIR");
+    snprintf(cert_path, sizeof cert_path, "%s/keys/%s.key", run && *run ? run : ".run", cert_name);
+    snprintf(key_path, sizeof key_path, "%s/keys/%s.pub", run && *run ? run : ".run", server_name);
+    if (access(cert_path, R_OK) == 0 && access(key_path, R_OK) == 0) {
+        *cert = cert_path;
+        *server_key = key_path;
+    }
 }
 
 int curve_server(void *sock, const struct curve_pair *p, const char *domain)

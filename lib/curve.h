@@ -48,6 +48,13 @@ int curve_client_setup(struct curve_client *c, const char *insecure, const char 
                        const char *cert_var, const char *server_key, const char *server_var,
                        char *err, size_t errlen);
 
+/* `make run` keeps its keys in .run/keys (or $GONGKAI_RUN_DIR/keys): when a
+ * command is given no client key (*cert unset) and no server key, it takes
+ * cert_name.key and server_name.pub from there if they exist, so the commands
+ * beside a `make run` work as they are. Pointers stay valid for the process. */
+void curve_local_defaults(const char **cert, const char *cert_name, const char **server_key,
+                          const char *server_name);
+
 /* Makes sock a CURVE server whose ZAP requests carry domain. 0 or -1. */
 int curve_server(void *sock, const struct curve_pair *p, const char *domain);
 /* Makes sock a CURVE client of server_key (nothing when !c->on). 0 or -1. */

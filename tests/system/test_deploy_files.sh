@@ -29,7 +29,8 @@ problems = []
 def need(cond, what):
     if not cond:
         problems.append(what)
-need(set(s) == {"postgres", "migrate", "intake", "aggregator"}, f"services: {sorted(s)}")
+need(set(s) == {"postgres", "keys", "migrate", "intake", "aggregator"}, f"services: {sorted(s)}")
+ONE_SHOT = ("migrate", "keys")
 pg = s["postgres"]
 need(pg["image"].startswith("postgres:15"), "postgres: image postgres:15")
 def volume_source(v):  # compose 1.x prints "src:dst:rw", newer ones a mapping
@@ -39,8 +40,8 @@ need("pgdata" in c.get("volumes", {}), "top-level volume pgdata")
 need("POSTGRES_PASSWORD_FILE" in pg["environment"] and "POSTGRES_PASSWORD" not in pg["environment"],
      "postgres: password from a file, not the environment")
 for name, svc in s.items():
-    need("healthcheck" in svc or name == "migrate", f"{name}: healthcheck")
-    need(svc.get("restart") in (("no",) if name == "migrate" else ("unless-stopped", "always", "on-failure")),
+    need("healthcheck" in svc or name in ONE_SHOT, f"{name}: healthcheck")
+    need(svc.get("restart") in (("no",) if name in ONE_SHOT else ("unless-stopped", "always", "on-failure")),
          f"{name}: restart policy ({svc.get('restart')})")
     for k, v in svc.get("environment", {}).items():
         need(not (("PASSWORD" in k or "SECRET" in k) and not k.endswith("_FILE")),
@@ -55,6 +56,13 @@ for name in ("intake", "aggregator"):
     need(d["migrate"]["condition"] == "service_completed_successfully", f"{name}: after the migration")
     need(d["postgres"]["condition"] == "service_healthy", f"{name}: after PostgreSQL is healthy")
 need(s["migrate"]["command"] == ["gongkai", "migrate"], "migrate: runs gongkai migrate")
+need("init-keys.sh" in " ".join(s["keys"]["command"]), "keys: makes the CURVE keys where missing")
+for name in ("intake", "aggregator"):
+    e = s[name]["environment"]
+    need(e.get("GONGKAI_CERT") and e.get("GONGKAI_KEYS") and "GONGKAI_INSECURE" not in e,
+         f"{name}: runs with CURVE keys")
+    need(s[name]["depends_on"]["keys"]["condition"] == "service_completed_successfully",
+         f"{name}: after the keys exist")
 need("health" in s["intake"]["healthcheck"]["test"] and "--feed" in s["intake"]["healthcheck"]["test"],
      "intake: health check on the feed")
 need("--http" in s["aggregator"]["healthcheck"]["test"], "aggregator: health check on /healthz")
