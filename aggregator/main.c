@@ -149,15 +149,8 @@ int main(int argc, char **argv)
         {"insecure", "GONGKAI_INSECURE", NULL, "[flag] plaintext ZeroMQ, no key checks (local runs and tests)", &insecure},
         {0}};
     int i = config_parse("gongkai-aggregator", USAGE, opts, argc, argv);
-    if (i != argc) {
-        fprintf(stderr, "gongkai-aggregator: unexpected argument \"%s\" (see --help)\n", argv[i]);
+    if (config_service("gongkai-aggregator", i, argc, argv, level))
         return 2;
-    }
-    if (log_parse_level(level) < 0) {
-        fprintf(stderr, "gongkai-aggregator: --log-level \"%s\": use debug, info, warn or error\n", level);
-        return 2;
-    }
-    log_set_level((enum log_level)log_parse_level(level));
     if (strcmp(makeup, "0") != 0 && strcmp(makeup, "1") != 0) {
         fprintf(stderr, "gongkai-aggregator: --count-makeup-days \"%s\": use 1 or 0\n", makeup);
         return 2;

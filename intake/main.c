@@ -618,15 +618,8 @@ int main(int argc, char **argv)
         {"insecure", "GONGKAI_INSECURE", NULL, "[flag] plaintext ZeroMQ, no key checks (local runs and tests)", &insecure},
         {0}};
     int i = config_parse("gongkai-intake", USAGE, opts, argc, argv);
-    if (i != argc) {
-        fprintf(stderr, "gongkai-intake: unexpected argument \"%s\" (see --help)\n", argv[i]);
+    if (config_service("gongkai-intake", i, argc, argv, level))
         return 2;
-    }
-    if (log_parse_level(level) < 0) {
-        fprintf(stderr, "gongkai-intake: --log-level \"%s\": use debug, info, warn or error\n", level);
-        return 2;
-    }
-    log_set_level((enum log_level)log_parse_level(level));
     int secure = !(insecure && strcmp(insecure, "1") == 0);
     struct curve_pair pair;
     if (!secure) {

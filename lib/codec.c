@@ -6,42 +6,10 @@
 #include <string.h>
 
 #include "day.h"
+#include "utf8.h"
 #include "gongkai.pb-c.h"
 
 typedef Gongkai__V1__Event PbEvent;
-
-/* Strict UTF-8 (no overlongs, no surrogates), as RFC 3629. */
-static int utf8_valid(const char *s, size_t n)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    size_t i = 0;
-    while (i < n) {
-        unsigned c = p[i];
-        size_t k;
-        unsigned min;
-        if (c < 0x80) {
-            i++;
-            continue;
-        } else if ((c & 0xe0) == 0xc0) {
-            k = 1, min = 0x80, c &= 0x1f;
-        } else if ((c & 0xf0) == 0xe0) {
-            k = 2, min = 0x800, c &= 0x0f;
-        } else if ((c & 0xf8) == 0xf0) {
-            k = 3, min = 0x10000, c &= 0x07;
-        } else {
-            return 0;
-        }
-        for (size_t j = 1; j <= k; j++) {
-            if (i + j >= n || (p[i + j] & 0xc0) != 0x80)
-                return 0;
-            c = (c << 6) | (p[i + j] & 0x3f);
-        }
-        if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-            return 0;
-        i += k + 1;
-    }
-    return 1;
-}
 
 static int take_string(struct ev *e, int f, const char *s, char *dst, size_t cap,
                        struct ev_error *err)

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
+
 static int is_switch(const struct config_opt *o)
 {
     return strncmp(o->help, "[flag]", 6) == 0;
@@ -84,4 +86,19 @@ int config_parse(const char *prog, const char *text, const struct config_opt *op
     for (int k = 0; k < nops; k++)
         argv[out + k] = ops_buf[k];
     return out;
+}
+
+int config_service(const char *prog, int first_operand, int argc, char **argv, const char *level)
+{
+    if (first_operand != argc) {
+        fprintf(stderr, "%s: unexpected argument \"%s\" (see --help)\n", prog, argv[first_operand]);
+        return 2;
+    }
+    int l = log_parse_level(level);
+    if (l < 0) {
+        fprintf(stderr, "%s: --log-level \"%s\": use debug, info, warn or error\n", prog, level);
+        return 2;
+    }
+    log_set_level((enum log_level)l);
+    return 0;
 }

@@ -30,4 +30,8 @@ struct config_opt {
 int config_parse(const char *prog, const char *usage, const struct config_opt *opts, int argc,
                  char **argv);
 
+/* What both services do after config_parse: refuse operands, apply the
+ * --log-level. 0, or 2 (the exit code) after a message on stderr. */
+int config_service(const char *prog, int first_operand, int argc, char **argv, const char *level);
+
 #endif

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "day.h"
+#include "utf8.h"
 
 const char *const ev_type_names[EV_NTYPES] = {
     NULL, "application_received", "application_resolved", "document_issued",
@@ -99,40 +100,6 @@ static const struct {
     [EV_CONSULTATION_ENDED] = {FBIT(F_APPLICATION_ID) | FBIT(F_CONSULTATION_ID), 0},
     [EV_DEADLINE_SET] = {FBIT(F_APPLICATION_ID) | FBIT(F_DUE), 0},
 };
-
-/* Replaces every byte that does not start a valid UTF-8 sequence with '?'.
- * A message goes into a text column of PostgreSQL and a protobuf string: a
- * "%.80s" or the buffer's end can cut a character in two, and one such
- * message must not make the batch that carries it uncommittable. */
-static void utf8_scrub(char *s)
-{
-    unsigned char *p = (unsigned char *)s;
-    while (*p) {
-        unsigned c = *p, min;
-        size_t k;
-        if (c < 0x80) {
-            p++;
-            continue;
-        } else if ((c & 0xe0) == 0xc0) {
-            k = 1, min = 0x80, c &= 0x1f;
-        } else if ((c & 0xf0) == 0xe0) {
-            k = 2, min = 0x800, c &= 0x0f;
-        } else if ((c & 0xf8) == 0xf0) {
-            k = 3, min = 0x10000, c &= 0x07;
-        } else {
-            *p++ = '?';
-            continue;
-        }
-        size_t j = 1;
-        for (; j <= k && (p[j] & 0xc0) == 0x80; j++)
-            c = (c << 6) | (p[j] & 0x3f);
-        if (j <= k || c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff)) {
-            *p++ = '?';
-            continue;
-        }
-        p += k + 1;
-    }
-}
 
 int ev_fail(struct ev_error *err, const char *code, const char *fmt, ...)
 {

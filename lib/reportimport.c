@@ -18,6 +18,7 @@
 
 #include "alloc.h"
 #include "buf.h"
+#include "utf8.h"
 #include "money.h"
 
 #include <stdarg.h>
@@ -206,42 +207,6 @@ static int t2s_cmp(const void *key, const void *elem)
     return k < t ? -1 : k > t;
 }
 
-/* Decodes one UTF-8 sequence of s[0..len), len >= 1; an invalid or
- * truncated one yields U+FFFD for its first byte. Returns bytes consumed. */
-static size_t utf8_decode(const unsigned char *s, size_t len, uint32_t *cp)
-{
-    uint32_t c = s[0];
-    size_t n;
-    uint32_t min;
-
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    } else if ((c & 0xE0) == 0xC0) {
-        n = 2, c &= 0x1F, min = 0x80;
-    } else if ((c & 0xF0) == 0xE0) {
-        n = 3, c &= 0x0F, min = 0x800;
-    } else if ((c & 0xF8) == 0xF0) {
-        n = 4, c &= 0x07, min = 0x10000;
-    } else {
-        goto bad;
-    }
-    if (len < n)
-        goto bad;
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            goto bad;
-        c = (c << 6) | (s[i] & 0x3F);
-    }
-    if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-        goto bad;
-    *cp = c;
-    return n;
-bad:
-    *cp = 0xFFFD;
-    return 1;
-}
-
 /* Appends code point c as UTF-8. */
 static void buf_putcp(struct buf *b, uint32_t c)
 {
@@ -292,7 +257,10 @@ static char *normalize(const char *s, size_t len, bool chinese)
     buf_append(&b, "", 0); /* an empty line is an empty string, not NULL */
     for (size_t i = 0; i < len;) {
         uint32_t c;
-        i += utf8_decode(u + i, len - i, &c);
+        size_t k = utf8_decode(u + i, len - i, &c);
+        if (!k)
+            c = 0xFFFD, k = 1; /* an invalid byte reads as U+FFFD */
+        i += k;
         if (c == 0xFEFF || (c >= 0x200B && c <= 0x200D) || c == 0)
             continue; /* BOM, zero-width spaces, NUL */
         if (c >= 0xFF01 && c <= 0xFF5E)
