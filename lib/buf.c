@@ -102,3 +102,12 @@ const void *rd_take(struct rd *r, size_t n)
     r->left -= n;
     return v;
 }
+
+int rd_copy(struct rd *r, void *dst, size_t n)
+{
+    const void *p = rd_take(r, n);
+    if (!p)
+        return -1;
+    memcpy(dst, p, n);
+    return 0;
+}
