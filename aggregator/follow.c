@@ -110,6 +110,8 @@ static int reconnect(struct follow *f)
         return 0;
     if (f->conn)
         PQfinish(f->conn), f->conn = NULL;
+    if (stopping(f))
+        return -1; /* no backoff sleep on the way out */
     if (f->attempts)
         db_backoff(f->attempts - 1);
     f->attempts++;

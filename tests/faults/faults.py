@@ -448,10 +448,16 @@ def scenario_sigterm(ref, files, ids, lines):
     wait_head(s, pubs, len(ids) // 3)
     gk.eq(s.agg.stop(), 0, "sigterm: aggregator exits 0 on SIGTERM under load")
     s.agg.start()
+    # During a database outage: neither may hang in a retry loop. The
+    # aggregator is paused first, so that feed batches wait for it and it
+    # is retrying one of them (apply_batch) when SIGTERM comes.
+    s.agg.pause()
     wait_head(s, pubs, len(ids) // 2)
-    # During a database outage: neither may hang in a retry loop.
     pg_ctl("stop")
-    time.sleep(1.5)  # both are in their retry loops by now
+    s.agg.resume()
+    gk.wait_for(lambda: "batch not committed; retrying" in s.agg.log_text(), 20,
+                "the aggregator retrying a batch with PostgreSQL down")
+    time.sleep(0.5)
     for what, svc in (("intake", s.intake), ("aggregator", s.agg)):
         t = time.monotonic()
         rc = svc.stop(timeout=20)
