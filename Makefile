@@ -4,6 +4,7 @@
 #   make test       unit tests, then system tests on a throwaway PostgreSQL
 #   make asan       the same binaries and unit tests under ASan+UBSan (build/asan)
 #   make test-asan  the whole test suite against the ASan+UBSan binaries
+#   make test-faults  crashes, restarts, outages (tests/faults): nothing lost or doubled
 #   make run        install what is missing, start everything on a local cluster
 #   make bench      the benchmark (bench/run.sh): figures into bench/results.md
 #
@@ -95,6 +96,11 @@ test-asan: asan
 	  OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	  LDFLAGS="-fsanitize=address,undefined" system
 
+# The fault suite: its own throwaway cluster; SIGKILLs, a PostgreSQL outage,
+# a stalled aggregator, SIGTERMs, valgrind (tests/faults/run.sh).
+test-faults: all
+	GONGKAI_BIN=$(abspath $(BIN)) GONGKAI_SHARED=$(SHARED) tests/faults/run.sh
+
 # On a fresh machine: the packages first, then the build, then the system.
 # libFuzzer over decode + validate (clang, ASan+UBSan). Bounded: FUZZ_SECONDS.
 # A crash leaves crash-* in build/fuzz: copy it to tests/fuzz/regressions/,
@@ -143,5 +149,5 @@ install: all
 clean:
 	rm -rf build bin
 
-.PHONY: all unit system test asan test-asan fuzz bench run install clean
+.PHONY: all unit system test test-faults asan test-asan fuzz bench run install clean
 .SECONDARY:

@@ -56,6 +56,7 @@ struct follow {
     char *conninfo;          /* owned */
     PGconn *conn;
     int attempts;            /* consecutive failed connects */
+    volatile int *stop;      /* set by SIGTERM: retry loops give up (follow_start) */
     struct tables *delta;    /* metrics changed by the batch being applied */
     struct logrow *pending;  /* feed events not yet applied: seq applied+1 … */
     int64_t *pending_rx;     /* for each, when intake read it (0: unknown) */
@@ -98,12 +99,19 @@ void follow_destroy(struct follow **pf)
     *pf = NULL;
 }
 
+static int stopping(const struct follow *f)
+{
+    return f->stop && *f->stop;
+}
+
 static int reconnect(struct follow *f)
 {
     if (db_alive(f->conn))
         return 0;
     if (f->conn)
         PQfinish(f->conn), f->conn = NULL;
+    if (stopping(f))
+        return -1; /* no backoff sleep on the way out */
     if (f->attempts)
         db_backoff(f->attempts - 1);
     f->attempts++;
@@ -190,9 +198,13 @@ static int persist(struct follow *f, uint64_t first, uint64_t last)
     PQclear(r);
     if (ok || db_alive(f->conn))
         return ok;
-    /* Lost during COMMIT: the cursor tells whether it happened. */
+    /* Lost during COMMIT: the cursor tells whether it happened. Stopping
+     * before we can ask, we say "not committed": memory then stays at the
+     * previous batch, which is behind the stored cursor at worst, and the
+     * next start rebuilds from the cursor, not from memory. */
     while (reconnect(f))
-        ;
+        if (stopping(f))
+            return 0;
     return read_cursor(f) == (int64_t)last;
 }
 
@@ -222,13 +234,15 @@ static void observe_e2e(const int64_t *rx, size_t n)
 }
 
 /* Applies rows (seq first …) exactly once: memory changes only after the
- * transaction that records them commits. Retries until it does. rx: when
- * intake read each (feed), or NULL (read back from the log). */
-static void apply_batch(struct follow *f, const struct logrow *rows, size_t n, uint64_t first,
-                        const int64_t *rx)
+ * transaction that records them commits. Retries until it does, or until
+ * SIGTERM: then -1, and neither memory nor the database holds any of the
+ * batch (they stay in the log for the next start). rx: when intake read
+ * each (feed), or NULL (read back from the log). */
+static int apply_batch(struct follow *f, const struct logrow *rows, size_t n, uint64_t first,
+                       const int64_t *rx)
 {
     if (!n)
-        return;
+        return 0;
     for (;;) {
         pthread_rwlock_wrlock(&agg.lock);
         ledger_begin(agg.ledger);
@@ -267,12 +281,19 @@ static void apply_batch(struct follow *f, const struct logrow *rows, size_t n, u
         }
         pthread_rwlock_unlock(&agg.lock);
         if (ok)
-            return;
+            return 0;
+        if (stopping(f))
+            break;
         log_warn("batch not committed; retrying", "first_seq=%llu events=%zu",
                  (unsigned long long)first, n);
         while (reconnect(f))
-            ;
+            if (stopping(f))
+                goto stopped;
     }
+stopped:
+    log_info("stopping: batch left to the event log", "first_seq=%llu events=%zu",
+             (unsigned long long)first, n);
+    return -1;
 }
 
 long follow_catch_up(struct follow *f, long limit)
@@ -290,7 +311,8 @@ long follow_catch_up(struct follow *f, long limit)
         long n = logread_chunk(f->conn, agg.applied, want, &rows, &cap);
         if (n <= 0)
             break;
-        apply_batch(f, rows, (size_t)n, agg.applied + 1, NULL);
+        if (apply_batch(f, rows, (size_t)n, agg.applied + 1, NULL))
+            break;
         total += n;
         if (n < want || (limit && total >= limit))
             break;
@@ -439,9 +461,9 @@ static void checkpoint_load(struct follow *f, int64_t cursor)
     }
     int64_t seq = db_int8(PQgetvalue(r, 0, 0));
     struct rd in = {(const unsigned char *)PQgetvalue(r, 0, 1), (size_t)PQgetlength(r, 0, 1), 1};
-    const uint32_t *head = rd_take(&in, 2 * sizeof *head);
-    int ok = seq > 0 && seq <= cursor && head && head[0] == CHECKPOINT_MAGIC &&
-             head[1] == CHECKPOINT_FORMAT;
+    uint32_t head[2];
+    int ok = seq > 0 && seq <= cursor && rd_copy(&in, head, sizeof head) == 0 &&
+             head[0] == CHECKPOINT_MAGIC && head[1] == CHECKPOINT_FORMAT;
     pthread_rwlock_wrlock(&agg.lock);
     ok = ok && ledger_load(agg.ledger, &in) == 0 && tables_load(agg.live, &in) == 0 &&
          tl_load(agg.tl, &in) == 0 && !in.left;
@@ -468,6 +490,7 @@ static void checkpoint_load(struct follow *f, int64_t cursor)
 
 int follow_start(struct follow *f, volatile int *stop)
 {
+    f->stop = stop;
     while (reconnect(f)) {
         if (*stop)
             return -1;

@@ -17,7 +17,9 @@ struct follow;
 struct follow *follow_new(const char *conninfo);
 void follow_destroy(struct follow **pf);
 /* Connects, takes the aggregator's lock, rebuilds memory up to the stored
- * cursor. 0, or -1 when stopped before the database answered. */
+ * cursor. 0, or -1 when stopped before the database answered. From then on
+ * *stop (SIGTERM) also ends every database retry loop: a batch that has not
+ * committed is dropped whole, memory and cursor untouched. */
 int follow_start(struct follow *f, volatile int *stop);
 /* Applies log rows seq > applied until the end (or `limit` rows); returns
  * rows applied, -1 on database trouble. */

@@ -22,7 +22,8 @@ void buf_reserve(struct buf *b, size_t extra)
 void buf_append(struct buf *b, const void *p, size_t n)
 {
     buf_reserve(b, n);
-    memcpy(b->data + b->len, p, n);
+    if (n) /* p may be NULL when n is 0 (an empty array), and memcpy may not see NULL */
+        memcpy(b->data + b->len, p, n);
     b->len += n;
     b->data[b->len] = '\0';
 }
@@ -101,4 +102,13 @@ const void *rd_take(struct rd *r, size_t n)
     r->p += n;
     r->left -= n;
     return v;
+}
+
+int rd_copy(struct rd *r, void *dst, size_t n)
+{
+    const void *p = rd_take(r, n);
+    if (!p)
+        return -1;
+    memcpy(dst, p, n);
+    return 0;
 }

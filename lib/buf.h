@@ -31,6 +31,10 @@ struct rd {
     int ok;
 };
 const void *rd_take(struct rd *r, size_t n);
+/* The next n bytes copied into dst: 0, or -1 (ok = 0) when fewer are left.
+ * Use it for anything wider than a byte: the bytes (a checkpoint read back
+ * from PostgreSQL) need not be aligned for the type they hold. */
+int rd_copy(struct rd *r, void *dst, size_t n);
 void buf_free(struct buf *b);
 
 #endif

@@ -388,28 +388,31 @@ void ledger_save(const struct ledger *l, struct buf *out)
 int ledger_load(struct ledger *l, struct rd *in)
 {
     assert(!l->nagencies && !map_count(l->ents));
-    const uint32_t *nag = rd_take(in, sizeof *nag);
-    for (uint32_t i = 0; nag && i < *nag; i++) {
-        const uint32_t *n = rd_take(in, sizeof *n);
-        const char *code = n && *n <= EV_AGENCY_MAX ? rd_take(in, *n) : NULL;
+    uint32_t nag;
+    if (rd_copy(in, &nag, sizeof nag))
+        return -1;
+    for (uint32_t i = 0; i < nag; i++) {
+        uint32_t n;
+        const char *code = rd_copy(in, &n, sizeof n) == 0 && n <= EV_AGENCY_MAX ? rd_take(in, n) : NULL;
         if (!code)
             return -1;
         char c[EV_AGENCY_MAX + 1];
-        memcpy(c, code, *n);
-        c[*n] = '\0';
+        memcpy(c, code, n);
+        c[n] = '\0';
         if (ledger_agency_id(l, c) != i)
             return -1; /* a code twice: not a checkpoint of ours */
     }
-    const uint64_t *count = rd_take(in, sizeof *count);
-    if (!count || *count > in->left / (sizeof(struct key128) + sizeof(struct ent)))
+    uint64_t count;
+    if (rd_copy(in, &count, sizeof count) ||
+        count > in->left / (sizeof(struct key128) + sizeof(struct ent)))
         return -1;
-    map_reserve(l->ents, (size_t)*count);
-    for (uint64_t i = 0; i < *count; i++) {
+    map_reserve(l->ents, (size_t)count);
+    for (uint64_t i = 0; i < count; i++) {
         struct key128 k;
-        memcpy(&k, rd_take(in, sizeof k), sizeof k);
-        if (!k.a && !k.b)
+        struct ent e;
+        if (rd_copy(in, &k, sizeof k) || rd_copy(in, &e, sizeof e) || (!k.a && !k.b))
             return -1;
-        memcpy(map_put(l->ents, k, NULL), rd_take(in, sizeof(struct ent)), sizeof(struct ent));
+        memcpy(map_put(l->ents, k, NULL), &e, sizeof e);
     }
     return in->ok ? 0 : -1;
 }

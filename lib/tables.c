@@ -374,20 +374,24 @@ void tables_save(const struct tables *t, struct buf *out)
 
 int tables_load(struct tables *t, struct rd *in)
 {
-    const uint32_t *nag = rd_take(in, sizeof *nag);
-    for (uint32_t a = 0; nag && a < *nag; a++) {
-        const int32_t *lo = rd_take(in, sizeof *lo), *n = rd_take(in, sizeof *n);
-        if (!n || *n < 0 || *n > YEAR_MAX - YEAR_MIN + 1 || (*n && (*lo < YEAR_MIN || *lo + *n - 1 > YEAR_MAX)))
+    uint32_t nag;
+    if (rd_copy(in, &nag, sizeof nag))
+        return -1;
+    for (uint32_t a = 0; a < nag; a++) {
+        int32_t lo, n;
+        if (rd_copy(in, &lo, sizeof lo) || rd_copy(in, &n, sizeof n) || n < 0 ||
+            n > YEAR_MAX - YEAR_MIN + 1 || (n && (lo < YEAR_MIN || lo + n - 1 > YEAR_MAX)))
             return -1;
-        const int64_t *m = rd_take(in, (size_t)*n * M_COUNT * sizeof *m);
+        const void *m = rd_take(in, (size_t)n * M_COUNT * sizeof(int64_t));
         if (!m)
             return -1;
-        if (!*n)
+        if (!n)
             continue;
-        /* cell() sizes the agency's years; then the metrics go in as they were. */
-        cell(t, a, *lo);
-        cell(t, a, *lo + *n - 1);
-        memcpy(t->ag[a].m, m, (size_t)*n * M_COUNT * sizeof *m);
+        /* cell() sizes the agency's years; then the metrics go in as they
+         * were (memcpy: the bytes need not be aligned). */
+        cell(t, a, lo);
+        cell(t, a, lo + n - 1);
+        memcpy(t->ag[a].m, m, (size_t)n * M_COUNT * sizeof(int64_t));
     }
-    return nag && in->ok ? 0 : -1;
+    return in->ok ? 0 : -1;
 }

@@ -245,21 +245,11 @@ void tl_save(const struct tl *t, struct buf *out)
         buf_append(out, a, sizeof *a);
 }
 
-/* The next n bytes into dst (the checkpoint's bytes need not be aligned). */
-static int take(struct rd *in, void *dst, size_t n)
-{
-    const void *p = rd_take(in, n);
-    if (!p)
-        return -1;
-    memcpy(dst, p, n);
-    return 0;
-}
-
 int tl_load(struct tl *t, struct rd *in)
 {
     assert(!map_count(t->apps) && !t->nextra && !t->ids_len);
     uint64_t n;
-    if (take(in, &n, sizeof n) || n > in->left || n > UINT32_MAX)
+    if (rd_copy(in, &n, sizeof n) || n > in->left || n > UINT32_MAX)
         return -1;
     if (n) {
         const char *ids = rd_take(in, (size_t)n);
@@ -269,7 +259,7 @@ int tl_load(struct tl *t, struct rd *in)
         memcpy(t->ids, ids, (size_t)n);
         t->ids_len = t->ids_cap = (size_t)n;
     }
-    if (take(in, &n, sizeof n) || n > in->left / sizeof(struct extra_rec) || n >= UINT32_MAX)
+    if (rd_copy(in, &n, sizeof n) || n > in->left / sizeof(struct extra_rec) || n >= UINT32_MAX)
         return -1;
     if (n) {
         t->extra = xcalloc((size_t)n, sizeof *t->extra);
@@ -277,7 +267,7 @@ int tl_load(struct tl *t, struct rd *in)
     }
     for (uint64_t i = 0; i < n; i++) {
         struct extra_rec r;
-        if (take(in, &r, sizeof r) || r.ngrant > in->left / sizeof(struct grant) ||
+        if (rd_copy(in, &r, sizeof r) || r.ngrant > in->left / sizeof(struct grant) ||
             r.nconsult > in->left / sizeof(struct consult))
             return -1;
         /* Counted before it is filled, so that tl_destroy frees what it holds. */
@@ -288,23 +278,23 @@ int tl_load(struct tl *t, struct rd *in)
                             .deadline_due = r.deadline_due};
         if (r.ngrant) {
             x->grant = xmalloc(r.ngrant * sizeof *x->grant);
-            if (take(in, x->grant, r.ngrant * sizeof *x->grant))
+            if (rd_copy(in, x->grant, r.ngrant * sizeof *x->grant))
                 return -1;
             x->ngrant = r.ngrant;
         }
         if (r.nconsult) {
             x->consult = xmalloc(r.nconsult * sizeof *x->consult);
-            if (take(in, x->consult, r.nconsult * sizeof *x->consult))
+            if (rd_copy(in, x->consult, r.nconsult * sizeof *x->consult))
                 return -1;
             x->nconsult = r.nconsult;
         }
     }
-    if (take(in, &n, sizeof n) || n > in->left / sizeof(struct app))
+    if (rd_copy(in, &n, sizeof n) || n > in->left / sizeof(struct app))
         return -1;
     map_reserve(t->apps, (size_t)n);
     for (uint64_t i = 0; i < n; i++) {
         struct app a;
-        if (take(in, &a, sizeof a))
+        if (rd_copy(in, &a, sizeof a))
             return -1;
         /* The id must start a string of the arena; the extra must exist. */
         if (a.id >= t->ids_len || (a.id && t->ids[a.id - 1] != '\0') || a.extra > t->nextra ||

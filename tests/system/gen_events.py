@@ -2,7 +2,7 @@
 """gen_events — a deterministic stream of valid events (spec/events.md and
 timeliness.md), as JSON Lines on stdout.
 
-  gen_events.py [--seed S] [--count N] [--agencies K] [--dup-rate R]
+  gen_events.py [--seed S] [--count N] [--agencies K] [--dup-rate R] [--prefix P]
 
 Same seed, same bytes. Every line is valid and stays valid whatever order
 of retries a publisher uses, as long as the file order is kept: an answer,
@@ -10,6 +10,8 @@ a removal, a decision or a timeliness event always comes after what it
 needs, dates never go backwards for one entity, and nothing is corrected in
 a way that could be refused. A share of lines (--dup-rate, default 0.01) repeats
 an earlier line exactly: a publisher must get `duplicate` for those.
+--prefix P starts every agency code and id with P, so that streams of
+several publishers (each its own prefix) never share an entity.
 """
 
 import argparse
@@ -46,9 +48,10 @@ def main():
     ap.add_argument("--count", type=int, default=5000)
     ap.add_argument("--agencies", type=int, default=3)
     ap.add_argument("--dup-rate", type=float, default=0.01)
+    ap.add_argument("--prefix", default="")
     a = ap.parse_args()
     rng = random.Random(a.seed)
-    agencies = [f"gen-{i:02d}" for i in range(a.agencies)]
+    agencies = [f"{a.prefix}gen-{i:02d}" for i in range(a.agencies)]
     n_id = [0]
     state = {ag: {"open_apps": [], "apps": [], "docs": [], "items": [], "reviews": [],
                   "lawsuits": [], "timeliness": set()} for ag in agencies}
@@ -56,7 +59,7 @@ def main():
 
     def new_id(prefix):
         n_id[0] += 1
-        return f"{prefix}-{n_id[0]:06d}"
+        return f"{a.prefix}{prefix}-{n_id[0]:06d}"
 
     def stamp(day):
         """An instant on Beijing day START+day, written with some offset; the

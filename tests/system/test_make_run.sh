@@ -28,8 +28,11 @@ fi
 chmod -R a+rX "$CLONE" # the cluster runs as postgres
 gk_ok "a fresh copy of the repository in $CLONE"
 
-# make run takes its binaries from its own build: not GONGKAI_BIN.
-unset GONGKAI_BIN GONGKAI_DB PGHOST PGPORT PGUSER PGDATABASE
+# make run takes its binaries from its own build: not GONGKAI_BIN. Nor the
+# variables of a make that runs this test (make test-asan passes BUILD and
+# BIN=build/asan/bin down, in MAKEFLAGS and the environment): a newcomer has none.
+unset GONGKAI_BIN GONGKAI_DB PGHOST PGPORT PGUSER PGDATABASE MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES \
+    BUILD BIN CC OPT CFLAGS LDFLAGS LDLIBS
 export GONGKAI_RUN_DIR=$RUN_DIR GONGKAI_PG_PORT=5433
 mkdir -p "$RUN_DIR"
 chmod 755 "$RUN_DIR"
