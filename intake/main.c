@@ -48,6 +48,13 @@
 #define BATCH_MAX_ENTRIES 4000  /* stop reading Submits once a batch holds this many entries */
 #define BATCH_MAX_MSGS 1000     /* ... or this many messages */
 #define PEER_WINDOW 2000        /* unacknowledged entries one connection may have (PROTOCOL.md) */
+#define PEER_RAW_ROWS 100       /* rejections per connection and batch stored with their raw bytes */
+
+/* What one connection has in the batch being built. */
+struct peer_load {
+    size_t inflight;             /* entries read, not yet acknowledged */
+    size_t rejected;             /* of them rejected */
+};
 #define HEARTBEAT_MS 1000
 #define MAX_ROUTE 4
 #define MONITOR_ENDPOINT "inproc://gongkai-intake-monitor"
@@ -87,7 +94,7 @@ struct batch {
     size_t nevents, body_cap;
     char first_event_id[EV_ID_MAX + 1];
     struct map *ids;             /* event_ids in this batch → struct seen */
-    struct map *peers;           /* routing id → entries of that connection in this batch */
+    struct map *peers;           /* peer → struct peer_load, for this batch */
     int64_t received_us;         /* when its first message was read (wall clock) */
 };
 
@@ -139,6 +146,12 @@ static void reject(struct msgrec *m, struct outcome *o, const char *code, const 
     o->status = GONGKAI__V1__STATUS__REJECTED;
     snprintf(o->code, sizeof o->code, "%s", code);
     snprintf(o->message, sizeof o->message, "%s", message);
+    /* A flood of garbage from one connection must not fill the disk: past
+     * PEER_RAW_ROWS rejections in one batch its rows keep code and message
+     * but not the raw bytes (the bulk of a row). */
+    struct peer_load *load = map_put(in.b.peers, key128_of(0, 2, m->peer), NULL);
+    if (++load->rejected > PEER_RAW_ROWS)
+        rawlen = 0;
     struct buf *r = &in.b.rejects;
     db_copy_text(r, m->peer, strlen(m->peer));
     buf_putc(r, '\t');
@@ -298,7 +311,7 @@ static void process_msg(struct msgrec *m)
     /* The window: a connection may have PEER_WINDOW entries unacknowledged.
      * Intake acknowledges every batch before it reads more, so what this
      * connection has in the batch is what it has in flight here. */
-    size_t *inflight = map_put(in.b.peers, key128_of(0, 2, m->peer), NULL);
+    size_t *inflight = &((struct peer_load *)map_put(in.b.peers, key128_of(0, 2, m->peer), NULL))->inflight;
     if (sub->n_entries <= WIRE_MAX_ENTRIES && *inflight + sub->n_entries > PEER_WINDOW) {
         char msg[200];
         snprintf(msg, sizeof msg,
@@ -647,7 +660,7 @@ int main(int argc, char **argv)
     in.ledger = ledger_new();
     in.ids = map_new(sizeof(struct seen));
     in.b.ids = map_new(sizeof(struct seen));
-    in.b.peers = map_new(sizeof(size_t));
+    in.b.peers = map_new(sizeof(struct peer_load));
     in.store = store_new(db, &stop_requested);
     int64_t head = store_open(in.store, in.ledger, in.ids);
     if (head < 0) {

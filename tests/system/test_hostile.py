@@ -111,6 +111,10 @@ print(f"# flood: {sent} messages ({nbytes / 1e6:.0f} MB) in {secs:.1f} s from on
       f"({sent / secs:.0f} messages/s); intake stored {rows} rejection rows ({raw / 1e6:.1f} MB of "
       f"raw bytes); the fixture's publish took {took:.1f} s meanwhile", flush=True)
 gk.check(rows > 0, "the flood's rejections are stored, not dropped silently")
+# Past 100 rejections of one connection in a batch, rows keep code and
+# message but not the raw bytes: the flood cannot fill the disk at 4 KiB a row.
+gk.check(raw < rows * 1024, "a flooding peer's rows mostly keep no raw bytes (per-peer cap)",
+         f"{raw} raw bytes in {rows} rows")
 ids = gk.query("SELECT event_id, count(*) FROM event_log WHERE agency = 'gz-sthjt' GROUP BY 1")
 gk.eq((len(ids), max(n for _, n in ids)), (356, 1), "the fixture's 356 events are in the log, once each")
 n, hi = gk.query("SELECT count(*), max(seq) FROM event_log")[0]
