@@ -461,6 +461,8 @@ static void *ingest_thread(void *arg)
         while (!done && p->inflight + g->batch <= g->window)
             if (!send_submit(p, &g->s, g->batch))
                 done = 1;
+        if (!p->inflight)
+            continue; /* the stream ended on a batch boundary: nothing to wait for */
         if (!recv_acks(p, 30000) && p->inflight) {
             fprintf(stderr, "loadgen: no acknowledgement for 30 s\n");
             exit(2);
