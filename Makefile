@@ -42,7 +42,8 @@ $(GEN_C) $(GEN_H) &: proto/gongkai.proto
 	@mkdir -p $(BUILD)/gen
 	protoc-c --proto_path=proto --c_out=$(BUILD)/gen proto/gongkai.proto
 
-$(BUILD)/gen/migrations.inc: sql/embed.sh $(wildcard sql/*.sql)
+# sql itself: its time changes when a migration is added or removed.
+$(BUILD)/gen/migrations.inc: sql/embed.sh sql $(wildcard sql/*.sql)
 	@mkdir -p $(BUILD)/gen
 	sh sql/embed.sh $(sort $(wildcard sql/[0-9]*.sql)) > $@
 

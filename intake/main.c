@@ -36,6 +36,7 @@
 #include "day.h"
 #include "db.h"
 #include "event.h"
+#include "feed.h"
 #include "hash.h"
 #include "jsonl.h"
 #include "ledger.h"
@@ -467,45 +468,9 @@ static void send_acks(void)
     }
 }
 
-static void publish_feed(uint64_t first_seq, int64_t committed_us)
-{
-    struct batch *b = &in.b;
-    if (!b->nevents)
-        return;
-    ProtobufCBinaryData *evs = xcalloc(b->nevents, sizeof *evs);
-    size_t off = 0;
-    for (size_t i = 0; i < b->nevents; i++) {
-        evs[i].data = (uint8_t *)b->bodies.data + off;
-        evs[i].len = b->body_len[i];
-        off += b->body_len[i];
-    }
-    Gongkai__V1__FeedBatch fb = GONGKAI__V1__FEED_BATCH__INIT;
-    fb.has_first_seq = 1, fb.first_seq = first_seq;
-    fb.n_events = b->nevents;
-    fb.events = evs;
-    fb.has_received_at_us = 1, fb.received_at_us = b->received_us;
-    fb.has_committed_at_us = 1, fb.committed_at_us = committed_us;
-    Envelope env = GONGKAI__V1__ENVELOPE__INIT;
-    env.has_version = 1, env.version = WIRE_VERSION;
-    env.body_case = GONGKAI__V1__ENVELOPE__BODY_FEED;
-    env.feed = &fb;
-    /* PUB never blocks: a slow subscriber loses messages and repairs from the log. */
-    wire_send(in.pub, NULL, 0, &env, ZMQ_DONTWAIT);
-    free(evs);
-}
-
 static void heartbeat(void)
 {
-    struct intake_stats_pb stats;
-    intake_stats_to_pb(&in.stats, &stats);
-    Gongkai__V1__Heartbeat hb = GONGKAI__V1__HEARTBEAT__INIT;
-    hb.has_head_seq = 1, hb.head_seq = in.head;
-    hb.stats = &stats.m;
-    Envelope env = GONGKAI__V1__ENVELOPE__INIT;
-    env.has_version = 1, env.version = WIRE_VERSION;
-    env.body_case = GONGKAI__V1__ENVELOPE__BODY_HEARTBEAT;
-    env.heartbeat = &hb;
-    wire_send(in.pub, NULL, 0, &env, ZMQ_DONTWAIT);
+    feed_heartbeat(in.pub, in.head, &in.stats);
 }
 
 /* Commits the staged batch; on success acknowledges and publishes it. On
@@ -533,7 +498,8 @@ static void flush(void)
                 *(struct seen *)map_put(in.ids, k, NULL) = *s;
             in.head += b->nevents;
             send_acks();
-            publish_feed(first, day_now_us());
+            feed_batch(in.pub, first, b->bodies.data, b->body_len, b->nevents, b->received_us,
+                       day_now_us());
             log_debug("batch committed", "first_seq=%llu events=%zu messages=%zu",
                       (unsigned long long)first, b->nevents, b->nmsgs);
             batch_release();
