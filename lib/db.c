@@ -75,7 +75,10 @@ void db_copy_bytea(struct buf *b, const void *p, size_t n)
     b->data[b->len] = '\0';
 }
 
-int db_copy_in(PGconn *c, const char *sql, const struct buf *data)
+/* One COPY ... FROM STDIN: sends the pieces in order, then ends it and reads
+ * every result. 0, or -1 (logged). */
+static int copy_pieces(PGconn *c, const char *sql, const char *const *piece, const size_t *len,
+                       int n)
 {
     PGresult *r = PQexec(c, sql);
     if (PQresultStatus(r) != PGRES_COPY_IN) {
@@ -84,8 +87,15 @@ int db_copy_in(PGconn *c, const char *sql, const struct buf *data)
         return -1;
     }
     PQclear(r);
-    if (PQputCopyData(c, data->data ? data->data : "", (int)data->len) != 1 ||
-        PQputCopyEnd(c, NULL) != 1) {
+    for (int i = 0; i < n; i++)
+        if (len[i] && PQputCopyData(c, piece[i], (int)len[i]) != 1) {
+            log_warn("database COPY failed", "error=\"%s\"", PQerrorMessage(c));
+            PQputCopyEnd(c, "send failed");
+            while ((r = PQgetResult(c)))
+                PQclear(r);
+            return -1;
+        }
+    if (PQputCopyEnd(c, NULL) != 1) {
         log_warn("database COPY failed", "error=\"%s\"", PQerrorMessage(c));
         return -1;
     }
@@ -101,6 +111,13 @@ int db_copy_in(PGconn *c, const char *sql, const struct buf *data)
         PQclear(r);
     }
     return ok ? 0 : -1;
+}
+
+int db_copy_in(PGconn *c, const char *sql, const struct buf *data)
+{
+    const char *piece[] = {data->data};
+    size_t len[] = {data->len};
+    return copy_pieces(c, sql, piece, len, 1);
 }
 
 static void put_be(struct buf *b, uint64_t v, int bytes)
@@ -150,31 +167,9 @@ int db_copy_in_binary(PGconn *c, const char *sql, const struct buf *rows)
 {
     static const char header[19] = "PGCOPY\n\377\r\n\0\0\0\0\0\0\0\0\0";
     static const char trailer[2] = {'\377', '\377'};
-    PGresult *r = PQexec(c, sql);
-    if (PQresultStatus(r) != PGRES_COPY_IN) {
-        PQclear(r);
-        log_warn("database COPY failed to start", "error=\"%s\"", PQerrorMessage(c));
-        return -1;
-    }
-    PQclear(r);
-    if (PQputCopyData(c, header, sizeof header) != 1 ||
-        (rows->len && PQputCopyData(c, rows->data, (int)rows->len) != 1) ||
-        PQputCopyData(c, trailer, sizeof trailer) != 1 || PQputCopyEnd(c, NULL) != 1) {
-        log_warn("database COPY failed", "error=\"%s\"", PQerrorMessage(c));
-        return -1;
-    }
-    int ok = 1;
-    while ((r = PQgetResult(c))) {
-        if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-            char msg[512];
-            snprintf(msg, sizeof msg, "%s", PQresultErrorMessage(r));
-            msg[strcspn(msg, "\n")] = '\0';
-            log_warn("database COPY failed", "error=\"%s\"", msg);
-            ok = 0;
-        }
-        PQclear(r);
-    }
-    return ok ? 0 : -1;
+    const char *piece[] = {header, rows->data, trailer};
+    size_t len[] = {sizeof header, rows->len, sizeof trailer};
+    return copy_pieces(c, sql, piece, len, 3);
 }
 
 void db_backoff(int attempt)
