@@ -172,13 +172,17 @@ int db_copy_in_binary(PGconn *c, const char *sql, const struct buf *rows)
     return copy_pieces(c, sql, piece, len, 3);
 }
 
+/* Capped at 2 s: a connection attempt is cheap for the server, and every
+ * second waited after PostgreSQL is back is a second publishers are held. */
+#define BACKOFF_MAX_MS 2000
+
 void db_backoff(int attempt)
 {
     long ms = 100;
-    for (int i = 0; i < attempt && ms < 5000; i++)
+    for (int i = 0; i < attempt && ms < BACKOFF_MAX_MS; i++)
         ms *= 2;
-    if (ms > 5000)
-        ms = 5000;
+    if (ms > BACKOFF_MAX_MS)
+        ms = BACKOFF_MAX_MS;
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
     nanosleep(&ts, NULL);
 }

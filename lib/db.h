@@ -38,7 +38,7 @@ void db_bin_null(struct buf *b);
 /* timestamptz from microseconds since the Unix epoch. */
 void db_bin_timestamptz(struct buf *b, int64_t unix_us);
 int db_copy_in_binary(PGconn *c, const char *sql, const struct buf *rows);
-/* Sleeps for the n-th step of a capped exponential backoff (100 ms … 5 s). */
+/* Sleeps for the n-th step of a capped exponential backoff (100 ms … 2 s). */
 void db_backoff(int attempt);
 /* Big-endian 64-bit integer of a binary-format result field. */
 int64_t db_int8(const char *p);
