@@ -52,7 +52,7 @@ int codec_decode(const uint8_t *buf, size_t len, struct ev *e, struct ev_error *
     int rc = -1;
     if (m->event_id && utf8_valid(m->event_id, strlen(m->event_id)) &&
         strlen(m->event_id) < sizeof e->event_id)
-        snprintf(e->event_id, sizeof e->event_id, "%s", m->event_id);
+        memcpy(e->event_id, m->event_id, strlen(m->event_id) + 1);
     if (m->base.n_unknown_fields) {
         ev_fail(err, "unknown_field", "field number %u: not in gongkai.v1.Event",
                 m->base.unknown_fields[0].tag);
