@@ -208,13 +208,6 @@ static int persist(struct follow *f, uint64_t first, uint64_t last)
     return read_cursor(f) == (int64_t)last;
 }
 
-static double seconds_since(const struct timespec *t0)
-{
-    struct timespec t1;
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
-}
-
 /* End-to-end lag of the events just committed: from intake reading each to
  * now, in runs of equal stamps (a feed batch shares one). Wall clocks of two
  * processes: a negative difference (clock skew) counts as 0. Caller holds
@@ -253,10 +246,9 @@ static int apply_batch(struct follow *f, const struct logrow *rows, size_t n, ui
             tables_apply(f->delta, &chg);
         }
         pthread_rwlock_unlock(&agg.lock);
-        struct timespec t0;
-        clock_gettime(CLOCK_MONOTONIC, &t0);
+        int64_t t0 = day_mono_us();
         int ok = persist(f, first, first + n - 1);
-        double took = seconds_since(&t0);
+        double took = (double)(day_mono_us() - t0) / 1e6;
         pthread_rwlock_wrlock(&agg.lock);
         if (ok) {
             histo_observe(&agg.commit_seconds, took, 1);
@@ -324,13 +316,6 @@ long follow_catch_up(struct follow *f, long limit)
     if (total > 0)
         agg.catchups++;
     return total;
-}
-
-static int64_t mono_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec;
 }
 
 /* Stores data as the checkpoint at seq; 0 or -1 (logged). */
@@ -409,11 +394,11 @@ static void checkpoint_maybe(struct follow *f)
     if (checkpoint_reap(ck) || agg.applied == ck->last_seq)
         return;
     if (agg.applied - ck->last_seq < CHECKPOINT_EVENTS &&
-        mono_s() - ck->last_time < CHECKPOINT_SECONDS)
+        (day_mono_us() / 1000000) - ck->last_time < CHECKPOINT_SECONDS)
         return;
     checkpoint_serialize(&ck->data);
     ck->seq = agg.applied;
-    ck->last_time = mono_s();
+    ck->last_time = (day_mono_us() / 1000000);
     ck->finished = 0;
     if (pthread_create(&ck->thread, NULL, checkpoint_thread, ck)) {
         buf_free(&ck->data);
@@ -505,7 +490,7 @@ int follow_start(struct follow *f, volatile int *stop)
     /* Rebuild memory to the committed cursor: from the checkpoint, if there
      * is one, replay the log without writing (the metrics up to the cursor
      * are already in agg_metric). */
-    f->ck.last_time = mono_s();
+    f->ck.last_time = (day_mono_us() / 1000000);
     checkpoint_load(f, cursor);
     struct logrow *rows = NULL;
     size_t cap = 0;
@@ -640,9 +625,9 @@ void follow_tick(struct follow *f)
      * queued in ZeroMQ's thread during a catch-up): glibc keeps freed memory
      * in per-thread arenas, where it would count as ours for good. */
     static int64_t last_trim;
-    if (mono_s() - last_trim >= 10) {
+    if ((day_mono_us() / 1000000) - last_trim >= 10) {
         malloc_trim(0);
-        last_trim = mono_s();
+        last_trim = (day_mono_us() / 1000000);
     }
     if (db_alive(f->conn) && registry_refresh(f->conn))
         log_warn("cannot read the agency registry", "%s", "");

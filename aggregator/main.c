@@ -98,13 +98,6 @@ int agg_check_request(const char *agency, const char *year_text, int *year, char
     return 0;
 }
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static const char USAGE[] =
     "usage: gongkai-aggregator [OPTIONS]\n\n"
     "Subscribes to gongkai-intake's feed, catches up from the event log, applies\n"
@@ -230,10 +223,10 @@ int main(int argc, char **argv)
              feed, query, http, (unsigned long long)agg.applied, secure ? "on" : "off",
              tokens ? "on" : "off");
 
-    int64_t next_tick = now_ms() + 1000;
+    int64_t next_tick = day_mono_us() / 1000 + 1000;
     while (!stop_requested) {
         zmq_pollitem_t items[] = {{sub, 0, ZMQ_POLLIN, 0}, {router, 0, ZMQ_POLLIN, 0}};
-        int64_t wait = next_tick - now_ms();
+        int64_t wait = next_tick - day_mono_us() / 1000;
         int rc = zmq_poll(items, 2, wait > 0 ? (long)wait : 0);
         if (rc < 0 && errno != EINTR)
             break;
@@ -254,16 +247,16 @@ int main(int argc, char **argv)
         if (items[1].revents & ZMQ_POLLIN)
             for (int k = 0; k < 100; k++)
                 query_serve(router);
-        if (now_ms() >= next_tick) {
+        if (day_mono_us() / 1000 >= next_tick) {
             follow_tick(f);
-            next_tick = now_ms() + 1000;
+            next_tick = day_mono_us() / 1000 + 1000;
             char why[300];
             if (curve_refused(watch, why, sizeof why)) {
                 /* libzmq keeps retrying with backoff; say why nothing arrives. */
                 static int64_t last_said;
-                if (now_ms() - last_said > 60000) {
+                if (day_mono_us() / 1000 - last_said > 60000) {
                     log_error("intake's feed refused the handshake", "feed=%s reason=\"%s\"", feed, why);
-                    last_said = now_ms();
+                    last_said = day_mono_us() / 1000;
                 }
             }
         }

@@ -47,13 +47,6 @@
 
 typedef Gongkai__V1__Event PbEvent;
 
-static int64_t now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 /* ---- latency samples ---- */
 
 struct sample {
@@ -369,7 +362,7 @@ static uint32_t send_submit(struct publisher *p, struct stream *s, uint32_t n)
         free(p->q);
         p->q = nq, p->qcap = ncap, p->qhead = 0;
     }
-    p->q[(p->qhead + p->qlen++) % p->qcap] = (struct inflight){now_us(), p->next_ref, k};
+    p->q[(p->qhead + p->qlen++) % p->qcap] = (struct inflight){day_mono_us(), p->next_ref, k};
     if (wire_send(p->sock, NULL, 0, &env, 0) < 0) {
         fprintf(stderr, "loadgen: send failed: %s\n", zmq_strerror(errno));
         exit(2);
@@ -394,7 +387,7 @@ static int recv_acks(struct publisher *p, long timeout_ms)
             zmq_msg_close(&msg);
             return got;
         }
-        int64_t t = now_us();
+        int64_t t = day_mono_us();
         Envelope *env = wire_unpack(zmq_msg_data(&msg), zmq_msg_size(&msg));
         zmq_msg_close(&msg);
         if (!env || env->body_case != GONGKAI__V1__ENVELOPE__BODY_ACKS || !p->qlen) {
@@ -522,7 +515,7 @@ static int cmd_ingest(struct opts *o)
     struct samples lat = {.mu = PTHREAD_MUTEX_INITIALIZER};
     struct ingest_arg *g = xcalloc((size_t)o->publishers, sizeof *g);
     pthread_t *th = xcalloc((size_t)o->publishers, sizeof *th);
-    int64_t t0 = now_us();
+    int64_t t0 = day_mono_us();
     for (int i = 0; i < o->publishers; i++) {
         g[i].ctx = ctx;
         g[i].endpoint = o->endpoint;
@@ -543,7 +536,7 @@ static int cmd_ingest(struct opts *o)
         if (g[i].p.st.max_seq > tot.max_seq)
             tot.max_seq = g[i].p.st.max_seq;
     }
-    double secs = (double)(now_us() - t0) / 1e6;
+    double secs = (double)(day_mono_us() - t0) / 1e6;
     printf("events %llu\naccepted %llu\nduplicate %llu\nrejected %llu\nmax_seq %llu\n"
            "seconds %.3f\nrate %.0f\nack_p50_ms %.2f\nack_p99_ms %.2f\n",
            (unsigned long long)tot.sent, (unsigned long long)tot.accepted,
@@ -677,7 +670,7 @@ static void *probe_thread(void *arg)
         }
         if (pr->stop)
             break;
-        sample_add(&pr->fresh, now_us() - t_ack, 1);
+        sample_add(&pr->fresh, day_mono_us() - t_ack, 1);
         done = seq;
     }
     close(c->fd);
@@ -698,40 +691,40 @@ static int cmd_fresh(struct opts *o)
     pthread_t th;
     pthread_create(&th, NULL, probe_thread, &pr);
     /* Open loop: batch events every batch/rate seconds, whatever the acks do. */
-    int64_t t0 = now_us(), interval = (int64_t)o->batch * 1000000 / o->rate;
+    int64_t t0 = day_mono_us(), interval = (int64_t)o->batch * 1000000 / o->rate;
     uint64_t behind = 0;
     for (int64_t k = 0;; k++) {
         int64_t due = t0 + k * interval;
         for (;;) {
-            int64_t wait = due - now_us();
+            int64_t wait = due - day_mono_us();
             if (wait <= 0)
                 break;
             recv_acks(&p, wait / 1000 > 0 ? wait / 1000 : 0);
             if (wait < 1000) {
-                struct timespec ts = {0, (long)(due - now_us() > 0 ? due - now_us() : 0) * 1000};
+                struct timespec ts = {0, (long)(due - day_mono_us() > 0 ? due - day_mono_us() : 0) * 1000};
                 nanosleep(&ts, NULL);
             }
         }
-        if (now_us() - due > 5000)
+        if (day_mono_us() - due > 5000)
             behind++;
         if (!send_submit(&p, &s, (uint32_t)o->batch))
             break;
         recv_acks(&p, 0);
     }
-    double secs = (double)(now_us() - t0) / 1e6;
+    double secs = (double)(day_mono_us() - t0) / 1e6;
     while (p.inflight)
         if (!recv_acks(&p, 30000)) {
             fprintf(stderr, "loadgen: no acknowledgement for 30 s\n");
             exit(2);
         }
     /* Let the probe see the last ack applied. */
-    int64_t until = now_us() + 2000000;
+    int64_t until = day_mono_us() + 2000000;
     for (;;) {
         pthread_mutex_lock(&mu);
         size_t nf = pr.fresh.n;
         pthread_mutex_unlock(&mu);
         (void)nf;
-        if (now_us() > until)
+        if (day_mono_us() > until)
             break;
         struct timespec ts = {0, 50000000};
         nanosleep(&ts, NULL);
@@ -784,11 +777,11 @@ static void *http_thread(void *arg)
             exit(2);
         }
         random_path(g, path, sizeof path);
-        t[i] = now_us();
+        t[i] = day_mono_us();
         http_send(&c[i], path);
         pf[i] = (struct pollfd){c[i].fd, POLLIN, 0};
     }
-    while (now_us() < g->until) {
+    while (day_mono_us() < g->until) {
         if (poll(pf, (nfds_t)g->conns, 100) <= 0)
             continue;
         for (int i = 0; i < g->conns; i++) {
@@ -803,7 +796,7 @@ static void *http_thread(void *arg)
             size_t total = http_complete(&c[i], NULL);
             if (!total)
                 continue;
-            int64_t now = now_us();
+            int64_t now = day_mono_us();
             if (strncmp(c[i].buf, "HTTP/1.1 200", 12) != 0)
                 g->errors++;
             g->requests++;
@@ -830,7 +823,7 @@ static int cmd_http(struct opts *o)
         sscanf(o->years, "%d-%d", &y0, &y1);
     struct http_arg *g = xcalloc((size_t)o->threads, sizeof *g);
     pthread_t *th = xcalloc((size_t)o->threads, sizeof *th);
-    int64_t t0 = now_us();
+    int64_t t0 = day_mono_us();
     for (int i = 0; i < o->threads; i++) {
         g[i] = (struct http_arg){o, o->conns / o->threads, y0, y1, t0 + (int64_t)o->seconds * 1000000,
                                  0, 0, 0, &lat, (unsigned)(i + 1) * 7919u};
@@ -841,7 +834,7 @@ static int cmd_http(struct opts *o)
         pthread_join(th[i], NULL);
         req += g[i].requests, err += g[i].errors, bytes += g[i].bytes;
     }
-    double secs = (double)(now_us() - t0) / 1e6;
+    double secs = (double)(day_mono_us() - t0) / 1e6;
     printf("requests %llu\nerrors %llu\nseconds %.3f\nrate %.0f\nbytes_per_response %.0f\n"
            "p50_ms %.3f\np99_ms %.3f\n",
            (unsigned long long)req, (unsigned long long)err, secs, (double)req / secs,

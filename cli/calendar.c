@@ -28,26 +28,21 @@ static const char USAGE[] =
     "reports follow at once.\n"
     "years: the notice years loaded, with their rows.";
 
+/* The file's text, or NULL after a message naming the file. */
 static char *read_file(const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "gongkai calendar: cannot open %s: %s\n", path, strerror(errno));
+    size_t len;
+    char *text = buf_read_file(path, &len);
+    if (!text) {
+        fprintf(stderr, "gongkai calendar: cannot read %s: %s\n", path, strerror(errno));
         return NULL;
     }
-    struct buf b = {0};
-    char chunk[8192];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        buf_append(&b, chunk, n);
-    fclose(f);
-    buf_putc(&b, '\0');
-    if (strlen(b.data) != b.len - 1) {
+    if (strlen(text) != len) {
         fprintf(stderr, "gongkai calendar: %s: contains a NUL byte; not a CSV text\n", path);
-        buf_free(&b);
+        free(text);
         return NULL;
     }
-    return b.data;
+    return text;
 }
 
 /* Appends s as an element of a PostgreSQL array literal. */

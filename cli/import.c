@@ -8,6 +8,7 @@
 #include "cmd.h"
 
 #include "alloc.h"
+#include "buf.h"
 #include "reportimport.h"
 
 #include <jansson.h>
@@ -42,29 +43,6 @@ static bool valid_agency(const char *s)
             return false;
     }
     return true;
-}
-
-/* Reads all of f into a new buffer; NULL on a read error. */
-static char *slurp(FILE *f, size_t *len)
-{
-    size_t cap = 1 << 16, n = 0;
-    char *buf = xmalloc(cap);
-    for (;;) {
-        if (n == cap) {
-            cap *= 2;
-            buf = xrealloc(buf, cap);
-        }
-        size_t r = fread(buf + n, 1, cap - n, f);
-        n += r;
-        if (r == 0)
-            break;
-    }
-    if (ferror(f)) {
-        free(buf);
-        return NULL;
-    }
-    *len = n;
-    return buf;
 }
 
 /* Value of an option given as "--name VALUE" or "--name=VALUE". */
@@ -134,14 +112,17 @@ int cmd_import_report(int argc, char **argv)
         perror(file);
         return 2;
     }
-    size_t len = 0;
-    char *text = slurp(f, &len);
+    struct buf in = {0};
+    int rc = buf_read(&in, f);
     if (f != stdin)
         fclose(f);
-    if (text == NULL) {
+    if (rc) {
         fprintf(stderr, "gongkai import-report: %s: read error\n", file);
+        buf_free(&in);
         return 2;
     }
+    size_t len = in.len;
+    char *text = in.data ? in.data : xstrdup("");
 
     struct reportimport_error err = {0};
     json_t *report = reportimport_parse(text, len, &opt, &err);

@@ -18,6 +18,7 @@
 #include "alloc.h"
 #include "cmd.h"
 #include "config.h"
+#include "day.h"
 #include "curve.h"
 #include "event.h"
 #include "wire.h"
@@ -42,13 +43,6 @@ struct pub {
     const struct curve_client *sec;
     const char *endpoint;
 };
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void open_socket(struct pub *p)
 {
@@ -255,7 +249,7 @@ int cmd_publish(int argc, char **argv)
     int eof = 0;
     char *line = NULL;
     size_t linecap = 0;
-    int64_t last_progress = now_ms(), last_ack = now_ms();
+    int64_t last_progress = day_mono_us() / 1000, last_ack = day_mono_us() / 1000;
     long retry_ms = 3000;
     while (!eof || p.head < p.tail) {
         /* Read ahead while the window has room. */
@@ -298,7 +292,7 @@ int cmd_publish(int argc, char **argv)
         /* Waiting for answers starts when there is something to answer: time
          * spent reading a slow stdin with nothing unanswered is not silence. */
         if (idle)
-            last_progress = last_ack = now_ms();
+            last_progress = last_ack = day_mono_us() / 1000;
         send_pending(&p, window);
         if (p.head == p.tail && eof)
             break;
@@ -315,7 +309,7 @@ int cmd_publish(int argc, char **argv)
             }
             Envelope *env = wire_unpack(zmq_msg_data(&m), zmq_msg_size(&m));
             if (env && take_acks(&p, env, names, base, nfiles)) {
-                last_progress = last_ack = now_ms();
+                last_progress = last_ack = day_mono_us() / 1000;
                 retry_ms = 3000;
             }
             wire_free(env);
@@ -327,7 +321,7 @@ int cmd_publish(int argc, char **argv)
             rc = 2;
             break;
         }
-        int64_t t = now_ms();
+        int64_t t = day_mono_us() / 1000;
         /* Unanswered lines, sent or not (a socket that lost or never got its
          * connection refuses sends), and no answer for a while. */
         if (p.head < p.tail && t - last_ack > retry_ms) {

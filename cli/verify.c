@@ -35,17 +35,10 @@ struct fold {
     double seconds;        /* spent folding (reading the log included): the rebuild rate */
 };
 
-static double mono_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Folds the log up to seq `to`; 0 or -1. */
 static int fold_to(PGconn *c, struct fold *f, uint64_t to)
 {
-    double t0 = mono_s();
+    double t0 = ((double)day_mono_us() / 1e6);
     while (f->seq < to) {
         long want = (long)(to - f->seq) < 20000 ? (long)(to - f->seq) : 20000;
         long n = logread_chunk(c, f->seq, want, &f->rows, &f->cap);
@@ -60,7 +53,7 @@ static int fold_to(PGconn *c, struct fold *f, uint64_t to)
         if (f->seq % 200000 < (uint64_t)n)
             fprintf(stderr, "verify: folded %llu events\n", (unsigned long long)f->seq);
     }
-    f->seconds += mono_s() - t0;
+    f->seconds += ((double)day_mono_us() / 1e6) - t0;
     return 0;
 }
 

@@ -78,6 +78,37 @@ void buf_json_string(struct buf *b, const char *s)
     buf_putc(b, '"');
 }
 
+int buf_read(struct buf *b, FILE *f)
+{
+    size_t n;
+    do {
+        buf_reserve(b, 65536);
+        n = fread(b->data + b->len, 1, b->cap - b->len - 1, f);
+        b->len += n;
+        b->data[b->len] = '\0';
+    } while (n > 0);
+    return ferror(f) ? -1 : 0;
+}
+
+char *buf_read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    struct buf b = {0};
+    int rc = buf_read(&b, f);
+    fclose(f);
+    if (rc) {
+        buf_free(&b);
+        return NULL;
+    }
+    buf_reserve(&b, 0); /* an empty file is "" too, never NULL */
+    b.data[b.len] = '\0';
+    if (len)
+        *len = b.len;
+    return b.data;
+}
+
 void buf_reset(struct buf *b)
 {
     b->len = 0;

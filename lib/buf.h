@@ -7,6 +7,7 @@
 #define GK_BUF_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 struct buf {
     char *data;  /* owned; NULL until the first append */
@@ -21,6 +22,11 @@ void buf_putc(struct buf *b, char c);
 void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Appends s as a JSON string literal, quotes included. */
 void buf_json_string(struct buf *b, const char *s);
+/* Appends all that is left in f. 0, or -1 on a read error (errno set). */
+int buf_read(struct buf *b, FILE *f);
+/* The whole file at path (NUL-terminated; its length in *len when len is not
+ * NULL) as a new string the caller frees; NULL with errno set on failure. */
+char *buf_read_file(const char *path, size_t *len);
 void buf_reset(struct buf *b);
 
 /* A cursor for reading back bytes built with buf_append: rd_take returns the

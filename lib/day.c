@@ -197,6 +197,13 @@ void day_format_date(int32_t day, char *buf, size_t cap)
     copy_out(buf, cap, out, (size_t)(p - out));
 }
 
+int64_t day_mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 int64_t day_now_us(void)
 {
     struct timespec ts;

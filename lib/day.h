@@ -36,5 +36,7 @@ void day_format_utc(int64_t utc_us, char *buf, size_t cap);
 void day_format_date(int32_t day, char *buf, size_t cap);
 /* Now, UTC microseconds. */
 int64_t day_now_us(void);
+/* A monotonic clock, microseconds: for timeouts and durations, never dates. */
+int64_t day_mono_us(void);
 
 #endif

@@ -15,36 +15,13 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "buf.h"
 #include "calendar.h"
-
-/* Whole file as a NUL-terminated string (caller frees), or NULL. */
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf;
-    long n;
-
-    if (f == NULL)
-        return NULL;
-    if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
-        fclose(f);
-        return NULL;
-    }
-    buf = xmalloc((size_t)n + 1);
-    if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        fclose(f);
-        return NULL;
-    }
-    buf[n] = '\0';
-    fclose(f);
-    return buf;
-}
 
 static struct calendar *load_project_calendar(void)
 {
     struct calendar *c = calendar_new();
-    char *text = slurp("data/cn-workdays.csv");
+    char *text = buf_read_file("data/cn-workdays.csv", NULL);
     char err[256];
 
     if (text == NULL)
@@ -130,7 +107,7 @@ static void test_vectors(void **state)
     if (shared == NULL || *shared == '\0')
         shared = "../shared";
     snprintf(path, sizeof path, "%s/fixtures/deadlines/vectors.tsv", shared);
-    text = slurp(path);
+    text = buf_read_file(path, NULL);
     if (text == NULL)
         fail_msg("cannot read %s (set GONGKAI_SHARED)", path);
 

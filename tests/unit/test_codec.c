@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "codec.h"
 #include "day.h"
 #include "event.h"
@@ -535,25 +536,6 @@ static void test_max_size(void **state)
     assert_true(n > 3 * 128);
 }
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    if (buf)
-        buf[n] = '\0';
-    fclose(f);
-    return buf;
-}
-
 /* Every fixture event: JSON → canonical → decode → canonical is stable, and
  * the canonical bytes differ between different events. */
 static void test_fixture_round_trip(void **state)
@@ -563,7 +545,7 @@ static void test_fixture_round_trip(void **state)
     char path[1024];
     snprintf(path, sizeof path, "%s/fixtures/guizhou-eco-2019/events.jsonl",
              shared && *shared ? shared : "../shared");
-    char *text = slurp(path);
+    char *text = buf_read_file(path, NULL);
     if (!text)
         fail_msg("cannot read %s (set GONGKAI_SHARED)", path);
     int n = 0;

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "day.h"
 #include "event.h"
 #include "jsonl.h"
@@ -352,25 +353,6 @@ static void test_beijing_day_boundary(void **state)
     assert_int_equal(e.day, day_from_ymd(2020, 1, 1));
 }
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    if (buf)
-        buf[n] = '\0';
-    fclose(f);
-    return buf;
-}
-
 static void test_fixture_lines(void **state)
 {
     (void)state;
@@ -378,7 +360,7 @@ static void test_fixture_lines(void **state)
     char path[1024];
     snprintf(path, sizeof path, "%s/fixtures/guizhou-eco-2019/events.jsonl",
              shared && *shared ? shared : "../shared");
-    char *text = slurp(path);
+    char *text = buf_read_file(path, NULL);
     if (!text)
         fail_msg("cannot read %s (set GONGKAI_SHARED)", path);
     int n = 0;

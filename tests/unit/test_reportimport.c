@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "alloc.h"
+#include "buf.h"
 #include "reportcheck.h"
 #include "reportimport.h"
 
@@ -27,25 +28,12 @@ static const char *shared_dir(void)
     return s ? s : "../shared";
 }
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        fail_msg("cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = xmalloc((size_t)n + 1);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    buf[n] = '\0';
-    fclose(f);
-    return buf;
-}
-
 static char *seed_text(void)
 {
     char *path = xasprintf("%s/seed/000_a8cdedea806683b6.txt", shared_dir());
-    char *t = slurp(path);
+    char *t = buf_read_file(path, NULL);
+    if (!t)
+        fail_msg("cannot open %s", path);
     free(path);
     return t;
 }
