@@ -28,6 +28,7 @@
 #include "buf.h"
 #include "day.h"
 #include "log.h"
+#include "net.h"
 #include "metrics.h"
 #include "page.h"
 #include "render.h"
@@ -502,22 +503,10 @@ struct MHD_Daemon *http_start(const char *hostport, const char *tokens_path)
         }
         auth_http.path = xstrdup(tokens_path);
     }
-    char host[256];
-    const char *colon = strrchr(hostport, ':');
-    if (!colon || (size_t)(colon - hostport) >= sizeof host) {
-        log_error("GONGKAI_HTTP must be host:port", "http=%s", hostport);
-        return NULL;
-    }
-    snprintf(host, sizeof host, "%.*s", (int)(colon - hostport), hostport);
-    if (host[0] == '[') { /* [::1]:7180 */
-        memmove(host, host + 1, strlen(host));
-        host[strcspn(host, "]")] = '\0';
-    }
-    struct addrinfo hints = {0}, *ai;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-    if (getaddrinfo(*host ? host : NULL, colon + 1, &hints, &ai)) {
-        log_error("cannot resolve the HTTP address", "http=%s", hostport);
+    char err[300];
+    struct addrinfo *ai = net_resolve(hostport, 1, err, sizeof err);
+    if (!ai) {
+        log_error("GONGKAI_HTTP must be host:port", "http=%s error=\"%s\"", hostport, err);
         return NULL;
     }
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;

@@ -9,18 +9,17 @@
  *
  * Exit 0 when every check given passes, 1 when one fails, 2 on usage.
  */
-#include <netdb.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 #include <zmq.h>
 
 #include "cmd.h"
 #include "config.h"
+#include "net.h"
 #include "curve.h"
 
 static int check_feed(const char *endpoint, const struct curve_client *sec, int timeout_ms)
@@ -43,61 +42,17 @@ static int check_feed(const char *endpoint, const struct curve_client *sec, int 
     return ok;
 }
 
-/* Reads into buf until the peer closes, buf is full or the time is up. */
-static size_t read_all(int fd, char *buf, size_t cap, int timeout_ms)
-{
-    size_t n = 0;
-    while (n + 1 < cap) {
-        struct pollfd p = {fd, POLLIN, 0};
-        if (poll(&p, 1, timeout_ms) != 1)
-            break;
-        ssize_t r = read(fd, buf + n, cap - 1 - n);
-        if (r <= 0)
-            break;
-        n += (size_t)r;
-    }
-    buf[n] = '\0';
-    return n;
-}
-
 static int check_http(const char *hostport, int timeout_ms)
 {
-    char host[256];
-    const char *colon = strrchr(hostport, ':');
-    if (!colon || (size_t)(colon - hostport) >= sizeof host) {
-        fprintf(stderr, "gongkai health: --http wants HOST:PORT, not \"%s\"\n", hostport);
-        return 0;
-    }
-    snprintf(host, sizeof host, "%.*s", (int)(colon - hostport), hostport);
-    if (host[0] == '[') {
-        memmove(host, host + 1, strlen(host));
-        host[strcspn(host, "]")] = '\0';
-    }
-    struct addrinfo hints = {0}, *ai;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_NUMERICSERV;
-    if (getaddrinfo(host, colon + 1, &hints, &ai)) {
-        fprintf(stderr, "gongkai health: cannot resolve %s\n", hostport);
-        return 0;
-    }
-    int fd = socket(ai->ai_family, SOCK_STREAM, 0);
-    int ok = 0;
-    if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) == 0) {
-        char req[400], resp[1024];
-        int n = snprintf(req, sizeof req, "GET /healthz HTTP/1.0\r\nHost: %s\r\n\r\n", hostport);
-        if (n > 0 && write(fd, req, (size_t)n) == n) {
-            read_all(fd, resp, sizeof resp, timeout_ms);
-            ok = strncmp(resp, "HTTP/1.", 7) == 0 && strncmp(resp + 8, " 200", 4) == 0;
-            if (!ok)
-                fprintf(stderr, "gongkai health: %s/healthz answered \"%.40s\"\n", hostport, resp);
-        }
-    } else {
-        fprintf(stderr, "gongkai health: cannot connect to %s\n", hostport);
-    }
-    if (fd >= 0)
-        close(fd);
-    freeaddrinfo(ai);
-    return ok;
+    struct buf body = {0};
+    char err[300];
+    int status = net_http_get(hostport, "/healthz", NULL, timeout_ms, &body, err, sizeof err);
+    buf_free(&body);
+    if (status < 0)
+        fprintf(stderr, "gongkai health: %s\n", err);
+    else if (status != 200)
+        fprintf(stderr, "gongkai health: %s/healthz answered %d\n", hostport, status);
+    return status == 200;
 }
 
 int cmd_health(int argc, char **argv)

@@ -9,78 +9,15 @@
  * GONGKAI_HTTP_TOKEN carries the bearer token when /v1/ requires one.
  */
 #include <jansson.h>
-#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include "buf.h"
+#include "net.h"
 #include "cmd.h"
 #include "config.h"
-
-/* GET path from host:port, with a bearer token when given. Returns the status (body in *body), or -1 with a
- * message in err. */
-static int http_get(const char *hostport, const char *path, const char *token, struct buf *body,
-                    char *err, size_t errlen)
-{
-    char host[256];
-    const char *colon = strrchr(hostport, ':');
-    if (!colon || (size_t)(colon - hostport) >= sizeof host) {
-        snprintf(err, errlen, "--http \"%s\" is not host:port", hostport);
-        return -1;
-    }
-    snprintf(host, sizeof host, "%.*s", (int)(colon - hostport), hostport);
-    if (host[0] == '[') {
-        memmove(host, host + 1, strlen(host));
-        host[strcspn(host, "]")] = '\0';
-    }
-    struct addrinfo hints = {0}, *ai;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_NUMERICSERV;
-    if (getaddrinfo(host, colon + 1, &hints, &ai)) {
-        snprintf(err, errlen, "cannot resolve %s", hostport);
-        return -1;
-    }
-    int fd = socket(ai->ai_family, SOCK_STREAM, 0);
-    struct timeval tv = {10, 0};
-    if (fd >= 0) {
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-    }
-    if (fd < 0 || connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
-        snprintf(err, errlen, "cannot connect to the aggregator at %s", hostport);
-        freeaddrinfo(ai);
-        if (fd >= 0)
-            close(fd);
-        return -1;
-    }
-    freeaddrinfo(ai);
-    struct buf req = {0}, resp = {0};
-    buf_printf(&req, "GET %s HTTP/1.0\r\nHost: %s\r\nConnection: close\r\n", path, hostport);
-    if (token)
-        buf_printf(&req, "Authorization: Bearer %s\r\n", token);
-    buf_puts(&req, "\r\n");
-    ssize_t n = write(fd, req.data, req.len);
-    buf_free(&req);
-    char chunk[8192];
-    while (n > 0 && (n = read(fd, chunk, sizeof chunk)) > 0)
-        buf_append(&resp, chunk, (size_t)n);
-    close(fd);
-    buf_putc(&resp, '\0');
-    int status = -1;
-    char *sep = strstr(resp.data, "\r\n\r\n");
-    if (n < 0 || sscanf(resp.data, "HTTP/%*s %d", &status) != 1 || !sep) {
-        snprintf(err, errlen, "no complete HTTP answer from %s", hostport);
-        buf_free(&resp);
-        return -1;
-    }
-    buf_puts(body, sep + 4);
-    buf_free(&resp);
-    return status;
-}
 
 /* Keeps an argument safe inside a URL: the values checked by the server are
  * codes and dates, so anything else is refused here rather than escaped. */
@@ -165,7 +102,7 @@ int cmd_open(int argc, char **argv)
     snprintf(path, sizeof path, "/v1/agencies/%s/open?scope=%s%s%s", agency, scope,
              as_of ? "&as_of=" : "", as_of ? as_of : "");
     struct buf body = {0};
-    int status = http_get(http, path, token, &body, err, sizeof err);
+    int status = net_http_get(http, path, token, 10000, &body, err, sizeof err);
     if (status < 0) {
         fprintf(stderr, "gongkai open: %s\n", err);
         buf_free(&body);
