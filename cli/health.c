@@ -32,13 +32,22 @@ static int check_feed(const char *endpoint, const struct curve_client *sec, int 
     curve_client(sub, sec);
     int ok = 0;
     if (zmq_connect(sub, endpoint) == 0) {
+        struct waiting w;
+        waiting_init(&w, "gongkai health", "intake", "gongkai-intake", endpoint,
+                     timeout_ms > 2 * WAITING_AFTER_MS ? WAITING_AFTER_MS : timeout_ms / 2);
         zmq_pollitem_t item = {sub, 0, ZMQ_POLLIN, 0};
-        ok = zmq_poll(&item, 1, timeout_ms) == 1;
+        for (int waited = 0; !ok && waited < timeout_ms; waited += 100) {
+            ok = zmq_poll(&item, 1, timeout_ms - waited < 100 ? timeout_ms - waited : 100) == 1;
+            if (!ok)
+                waiting_tick(&w, waited + 100);
+        }
     }
     zmq_close(sub);
     zmq_ctx_term(ctx);
     if (!ok)
-        fprintf(stderr, "gongkai health: nothing on the feed %s within %d ms\n", endpoint, timeout_ms);
+        fprintf(stderr, "gongkai health: nothing on the feed %s within %d ms (is gongkai-intake "
+                        "running? make run starts it)\n",
+                endpoint, timeout_ms);
     return ok;
 }
 
@@ -46,7 +55,10 @@ static int check_http(const char *hostport, int timeout_ms)
 {
     struct buf body = {0};
     char err[300];
-    int status = net_http_get(hostport, "/healthz", NULL, timeout_ms, &body, err, sizeof err);
+    struct waiting w;
+    waiting_init(&w, "gongkai health", "the aggregator", "gongkai-aggregator", hostport,
+                 timeout_ms > 2 * WAITING_AFTER_MS ? WAITING_AFTER_MS : timeout_ms / 2);
+    int status = net_http_get(hostport, "/healthz", NULL, timeout_ms, &w, &body, err, sizeof err);
     buf_free(&body);
     if (status < 0)
         fprintf(stderr, "gongkai health: %s\n", err);

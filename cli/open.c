@@ -102,7 +102,9 @@ int cmd_open(int argc, char **argv)
     snprintf(path, sizeof path, "/v1/agencies/%s/open?scope=%s%s%s", agency, scope,
              as_of ? "&as_of=" : "", as_of ? as_of : "");
     struct buf body = {0};
-    int status = net_http_get(http, path, token, 10000, &body, err, sizeof err);
+    struct waiting w;
+    waiting_init(&w, "gongkai open", "the aggregator", "gongkai-aggregator", http, WAITING_AFTER_MS);
+    int status = net_http_get(http, path, token, 10000, &w, &body, err, sizeof err);
     if (status < 0) {
         fprintf(stderr, "gongkai open: %s\n", err);
         buf_free(&body);

@@ -21,6 +21,7 @@
 #include "day.h"
 #include "curve.h"
 #include "event.h"
+#include "waiting.h"
 #include "wire.h"
 
 #define CHUNK 500
@@ -251,6 +252,8 @@ int cmd_publish(int argc, char **argv)
     size_t linecap = 0;
     int64_t last_progress = day_mono_us() / 1000, last_ack = day_mono_us() / 1000;
     long retry_ms = 3000;
+    struct waiting waiting;
+    waiting_init(&waiting, "gongkai publish", "intake", "gongkai-intake", endpoint, WAITING_AFTER_MS);
     while (!eof || p.head < p.tail) {
         /* Read ahead while the window has room. */
         int idle = p.head == p.tail;
@@ -311,6 +314,7 @@ int cmd_publish(int argc, char **argv)
             if (env && take_acks(&p, env, names, base, nfiles)) {
                 last_progress = last_ack = day_mono_us() / 1000;
                 retry_ms = 3000;
+                waiting_reset(&waiting);
             }
             wire_free(env);
             zmq_msg_close(&m);
@@ -322,6 +326,8 @@ int cmd_publish(int argc, char **argv)
             break;
         }
         int64_t t = day_mono_us() / 1000;
+        if (p.head < p.tail)
+            waiting_tick(&waiting, t - last_progress);
         /* Unanswered lines, sent or not (a socket that lost or never got its
          * connection refuses sends), and no answer for a while. */
         if (p.head < p.tail && t - last_ack > retry_ms) {

@@ -6,6 +6,7 @@
 #include <zmq.h>
 
 #include "alloc.h"
+#include "waiting.h"
 #include "wire.h"
 
 struct query {
@@ -13,6 +14,7 @@ struct query {
     void *watch;           /* handshake failures of sock */
     struct curve_client sec;
     const char *endpoint;
+    const char *prog;
     int timeout_ms;
     uint64_t sent;  /* requests sent; replies are matched in order */
 };
@@ -31,9 +33,11 @@ static void open_sock(struct query *q)
     zmq_connect(q->sock, q->endpoint);
 }
 
-struct query *query_new(const char *endpoint, int timeout_ms, const struct curve_client *sec)
+struct query *query_new(const char *prog, const char *endpoint, int timeout_ms,
+                        const struct curve_client *sec)
 {
     struct query *q = xcalloc(1, sizeof *q);
+    q->prog = prog;
     if (sec)
         q->sec = *sec;
     q->ctx = zmq_ctx_new();
@@ -77,9 +81,14 @@ int query_report(struct query *q, const char *agency, int year, const char *case
     zmq_pollitem_t it = {q->sock, 0, ZMQ_POLLIN, 0};
     int waited = 0, ready = 0;
     char why[300];
+    struct waiting w;
+    waiting_init(&w, q->prog, "the aggregator", "gongkai-aggregator", q->endpoint,
+                 q->timeout_ms > 2 * WAITING_AFTER_MS ? WAITING_AFTER_MS : q->timeout_ms / 2);
     while (!ready && waited < q->timeout_ms) {
         ready = zmq_poll(&it, 1, 100) > 0;
         waited += 100;
+        if (!ready)
+            waiting_tick(&w, waited);
         if (!ready && curve_refused(q->watch, why, sizeof why)) {
             snprintf(err, errlen, "%s: %s", q->endpoint, why);
             open_sock(q);
@@ -87,8 +96,9 @@ int query_report(struct query *q, const char *agency, int year, const char *case
         }
     }
     if (!ready) {
-        snprintf(err, errlen, "no answer from the aggregator at %s within %d ms", q->endpoint,
-                 q->timeout_ms);
+        snprintf(err, errlen, "no answer from the aggregator at %s within %d ms (is "
+                              "gongkai-aggregator running? make run starts it)",
+                 q->endpoint, q->timeout_ms);
         open_sock(q); /* a late reply must not answer the next request */
         return -1;
     }

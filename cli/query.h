@@ -12,8 +12,10 @@
 struct query;
 
 /* Connects a DEALER to endpoint; timeout_ms bounds each request. sec (may
- * be NULL: plaintext) is copied. */
-struct query *query_new(const char *endpoint, int timeout_ms, const struct curve_client *sec);
+ * be NULL: plaintext) is copied. prog ("gongkai report") names the command
+ * in the line printed while a request waits (waiting.h); it must outlive q. */
+struct query *query_new(const char *prog, const char *endpoint, int timeout_ms,
+                        const struct curve_client *sec);
 void query_destroy(struct query **pq);
 /* Asks for one report. 0: *body (caller frees) and *applied set. 1: the
  * aggregator refused (err holds code: message). -1: no answer in time. */

@@ -44,7 +44,7 @@ int cmd_report(int argc, char **argv)
         fprintf(stderr, "gongkai report: %s\n", why);
         return 2;
     }
-    struct query *q = query_new(endpoint, 5000, &sec);
+    struct query *q = query_new("gongkai report", endpoint, 5000, &sec);
     curve_wipe(&sec.me);
     char *body = NULL, err[300];
     int rc = query_report(q, agency, (int)y, rule, format, scope, &body, NULL, err, sizeof err);

@@ -194,7 +194,7 @@ int cmd_verify(int argc, char **argv)
     }
     struct fold f = {ledger_new(), tables_new(), 0, NULL, 0, 0};
     int differences = 0, rc = 0;
-    struct query *q = query_new(endpoint, 10000, &sec);
+    struct query *q = query_new("gongkai verify", endpoint, 10000, &sec);
     curve_wipe(&sec.me);
     time_t t0 = time(NULL);
     if (compare_stored(c, &f, &differences)) {

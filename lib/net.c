@@ -1,11 +1,15 @@
 /* net — address resolution and an HTTP GET client (see net.h). */
 #include "net.h"
 
+#include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
+
+#include "day.h"
 
 struct addrinfo *net_resolve(const char *hostport, int passive, char *err, size_t errlen)
 {
@@ -31,7 +35,7 @@ struct addrinfo *net_resolve(const char *hostport, int passive, char *err, size_
 }
 
 int net_http_get(const char *hostport, const char *path, const char *token, int timeout_ms,
-                 struct buf *body, char *err, size_t errlen)
+                 struct waiting *w, struct buf *body, char *err, size_t errlen)
 {
     struct addrinfo *ai = net_resolve(hostport, 0, err, errlen);
     if (!ai)
@@ -43,7 +47,12 @@ int net_http_get(const char *hostport, const char *path, const char *token, int 
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
     }
     if (fd < 0 || connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
-        snprintf(err, errlen, "cannot connect to %s", hostport);
+        int e = errno;
+        if (w)
+            snprintf(err, errlen, "cannot connect to %s (%s): is %s running? (make run starts it)",
+                     hostport, strerror(e), w->program);
+        else
+            snprintf(err, errlen, "cannot connect to %s (%s)", hostport, strerror(e));
         freeaddrinfo(ai);
         if (fd >= 0)
             close(fd);
@@ -58,14 +67,36 @@ int net_http_get(const char *hostport, const char *path, const char *token, int 
     ssize_t n = write(fd, req.data, req.len);
     buf_free(&req);
     char chunk[8192];
-    while (n > 0 && (n = read(fd, chunk, sizeof chunk)) > 0)
-        buf_append(&resp, chunk, (size_t)n);
+    int64_t start = day_mono_us() / 1000, waited = 0;
+    /* Poll in slices: the deadline covers the whole answer, not each read,
+     * and the waiting line comes while the answer is late. */
+    while (n > 0) {
+        struct pollfd pfd = {fd, POLLIN, 0};
+        int r = poll(&pfd, 1, 250);
+        waited = day_mono_us() / 1000 - start;
+        if (r < 0 && errno != EINTR) {
+            n = -1;
+            break;
+        }
+        if (r > 0) {
+            if ((n = read(fd, chunk, sizeof chunk)) > 0)
+                buf_append(&resp, chunk, (size_t)n);
+            continue;
+        }
+        if (waited >= timeout_ms) {
+            n = -1;
+            break;
+        }
+        if (w)
+            waiting_tick(w, waited);
+    }
     close(fd);
     buf_putc(&resp, '\0');
     int status = -1;
     char *sep = strstr(resp.data, "\r\n\r\n");
     if (n < 0 || sscanf(resp.data, "HTTP/%*s %d", &status) != 1 || !sep) {
-        snprintf(err, errlen, "no complete HTTP answer from %s", hostport);
+        snprintf(err, errlen, "no complete HTTP answer from %s%s", hostport,
+                 waited >= timeout_ms ? " in time" : "");
         buf_free(&resp);
         return -1;
     }

@@ -65,6 +65,10 @@ rc=0
     export GONGKAI_INSECURE=1 GONGKAI_WANT_VALGRIND=$want_valgrind
     mkdir -p "$GONGKAI_WORK"
     chmod 755 "$GONGKAI_WORK"
+    # Not the checkout's runtime state (.run/ of `make run`): a cwd and an
+    # empty run directory of its own.
+    cd "$GONGKAI_WORK"
+    export GONGKAI_RUN_DIR=$GONGKAI_WORK/run
     exec setsid timeout --kill-after=10 "$TIMEOUT" /usr/bin/python3 "$HERE/faults.py" "$@"
 ) &
 RUN_PGID=$!

@@ -12,7 +12,10 @@
 #                                                     GONGKAI_QUERY (tcp://127.0.0.1:P),
 #                                                     GONGKAI_HTTP (127.0.0.1:P)
 #   plaintext ZeroMQ                                  GONGKAI_INSECURE=1
-#   a work directory for its logs                     GONGKAI_WORK
+#   a work directory for its logs, and its cwd        GONGKAI_WORK
+#   an empty run directory (no `make run` keys)       GONGKAI_RUN_DIR
+# and no other GONGKAI_* variable of the caller: whatever the checkout holds
+# from using the product (.run/, bin/) does not reach a test;
 # and runs in its own process group, under a time limit (GONGKAI_TEST_TIMEOUT,
 # default 240 s); whatever it leaves running is killed when it ends. Prints
 # PASS/FAIL per test (with its logs on failure), then `P passed, F failed`;
@@ -131,6 +134,18 @@ for t in "${tests[@]}"; do
         *) interp=bash ;;
     esac
     (
+        # Nothing from the caller's shell or from using the product in this
+        # checkout (.run/ of `make run`, its keys, a GONGKAI_* of a terminal):
+        # the test runs in its work directory with only the variables below,
+        # and a run directory of its own that holds nothing.
+        for v in $(compgen -e); do
+            case "$v" in
+                GONGKAI_BIN | GONGKAI_SHARED | GONGKAI_KEEP | GONGKAI_TEST_TIMEOUT) ;;
+                GONGKAI_*) unset "$v" ;;
+            esac
+        done
+        cd "$work"
+        export GONGKAI_RUN_DIR=$work/run
         export GONGKAI_DB="host=$PGHOST port=$PGPORT user=postgres dbname=$db"
         export PGDATABASE=$db
         export GONGKAI_INTAKE=tcp://127.0.0.1:$p_in

@@ -10,7 +10,7 @@ import signal
 import subprocess
 import time
 
-from seclib import HTTP, WORK, check, finish, healthz, secure_env
+from seclib import BIN, HTTP, WORK, check, finish, healthz, secure_env
 
 REPO = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 RUN = os.path.join(WORK, "run")
@@ -50,7 +50,7 @@ while time.time() < t and healthz()["applied_seq"] < 356:
 check(healthz()["applied_seq"] >= 356, "the sample went in with the local publisher's key")
 env = secure_env(GONGKAI_CLIENT_CERT=os.path.join(keys, "local-dashboard.key"),
                  GONGKAI_AGGREGATOR_KEY=os.path.join(keys, "aggregator.pub"))
-r = subprocess.run([os.path.join(REPO, "bin", "gongkai"), "report", "--agency", "gz-sthjt", "--year", "2019"],
+r = subprocess.run([os.path.join(BIN, "gongkai"), "report", "--agency", "gz-sthjt", "--year", "2019"],
                    capture_output=True, text=True, env=env)
 check(r.returncode == 0 and len(r.stdout) > 200, "the local dashboard key reads the report")
 first = open(os.path.join(keys, "intake.pub")).read()
