@@ -65,6 +65,7 @@ struct follow {
     int silent;              /* warned that intake's heartbeat stopped */
     struct buf a, y, m, v;   /* array literals for the metric upsert */
     struct checkpoint ck;
+    int broken;              /* a permanent database error or an unreadable log row: stop */
 };
 
 struct follow *follow_new(const char *conninfo)
@@ -156,15 +157,20 @@ static void collect(void *arg, uint32_t agency, int year, int metric, int64_t va
 }
 
 /* Writes the delta and moves the cursor from first-1 to last, in one
- * transaction. 1 committed, 0 not committed. */
+ * transaction. 1 committed; 0 not committed, retrying may help; -1 not
+ * committed, and the same transaction would fail the same way (logged with
+ * PostgreSQL's message). */
 static int persist(struct follow *f, uint64_t first, uint64_t last)
 {
     buf_reset(&f->a), buf_reset(&f->y), buf_reset(&f->m), buf_reset(&f->v);
     buf_putc(&f->a, '{'), buf_putc(&f->y, '{'), buf_putc(&f->m, '{'), buf_putc(&f->v, '{');
     tables_foreach(f->delta, collect, f);
     buf_putc(&f->a, '}'), buf_putc(&f->y, '}'), buf_putc(&f->m, '}'), buf_putc(&f->v, '}');
-    if (!db_alive(f->conn) || db_exec(f->conn, "BEGIN"))
+    if (!db_alive(f->conn))
         return 0;
+    int rc = db_exec(f->conn, "BEGIN");
+    if (rc != DB_OK)
+        return rc == DB_FATAL ? -1 : 0;
     const char *p[] = {f->a.data, f->y.data, f->m.data, f->v.data};
     PGresult *r = PQexecParams(
         f->conn,
@@ -173,6 +179,8 @@ static int persist(struct follow *f, uint64_t first, uint64_t last)
         " ON CONFLICT (agency, year, metric) DO UPDATE SET value = agg_metric.value + EXCLUDED.value",
         4, NULL, p, NULL, NULL, 0);
     int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    if (!ok)
+        rc = db_failure(f->conn, r, "INSERT INTO agg_metric");
     PQclear(r);
     char from[24], to[24];
     snprintf(from, sizeof from, "%llu", (unsigned long long)first - 1);
@@ -183,21 +191,31 @@ static int persist(struct follow *f, uint64_t first, uint64_t last)
                          "UPDATE agg_cursor SET applied_seq = $2::bigint, updated_at = now()"
                          " WHERE id = 1 AND applied_seq = $1::bigint",
                          2, NULL, q, NULL, NULL, 0);
-        ok = PQresultStatus(r) == PGRES_COMMAND_OK && strcmp(PQcmdTuples(r), "1") == 0;
-        PQclear(r);
-        if (!ok)
+        if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+            ok = 0;
+            rc = db_failure(f->conn, r, "UPDATE agg_cursor");
+        } else if (strcmp(PQcmdTuples(r), "1") != 0) {
+            /* Someone else moved it: nothing this process does can fix that. */
+            ok = 0;
+            rc = DB_FATAL;
             log_error("agg_cursor is not where this aggregator left it", "expected=%s", from);
+        }
+        PQclear(r);
     }
     if (!ok) {
         if (db_alive(f->conn))
             db_exec(f->conn, "ROLLBACK");
-        return 0;
+        return rc == DB_FATAL ? -1 : 0;
     }
     r = PQexec(f->conn, "COMMIT");
     ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    if (!ok && db_alive(f->conn))
+        rc = db_failure(f->conn, r, "COMMIT");
     PQclear(r);
-    if (ok || db_alive(f->conn))
-        return ok;
+    if (ok)
+        return 1;
+    if (db_alive(f->conn))
+        return rc == DB_FATAL ? -1 : 0;
     /* Lost during COMMIT: the cursor tells whether it happened. Stopping
      * before we can ask, we say "not committed": memory then stays at the
      * previous batch, which is behind the stored cursor at worst, and the
@@ -247,7 +265,8 @@ static int apply_batch(struct follow *f, const struct logrow *rows, size_t n, ui
         }
         pthread_rwlock_unlock(&agg.lock);
         int64_t t0 = day_mono_us();
-        int ok = persist(f, first, first + n - 1);
+        int persisted = persist(f, first, first + n - 1);
+        int ok = persisted == 1;
         double took = (double)(day_mono_us() - t0) / 1e6;
         pthread_rwlock_wrlock(&agg.lock);
         if (ok) {
@@ -274,6 +293,18 @@ static int apply_batch(struct follow *f, const struct logrow *rows, size_t n, ui
         pthread_rwlock_unlock(&agg.lock);
         if (ok)
             return 0;
+        if (persisted < 0) {
+            /* The same batch would fail the same way: say which and stop,
+             * never loop. Memory and cursor stay before it. */
+            log_error("aggregator stops: the database refused a batch for good (see the error above)",
+                      "first_seq=%llu last_seq=%llu first_event_id=\"%s\" action=\"the batch stays "
+                      "in the event log, past agg_cursor; fix what PostgreSQL reports, then start "
+                      "gongkai-aggregator again (proto/PROTOCOL.md, Failures)\"",
+                      (unsigned long long)first, (unsigned long long)(first + n - 1),
+                      rows[0].ev.event_id);
+            f->broken = 1;
+            return -1;
+        }
         if (stopping(f))
             break;
         log_warn("batch not committed; retrying", "first_seq=%llu events=%zu",
@@ -286,6 +317,11 @@ stopped:
     log_info("stopping: batch left to the event log", "first_seq=%llu events=%zu",
              (unsigned long long)first, n);
     return -1;
+}
+
+int follow_broken(const struct follow *f)
+{
+    return f->broken;
 }
 
 long follow_catch_up(struct follow *f, long limit)
@@ -301,6 +337,15 @@ long follow_catch_up(struct follow *f, long limit)
         }
         long want = limit && limit - total < CATCH_UP_CHUNK ? limit - total : CATCH_UP_CHUNK;
         long n = logread_chunk(f->conn, agg.applied, want, &rows, &cap);
+        if (n == LOGREAD_BAD) {
+            log_error("aggregator stops: the event log cannot be read past applied_seq (see the "
+                      "error above)",
+                      "applied_seq=%llu action=\"reports stay at applied_seq; see proto/PROTOCOL.md, "
+                      "Failures, for what to do with the row (gongkai verify names it)\"",
+                      (unsigned long long)agg.applied);
+            f->broken = 1;
+            break;
+        }
         if (n <= 0)
             break;
         if (apply_batch(f, rows, (size_t)n, agg.applied + 1, NULL))

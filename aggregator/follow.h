@@ -33,5 +33,9 @@ void follow_flush(struct follow *f);
 void follow_tick(struct follow *f);
 /* Stores a checkpoint of the current state now (at shutdown). */
 void follow_checkpoint(struct follow *f);
+/* 1 after a failure that retrying cannot mend (logged): a batch the database
+ * refuses for good, or a log row this build cannot read. The caller stops
+ * and exits non-zero instead of looping. */
+int follow_broken(const struct follow *f);
 
 #endif

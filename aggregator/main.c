@@ -216,6 +216,8 @@ int main(int argc, char **argv)
     if (follow_start(f, (volatile int *)&stop_requested))
         return 1;
     follow_catch_up(f, 0);
+    if (follow_broken(f))
+        return 1;
     struct MHD_Daemon *d = http_start(http, tokens);
     if (!d)
         return 1;
@@ -224,7 +226,7 @@ int main(int argc, char **argv)
              tokens ? "on" : "off");
 
     int64_t next_tick = day_mono_us() / 1000 + 1000;
-    while (!stop_requested) {
+    while (!stop_requested && !follow_broken(f)) {
         zmq_pollitem_t items[] = {{sub, 0, ZMQ_POLLIN, 0}, {router, 0, ZMQ_POLLIN, 0}};
         int64_t wait = next_tick - day_mono_us() / 1000;
         int rc = zmq_poll(items, 2, wait > 0 ? (long)wait : 0);
@@ -265,8 +267,11 @@ int main(int argc, char **argv)
             http_reload_tokens();
         }
     }
-    follow_flush(f);
-    follow_checkpoint(f); /* the next start replays nothing */
+    int broken = follow_broken(f);
+    if (!broken) {
+        follow_flush(f);
+        follow_checkpoint(f); /* the next start replays nothing */
+    }
     log_info("aggregator stopping", "applied_seq=%llu", (unsigned long long)agg.applied);
     http_stop(d);
     if (watch)
@@ -281,5 +286,5 @@ int main(int argc, char **argv)
     registry_destroy(&agg.registry);
     tl_destroy(&agg.tl);
     calendar_destroy(&agg.calendar);
-    return 0;
+    return broken ? 1 : 0;
 }

@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
 #include <zmq.h>
 
 #include "alloc.h"
@@ -234,6 +236,22 @@ int cmd_publish(int argc, char **argv)
     const char *const *names = nfiles ? (const char *const *)argv + first : stdin_name;
     if (!nfiles)
         nfiles = 1;
+    /* Every file readable before anything is sent: a typo in the third name
+     * must not leave the first two half published. */
+    for (size_t i = 0; i < nfiles; i++) {
+        struct stat st;
+        if (strcmp(names[i], "-") == 0)
+            continue;
+        if (stat(names[i], &st) != 0 || access(names[i], R_OK) != 0) {
+            fprintf(stderr, "gongkai publish: cannot open %s: %s\n", names[i], strerror(errno));
+            return 2;
+        }
+        if (S_ISDIR(st.st_mode)) {
+            fprintf(stderr, "gongkai publish: %s is a directory: give the JSON Lines files in it\n",
+                    names[i]);
+            return 2;
+        }
+    }
     long *base = xcalloc(nfiles, sizeof *base); /* ref of the last line before file f */
 
     struct pub p = {0};
@@ -264,6 +282,12 @@ int cmd_publish(int argc, char **argv)
                     break;
                 }
                 in = strcmp(names[f], "-") == 0 ? stdin : fopen(names[f], "r");
+                struct stat st;
+                if (in && fstat(fileno(in), &st) == 0 && S_ISDIR(st.st_mode)) {
+                    fclose(in);
+                    in = NULL;
+                    errno = EISDIR;
+                }
                 if (!in) {
                     fprintf(stderr, "gongkai publish: cannot open %s: %s\n", names[f],
                             strerror(errno));
@@ -274,6 +298,14 @@ int cmd_publish(int argc, char **argv)
                 lineno = 0;
             }
             ssize_t n = getline(&line, &linecap, in);
+            if (n < 0 && ferror(in)) {
+                fprintf(stderr, "gongkai publish: cannot read %s: %s\n", names[f], strerror(errno));
+                if (in != stdin)
+                    fclose(in);
+                in = NULL;
+                rc = 2;
+                goto done;
+            }
             if (n < 0) {
                 if (in != stdin)
                     fclose(in);

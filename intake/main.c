@@ -119,6 +119,7 @@ static struct {
     uint64_t head;               /* last committed seq */
     struct batch b;
     struct intake_stats stats;   /* sent with every heartbeat */
+    int broken;                  /* stopped on a permanent database error: exit 1 */
 } in;
 
 static void outcome_push(struct msgrec *m, const struct outcome *o)
@@ -504,8 +505,22 @@ static void flush(void)
             return;
         }
         ledger_rollback(in.ledger);
-        batch_reset_staging();
         in.stats.commit_failures++;
+        if (r == STORE_BROKEN) {
+            /* Retrying would fail the same way, as fast as we can loop:
+             * say what and stop. Nothing of the batch was acknowledged, so
+             * publishers resend it to the next intake. */
+            log_error("intake stops: the database refused a batch for good (see the error above)",
+                      "first_seq=%llu first_event_id=\"%s\" events=%zu messages=%zu "
+                      "action=\"nothing was acknowledged or lost; fix what PostgreSQL reports, "
+                      "then start gongkai-intake again (proto/PROTOCOL.md, Failures)\"",
+                      (unsigned long long)first, b->first_event_id, b->nevents, b->nmsgs);
+            in.broken = 1;
+            stop_requested = 1;
+            batch_release();
+            return;
+        }
+        batch_reset_staging();
         log_warn("batch not committed; will retry", "messages=%zu", b->nmsgs);
         if (stop_requested) {
             /* Nothing of this batch was acknowledged: publishers resend it. */
@@ -710,5 +725,5 @@ int main(int argc, char **argv)
     free(in.b.body_len);
     free(in.b.msgs);
     free(in.b.outs);
-    return 0;
+    return in.broken ? 1 : 0;
 }

@@ -118,7 +118,12 @@ int64_t store_open(struct store *s, struct ledger *ledger, struct map *ids)
     /* A short read that is not the end (a hole or a bad row) must stop us:
      * numbering on from there would fork the log. */
     if (n < 0 || logread_head(s->conn) != head) {
-        log_error("the event log could not be read to its end", "read_to_seq=%lld", (long long)head);
+        log_error("the event log could not be read to its end", "read_to_seq=%lld action=\"%s\"",
+                  (long long)head,
+                  n == LOGREAD_BAD ? "the row after read_to_seq is missing or unreadable (see the "
+                                     "error above); see proto/PROTOCOL.md, Failures"
+                                   : "the database failed while reading (see the error above); "
+                                     "start gongkai-intake again");
         return -1;
     }
     return head;
@@ -145,30 +150,34 @@ enum store_result store_commit(struct store *s, const struct buf *events, uint64
 {
     if (!db_alive(s->conn))
         return STORE_FAILED;
-    int ok = db_exec(s->conn, "BEGIN") == 0;
-    if (ok && nevents)
-        ok = db_copy_in_binary(s->conn,
+    int rc = db_exec(s->conn, "BEGIN");
+    if (rc == DB_OK && nevents)
+        rc = db_copy_in_binary(s->conn,
                                "COPY event_log (seq, event_id, type, agency, occurred_at, digest, "
                                "body, event, peer, identity) FROM STDIN (FORMAT binary)",
-                               events) == 0;
-    if (ok && rejects->len)
-        ok = db_copy_in(s->conn,
+                               events);
+    if (rc == DB_OK && rejects->len)
+        rc = db_copy_in(s->conn,
                         "COPY rejection (peer, identity, event_id, code, message, raw) FROM STDIN",
-                        rejects) == 0;
-    if (!ok) {
+                        rejects);
+    if (rc != DB_OK) {
         if (db_alive(s->conn))
             db_exec(s->conn, "ROLLBACK");
-        return STORE_FAILED;
+        return rc == DB_FATAL ? STORE_BROKEN : STORE_FAILED;
     }
     PGresult *r = PQexec(s->conn, "COMMIT");
     ExecStatusType st = PQresultStatus(r);
-    PQclear(r);
-    if (st == PGRES_COMMAND_OK)
+    if (st == PGRES_COMMAND_OK) {
+        PQclear(r);
         return STORE_OK;
-    if (db_alive(s->conn)) {
-        log_warn("COMMIT failed", "error=\"%s\"", PQerrorMessage(s->conn));
-        return STORE_FAILED;
     }
+    if (db_alive(s->conn)) {
+        /* The server answered: the transaction is rolled back. */
+        rc = db_failure(s->conn, r, "COMMIT");
+        PQclear(r);
+        return rc == DB_FATAL ? STORE_BROKEN : STORE_FAILED;
+    }
+    PQclear(r);
     /* The connection died around COMMIT: the batch may or may not be durable.
      * Ask, after reconnecting; until we know, nothing is acknowledged. */
     log_warn("connection lost during COMMIT; resolving", "first_seq=%llu",

@@ -5,7 +5,10 @@
  * and the event_id index, so validation needs no round trip per event.
  * store_commit() writes one batch (events + rejections) in one transaction
  * and reports whether it is durable: STORE_OK only after the COMMIT result
- * came back; STORE_FAILED means it certainly did not commit. A lost
+ * came back; STORE_FAILED means it certainly did not commit and retrying may
+ * help (the connection, a transient SQLSTATE); STORE_BROKEN means it did not
+ * commit and the database refused it for a reason retrying cannot change
+ * (logged with PostgreSQL's message and SQLSTATE): the caller stops. A lost
  * connection during COMMIT is resolved here by asking the database after
  * reconnecting whether the batch's first seq is there.
  */
@@ -27,7 +30,7 @@ struct seen {
 
 struct store;
 
-enum store_result { STORE_OK, STORE_FAILED };
+enum store_result { STORE_OK, STORE_FAILED, STORE_BROKEN };
 
 /* stop: set by a signal handler; long waits for the database give up when it is. */
 struct store *store_new(const char *conninfo, volatile sig_atomic_t *stop);

@@ -36,6 +36,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "day.h"
+
 /* "No such day" (an unset date, a due date not yet computable). */
 #define CAL_DAY_NONE INT32_MIN
 /* The last day of a pause that has not ended yet. */
@@ -45,8 +47,8 @@
 
 /* Years a calendar CSV may name: the years an event's occurred_at may carry
  * (events.md). Anything else is a typo, not a notice. */
-#define CAL_MIN_YEAR 1990
-#define CAL_MAX_YEAR 2100
+#define CAL_MIN_YEAR DAY_YEAR_MIN
+#define CAL_MAX_YEAR DAY_YEAR_MAX
 
 /* ---- civil dates ------------------------------------------------------ */
 

@@ -39,6 +39,51 @@ static int take_enum(struct ev *e, int f, int has, int v, uint8_t *dst, struct e
     return 0;
 }
 
+/* protobuf-c hands string fields over as C strings, so an embedded NUL would
+ * silently cut one ("a\0tail" → "a") and the cut value would be accepted.
+ * This walks the top-level fields of an Event that unpacked cleanly and
+ * returns the number of the first string field holding a NUL byte, or 0. */
+static unsigned nul_in_string(const uint8_t *p, size_t len)
+{
+    static const uint32_t strings = 1u << 1 | 1u << 3 | 1u << 4 | 1u << 5 | 1u << 8 | 1u << 10 |
+                                    1u << 15 | 1u << 16 | 1u << 21 | 1u << 23;
+    const uint8_t *end = p + len;
+    while (p < end) {
+        uint64_t v = 0, n = 0;
+        for (int shift = 0; p < end && shift < 64; shift += 7) {
+            uint8_t b = *p++;
+            v |= (uint64_t)(b & 0x7f) << shift;
+            if (!(b & 0x80))
+                break;
+        }
+        uint64_t field = v >> 3;
+        switch (v & 7) {
+        case 0:
+            while (p < end && (*p++ & 0x80))
+                ;
+            break;
+        case 1: p += end - p < 8 ? end - p : 8; break;
+        case 5: p += end - p < 4 ? end - p : 4; break;
+        case 2:
+            for (int shift = 0; p < end && shift < 64; shift += 7) {
+                uint8_t b = *p++;
+                n |= (uint64_t)(b & 0x7f) << shift;
+                if (!(b & 0x80))
+                    break;
+            }
+            if (n > (uint64_t)(end - p))
+                return 0; /* cannot happen after a clean unpack */
+            if (field < 32 && (strings >> field & 1) && memchr(p, 0, (size_t)n))
+                return (unsigned)field;
+            p += n;
+            break;
+        default:
+            return 0;
+        }
+    }
+    return 0;
+}
+
 int codec_decode(const uint8_t *buf, size_t len, struct ev *e, struct ev_error *err)
 {
     memset(e, 0, sizeof *e);
@@ -56,6 +101,12 @@ int codec_decode(const uint8_t *buf, size_t len, struct ev *e, struct ev_error *
     if (m->base.n_unknown_fields) {
         ev_fail(err, "unknown_field", "field number %u: not in gongkai.v1.Event",
                 m->base.unknown_fields[0].tag);
+        goto out;
+    }
+    unsigned nul = nul_in_string(buf, len);
+    if (nul) {
+        ev_fail(err, "bad_value", "%s: contains a NUL character",
+                ev_field_names[nul - 1]);
         goto out;
     }
     if (m->has_type) {
@@ -101,8 +152,9 @@ int codec_decode(const uint8_t *buf, size_t len, struct ev *e, struct ev_error *
         e->as_review_body = m->as_review_body, e->present |= FBIT(F_AS_REVIEW_BODY);
     if (m->due) {
         int32_t d;
-        if (day_parse_date(m->due, &d) || day_year(d) < 1990 || day_year(d) > 2100) {
-            ev_fail(err, "bad_value", "due: not a date YYYY-MM-DD in 1990-2100");
+        if (day_parse_date(m->due, &d) || !day_in_range(d)) {
+            ev_fail(err, "bad_value", "due: not a date YYYY-MM-DD in %d-%d", DAY_YEAR_MIN,
+                    DAY_YEAR_MAX);
             goto out;
         }
         e->due_day = d;

@@ -12,6 +12,15 @@
 
 #define BEIJING_OFFSET_S (8 * 3600)
 
+/* The years the contract counts (events.md): an event's reporting day (its
+ * Beijing date), a deadline's due date, a report's year and a holiday
+ * notice's year all lie in DAY_YEAR_MIN..DAY_YEAR_MAX. This is the one place
+ * that says so; the rule is applied to the Beijing day, never to the year as
+ * written in some other offset, so what is validated is what is counted and
+ * the stored UTC form (day_format_utc) validates the same way on re-read. */
+#define DAY_YEAR_MIN 1990
+#define DAY_YEAR_MAX 2100
+
 /* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm). */
 int32_t day_from_ymd(int y, int m, int d);
 void day_to_ymd(int32_t day, int *y, int *m, int *d);
@@ -29,6 +38,8 @@ int day_parse_date(const char *s, int32_t *day);
 
 /* Beijing reporting day of a UTC instant. */
 int32_t day_beijing(int64_t utc_us);
+/* 1 when day (a day number) lies in the years DAY_YEAR_MIN..DAY_YEAR_MAX. */
+int day_in_range(int32_t day);
 /* Canonical UTC RFC 3339 text of an instant: 2019-12-31T16:30:00Z (with
  * .ffffff only when there are microseconds). buf ≥ 32 bytes. */
 void day_format_utc(int64_t utc_us, char *buf, size_t cap);

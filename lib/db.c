@@ -24,19 +24,55 @@ PGconn *db_connect(const char *conninfo, const char *application_name)
     return c;
 }
 
+int db_sqlstate_transient(const char *s)
+{
+    if (!s || strlen(s) != 5)
+        return 1; /* no SQLSTATE: libpq's own failure, i.e. the connection */
+    static const char *const transient[] = {"08", "40", "53", "57", "58"};
+    for (size_t i = 0; i < sizeof transient / sizeof transient[0]; i++)
+        if (strncmp(s, transient[i], 2) == 0)
+            return 1;
+    return 0;
+}
+
+/* One line of a server message: the first line, quotes made harmless. */
+static void one_line(char *out, size_t cap, const char *msg)
+{
+    snprintf(out, cap, "%s", msg ? msg : "");
+    out[strcspn(out, "\n")] = '\0';
+    for (char *p = out; *p; p++)
+        if (*p == '"')
+            *p = '\'';
+}
+
+enum db_rc db_failure(PGconn *c, const PGresult *r, const char *what)
+{
+    const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+    char msg[512];
+    one_line(msg, sizeof msg, r && *PQresultErrorMessage(r) ? PQresultErrorMessage(r)
+                                                             : PQerrorMessage(c));
+    enum db_rc rc = !db_alive(c) || db_sqlstate_transient(state) ? DB_RETRY : DB_FATAL;
+    if (rc == DB_RETRY)
+        log_warn("database statement failed; will retry", "what=\"%s\" sqlstate=%s error=\"%s\"",
+                 what, state ? state : "-", msg);
+    else
+        log_error("database refused a statement; retrying cannot help",
+                  "what=\"%s\" sqlstate=%s error=\"%s\"", what, state, msg);
+    return rc;
+}
+
 int db_exec(PGconn *c, const char *sql)
 {
     PGresult *r = PQexec(c, sql);
     ExecStatusType st = PQresultStatus(r);
-    int ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
-    if (!ok) {
-        char msg[512];
-        snprintf(msg, sizeof msg, "%s", PQerrorMessage(c));
-        msg[strcspn(msg, "\n")] = '\0';
-        log_warn("database statement failed", "error=\"%s\" statement=\"%.60s\"", msg, sql);
+    int rc = DB_OK;
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+        char what[80];
+        snprintf(what, sizeof what, "%.60s", sql);
+        rc = db_failure(c, r, what);
     }
     PQclear(r);
-    return ok ? 0 : -1;
+    return rc;
 }
 
 int db_alive(PGconn *c)
@@ -80,37 +116,31 @@ void db_copy_bytea(struct buf *b, const void *p, size_t n)
 static int copy_pieces(PGconn *c, const char *sql, const char *const *piece, const size_t *len,
                        int n)
 {
+    char what[80];
+    snprintf(what, sizeof what, "%.60s", sql);
     PGresult *r = PQexec(c, sql);
     if (PQresultStatus(r) != PGRES_COPY_IN) {
+        int rc = db_failure(c, r, what);
         PQclear(r);
-        log_warn("database COPY failed to start", "error=\"%s\"", PQerrorMessage(c));
-        return -1;
+        return rc;
     }
     PQclear(r);
     for (int i = 0; i < n; i++)
         if (len[i] && PQputCopyData(c, piece[i], (int)len[i]) != 1) {
-            log_warn("database COPY failed", "error=\"%s\"", PQerrorMessage(c));
             PQputCopyEnd(c, "send failed");
             while ((r = PQgetResult(c)))
                 PQclear(r);
-            return -1;
+            return db_failure(c, NULL, what); /* sending failed: the connection */
         }
-    if (PQputCopyEnd(c, NULL) != 1) {
-        log_warn("database COPY failed", "error=\"%s\"", PQerrorMessage(c));
-        return -1;
-    }
-    int ok = 1;
+    if (PQputCopyEnd(c, NULL) != 1)
+        return db_failure(c, NULL, what);
+    int rc = DB_OK;
     while ((r = PQgetResult(c))) {
-        if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-            char msg[512];
-            snprintf(msg, sizeof msg, "%s", PQresultErrorMessage(r));
-            msg[strcspn(msg, "\n")] = '\0';
-            log_warn("database COPY failed", "error=\"%s\"", msg);
-            ok = 0;
-        }
+        if (PQresultStatus(r) != PGRES_COMMAND_OK && rc == DB_OK)
+            rc = db_failure(c, r, what);
         PQclear(r);
     }
-    return ok ? 0 : -1;
+    return rc;
 }
 
 int db_copy_in(PGconn *c, const char *sql, const struct buf *data)

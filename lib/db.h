@@ -1,9 +1,10 @@
 /* db — the libpq helpers every process shares.
  *
  * Connections are plain PGconn*; the caller owns them (PQfinish). Errors are
- * logged here with the server's message, so callers only decide what to do:
- * a failed statement on a live connection is a bug or bad data; a dead
- * connection (db_alive false) is reset by the caller with backoff.
+ * logged here with the server's message and SQLSTATE, so callers only decide
+ * what to do, told apart by db_failure(): DB_RETRY (the connection is gone,
+ * or the server said "try again": reset with backoff and retry) or DB_FATAL
+ * (the same statement would fail the same way: log, stop, never loop).
  */
 #ifndef GK_DB_H
 #define GK_DB_H
@@ -14,9 +15,22 @@
 
 #include "buf.h"
 
+/* What a failed statement means for a retry loop. */
+enum db_rc { DB_OK = 0, DB_RETRY = -1, DB_FATAL = -2 };
+
 /* Connects; NULL (logged) on failure. */
 PGconn *db_connect(const char *conninfo, const char *application_name);
-/* Runs a statement without results; 0 or -1 (logged). */
+/* After a statement failed (r its result, may be NULL): logs PostgreSQL's
+ * message with its SQLSTATE and `what` was being done, and classifies it.
+ * DB_RETRY when the connection is gone or the SQLSTATE's class is transient:
+ * 08 connection exception, 40 transaction rollback (serialization, deadlock),
+ * 53 insufficient resources (disk full, too many connections), 57 operator
+ * intervention (shutdown, cancel), 58 system error (I/O). Anything else is
+ * DB_FATAL: a constraint, a bad value, a missing table. */
+enum db_rc db_failure(PGconn *c, const PGresult *r, const char *what);
+/* The SQLSTATE class test alone (5 characters, or NULL: unknown → retry). */
+int db_sqlstate_transient(const char *sqlstate);
+/* Runs a statement without results: DB_OK, or DB_RETRY / DB_FATAL (logged). */
 int db_exec(PGconn *c, const char *sql);
 /* 1 while the connection is usable. */
 int db_alive(PGconn *c);
@@ -24,7 +38,8 @@ int db_alive(PGconn *c);
 void db_copy_text(struct buf *b, const char *s, size_t n);
 /* Appends bytes as a bytea field of COPY text format (\\x hex). */
 void db_copy_bytea(struct buf *b, const void *p, size_t n);
-/* Sends a COPY ... FROM STDIN statement and its data; 0 or -1 (logged). */
+/* Sends a COPY ... FROM STDIN statement and its data: DB_OK, DB_RETRY or
+ * DB_FATAL (logged). */
 int db_copy_in(PGconn *c, const char *sql, const struct buf *data);
 
 /* COPY ... (FORMAT binary): rows built with these, sent by db_copy_in_binary

@@ -244,10 +244,23 @@ int ev_finish(struct ev *e, struct ev_error *err)
                        "occurred_at: \"%s\" is not an RFC 3339 timestamp with offset "
                        "(e.g. 2019-03-02T10:00:00+08:00)",
                        shown(e->occurred_at, b, sizeof b));
-    if (year < 1990 || year > 2100)
-        return ev_fail(err, "bad_value", "occurred_at: \"%s\": year %d outside 1990-2100",
-                       shown(e->occurred_at, b, sizeof b), year);
+    (void)year;
+    /* The year rule applies to the reporting day (the Beijing date, what is
+     * counted), not to the year as written: 1990-01-01T05:00:00+08:00 is
+     * 1989-12-31 in UTC, the stored form, and must validate the same way
+     * when it is read back from the log. */
     e->day = day_beijing(e->occurred_us);
+    if (!day_in_range(e->day)) {
+        char bj[32];
+        int y, m, d;
+        day_to_ymd(e->day, &y, &m, &d); /* any year a timestamp can reach: not day_format_date */
+        snprintf(bj, sizeof bj, "%04d-%02d-%02d", y, m, d);
+        return ev_fail(err, "bad_value",
+                       "occurred_at: \"%s\" is %s in Beijing time, outside the reporting years "
+                       "%d-%d (%d-01-01 to %d-12-31, Beijing)",
+                       shown(e->occurred_at, b, sizeof b), bj, DAY_YEAR_MIN, DAY_YEAR_MAX,
+                       DAY_YEAR_MIN, DAY_YEAR_MAX);
+    }
     day_format_utc(e->occurred_us, e->occurred_at, sizeof e->occurred_at);
 
     static const struct {

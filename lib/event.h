@@ -19,6 +19,13 @@
 #define EV_ID_MAX 128       /* event_id and entity ids: 1..128 characters */
 #define EV_AGENCY_MAX 64    /* agency code */
 #define EV_MAX_BYTES 65536  /* one encoded event (JSON line or protobuf) */
+/* The most that one agency's flows of one year may add up to: fees
+ * collected (fen), procurement amounts awarded (fen), decisions of one kind
+ * (count). 2^53 - 1 (≈ 90 trillion yuan): exact in every JSON reader (IEEE
+ * doubles) and in agg_metric (bigint), and 1,024 such sums still fit in an
+ * int64 when reports are rolled up. Intake refuses (bad_value) an event that
+ * would take a sum past it (ledger_check); counting code adds with checks. */
+#define EV_SUM_MAX 9007199254740991LL
 
 enum ev_type {
     EV_NONE = 0,

@@ -108,9 +108,9 @@ static int set_field(struct ev *e, int f, json_t *v, struct ev_error *err)
         if (!json_is_string(v))
             return ev_fail(err, "bad_value", "due: expected a string, got %s", json_kind(v));
         int32_t d;
-        if (day_parse_date(json_string_value(v), &d) || day_year(d) < 1990 || day_year(d) > 2100)
-            return ev_fail(err, "bad_value", "due: \"%.40s\" is not a date YYYY-MM-DD in 1990-2100",
-                           json_string_value(v));
+        if (day_parse_date(json_string_value(v), &d) || !day_in_range(d))
+            return ev_fail(err, "bad_value", "due: \"%.40s\" is not a date YYYY-MM-DD in %d-%d",
+                           json_string_value(v), DAY_YEAR_MIN, DAY_YEAR_MAX);
         e->due_day = d;
         return 0;
     }

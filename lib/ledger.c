@@ -142,6 +142,85 @@ static const struct ent *lookup(struct ledger *l, const struct ev *e, enum ent_k
     return x && x->kind != ENT_NONE ? x : NULL;
 }
 
+/* ---- agency-year sums (EV_SUM_MAX) -------------------------------------
+ * Kept as entities of kind ENT_SUM (value in the amount bits), so undo and
+ * checkpoints cover them like any other state. */
+enum { SUM_FEE, SUM_PROC, SUM_DECISION /* + decision_kind - 1 */ };
+
+static struct key128 sum_key(uint32_t agency, int which, int year)
+{
+    char id[24];
+    snprintf(id, sizeof id, "%d/%d", which, year);
+    return key128_of(agency + 1, ENT_SUM, id);
+}
+
+static int64_t sum_get(const struct ledger *l, const char *agency_code, int which, int year)
+{
+    uint32_t agency;
+    if (ledger_agency_find(l, agency_code, &agency))
+        return 0;
+    const struct ent *x = map_get(l->ents, sum_key(agency, which, year));
+    return x && x->kind == ENT_SUM ? ent_amount(x) : 0;
+}
+
+static void remember(struct ledger *l, struct key128 key, const struct ent *before);
+
+static void sum_add(struct ledger *l, uint32_t agency, int which, int year, int64_t delta)
+{
+    struct key128 key = sum_key(agency, which, year);
+    struct ent *x = map_put(l->ents, key, NULL);
+    remember(l, key, x);
+    int64_t v = (x->kind == ENT_SUM ? ent_amount(x) : 0) + delta; /* both within ±EV_SUM_MAX */
+    memset(x, 0, sizeof *x);
+    x->kind = ENT_SUM;
+    ent_set_amount(x, v);
+}
+
+/* Refuses add more to the agency-year sum `which` when the sum would pass
+ * EV_SUM_MAX. value/field name what the event carries; what names the sum. */
+static int sum_check(const struct ledger *l, const struct ev *e, int which, int64_t add,
+                     const char *field, int64_t value, const char *what, struct ev_error *err)
+{
+    int year = day_year(e->day);
+    int64_t cur = sum_get(l, e->agency, which, year);
+    if (add <= EV_SUM_MAX - cur)
+        return 0;
+    return ev_fail(err, "bad_value",
+                   "%s: %lld would take %s of agency %s in %d to %lld, past the most one "
+                   "agency-year can hold (%lld)",
+                   field, (long long)value, what, e->agency, year, (long long)(cur + add),
+                   (long long)EV_SUM_MAX);
+}
+
+static int check_sums(struct ledger *l, const struct ev *e, struct ev_error *err)
+{
+    static const char *const decisions[] = {"", "the licensing decisions",
+                                            "the other-service decisions",
+                                            "the penalty decisions", "the enforcement decisions"};
+    switch (e->type) {
+    case EV_FEE_COLLECTED:
+        return sum_check(l, e, SUM_FEE, e->amount_fen, "amount_fen", e->amount_fen,
+                         "the fees collected", err);
+    case EV_DECISION_MADE:
+        assert(e->decision_kind >= 1 && e->decision_kind <= 4);
+        return sum_check(l, e, SUM_DECISION + e->decision_kind - 1, e->count, "count", e->count,
+                         decisions[e->decision_kind], err);
+    case EV_PROCUREMENT_AWARDED: {
+        /* A correction replaces the amount: only the difference is added
+         * when it stays in the same year. */
+        struct key128 key;
+        const struct ent *x = lookup(l, e, ENT_PROC, &key);
+        int64_t add = e->amount_fen;
+        if (x && day_year(x->d[0]) == day_year(e->day))
+            add -= ent_amount(x);
+        return sum_check(l, e, SUM_PROC, add, "amount_fen", e->amount_fen,
+                         "the procurement amounts awarded", err);
+    }
+    default:
+        return 0;
+    }
+}
+
 static void fmt_day(int32_t day, char *buf)
 {
     day_format_date(day, buf, 11);
@@ -152,6 +231,8 @@ int ledger_check(struct ledger *l, const struct ev *e, struct ev_error *err)
     enum ent_kind k = ent_of(e);
     struct key128 key;
     char d1[11], d2[11];
+    if (check_sums(l, e, err))
+        return -1;
     if (k == ENT_NONE)
         return 0;
     const struct ent *x = lookup(l, e, k, &key);
@@ -300,6 +381,21 @@ void ledger_apply(struct ledger *l, const struct ev *e, struct ledger_change *ch
     if (e->type == EV_EXTENSION_GRANTED) {
         add_extension(l, chg->agency, e);
         return;
+    }
+    if (e->type == EV_FEE_COLLECTED)
+        sum_add(l, chg->agency, SUM_FEE, day_year(e->day), e->amount_fen);
+    else if (e->type == EV_DECISION_MADE)
+        sum_add(l, chg->agency, SUM_DECISION + e->decision_kind - 1, day_year(e->day), e->count);
+    else if (e->type == EV_PROCUREMENT_AWARDED) {
+        /* Before the entity's own map_put: sum_add may move the map's slots. */
+        struct key128 pkey;
+        const struct ent *old = lookup(l, e, ENT_PROC, &pkey);
+        if (old) {
+            int old_year = day_year(old->d[0]);
+            int64_t old_amount = ent_amount(old);
+            sum_add(l, chg->agency, SUM_PROC, old_year, -old_amount);
+        }
+        sum_add(l, chg->agency, SUM_PROC, day_year(e->day), e->amount_fen);
     }
     /* Other timeliness events change no state here (timeliness.c keeps theirs). */
     if (k == ENT_NONE || (k == ENT_APP && e->type != EV_APPLICATION_RECEIVED &&

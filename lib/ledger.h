@@ -23,7 +23,9 @@
 #include "buf.h"
 #include "event.h"
 
-enum ent_kind { ENT_NONE, ENT_APP, ENT_DOC, ENT_ITEM, ENT_PROC, ENT_CASE, ENT_CONSULT };
+/* ENT_SUM: an agency-year sum of flows (ledger.c), for EV_SUM_MAX; never
+ * reported in a ledger_change. */
+enum ent_kind { ENT_NONE, ENT_APP, ENT_DOC, ENT_ITEM, ENT_PROC, ENT_CASE, ENT_CONSULT, ENT_SUM };
 enum case_family { CASE_REVIEW = 1, CASE_LAWSUIT = 2 };
 #define CASE_AS_REVIEW_BODY 1 /* ent.flags */
 
@@ -80,7 +82,8 @@ uint32_t ledger_agency_count(const struct ledger *l);
  * resolved_before_received, unknown_item, unknown_case, decided_before_filed,
  * dated_before_received, unknown_consultation, bad_value — among them an
  * extension_granted that would take the application's extensions past the
- * limit in all, see README "Timeliness"). No state changes. */
+ * limit in all, see README "Timeliness", and a fee, procurement or decision
+ * that would take its agency-year sum past EV_SUM_MAX). No state changes. */
 int ledger_check(struct ledger *l, const struct ev *e, struct ev_error *err);
 
 /* Applies e (which passed ledger_check) and describes the change in *chg. */

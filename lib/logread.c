@@ -25,7 +25,7 @@ long logread_chunk(PGconn *c, uint64_t after, long limit, struct logrow **rows, 
         PQclear(r);
         return -1;
     }
-    long n = PQntuples(r);
+    long n = PQntuples(r), got = n;
     if ((size_t)n > *cap) {
         *cap = (size_t)n;
         *rows = xrealloc(*rows, *cap * sizeof **rows);
@@ -50,6 +50,8 @@ long logread_chunk(PGconn *c, uint64_t after, long limit, struct logrow **rows, 
         }
     }
     PQclear(r);
+    if (n == 0 && got > 0)
+        return LOGREAD_BAD;
     return n;
 }
 

@@ -3,7 +3,11 @@
  * Used by intake at start (to rebuild its ledger and event_id index), by the
  * aggregator (rebuild and catch-up) and by `gongkai verify` (a fresh fold).
  * Rows come back decoded; a hole in seq or an undecodable body ends the chunk
- * early, logged, so callers never apply past a problem.
+ * early, logged, so callers never apply past a problem; a chunk that would
+ * start at one returns LOGREAD_BAD. That cannot come from events intake
+ * accepted (their stored form reads back the same: fuzz_decode proves it),
+ * only from a log written by another program or an older build: callers say
+ * which seq and stop (proto/PROTOCOL.md, Failures, gives the procedure).
  */
 #ifndef GK_LOGREAD_H
 #define GK_LOGREAD_H
@@ -20,9 +24,12 @@ struct logrow {
     struct ev ev;
 };
 
+#define LOGREAD_BAD (-2)
+
 /* Reads up to limit rows with seq > after into *rows (grown as needed; the
- * caller frees). Returns the number read (0 at the end), or -1 on a database
- * error (logged). */
+ * caller frees). Returns the number read (0 at the end), -1 on a database
+ * error (logged: retry), or LOGREAD_BAD when row after+1 is missing or cannot
+ * be decoded (logged with its seq and why: do not retry). */
 long logread_chunk(PGconn *c, uint64_t after, long limit, struct logrow **rows, size_t *cap);
 
 /* The log's head (max seq, 0 when empty), or -1. */

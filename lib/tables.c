@@ -8,6 +8,7 @@
 
 #include "alloc.h"
 #include "day.h"
+#include "money.h"
 
 /* Years lo .. lo+n-1 of one agency, M_COUNT metrics each. */
 struct agency_tab {
@@ -18,6 +19,7 @@ struct agency_tab {
 struct tables {
     struct agency_tab *ag;  /* by ledger agency id */
     uint32_t nag;
+    uint64_t overflows;     /* additions that saturated (money_add) */
 };
 
 #define NO_YEAR 0 /* an open interval's end */
@@ -72,8 +74,10 @@ static int64_t *cell(struct tables *t, uint32_t agency, int year)
 void tables_add(struct tables *t, uint32_t agency, int year, int metric, int64_t delta)
 {
     assert(metric >= 0 && metric < M_COUNT);
-    if (delta)
-        cell(t, agency, year)[metric] += delta;
+    if (delta) {
+        int64_t *v = &cell(t, agency, year)[metric];
+        *v = money_add(*v, delta, &t->overflows);
+    }
 }
 
 /* +sign over years [from, until): until NO_YEAR is open-ended. */
@@ -181,7 +185,7 @@ void tables_merge(struct tables *dst, const struct tables *src)
                     continue;
                 if (!d)
                     d = cell(dst, a, s->lo + y);
-                d[k] += m[k];
+                d[k] = money_add(d[k], m[k], &dst->overflows);
             }
         }
     }
@@ -346,7 +350,12 @@ void report_add(struct report *dst, const struct report *src)
     const int64_t *s = src->received;
     size_t n = (size_t)((const char *)(&src->cases[2][4] + 1) - (const char *)s) / sizeof *s;
     for (size_t i = 0; i < n; i++)
-        d[i] += s[i];
+        d[i] = money_add(d[i], s[i], NULL);
+}
+
+uint64_t tables_overflows(const struct tables *t)
+{
+    return t->overflows;
 }
 
 size_t tables_bytes(const struct tables *t)

@@ -23,11 +23,12 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "day.h"
 #include "event.h"
 #include "ledger.h"
 
-#define YEAR_MIN 1990
-#define YEAR_MAX 2100
+#define YEAR_MIN DAY_YEAR_MIN /* the contract's years: day.h */
+#define YEAR_MAX DAY_YEAR_MAX
 #define N_COLS 6                    /* applicant columns; total is derived */
 #define N_OUTCOMES (N_OUTCOME - 1)  /* 21 outcome codes */
 
@@ -100,8 +101,11 @@ int tables_metric_by_name(const char *name);
  * agency_code is copied into r->agency. */
 void tables_report(const struct tables *t, uint32_t agency, const char *agency_code, int year,
                    enum case_rule rule, struct report *r);
-/* Adds the numbers of src into dst (roll-ups). */
+/* Adds the numbers of src into dst (roll-ups), saturating (money_add). */
 void report_add(struct report *dst, const struct report *src);
+/* Additions that saturated instead of wrapping: 0 unless the log holds sums
+ * written before EV_SUM_MAX was enforced. */
+uint64_t tables_overflows(const struct tables *t);
 
 size_t tables_bytes(const struct tables *t);
 

@@ -79,4 +79,15 @@ r = subprocess.run([GK, "open", "--http", "127.0.0.1:%d" % free, "--agency", "a"
                    capture_output=True, text=True, timeout=30)
 gk.check(r.returncode == 2 and "is gongkai-aggregator running?" in r.stderr,
          "open against a closed port exits 2 and says what to check", r.stderr)
+# Input that cannot be read is a usage error (exit 2), found before anything
+# is sent (issue 12: a directory used to give "accepted 0 …" and exit 0).
+good = os.path.join(gk.work_dir(), "one.jsonl")
+with open(good, "w") as f:
+    f.write(ev)
+for args, what in (([gk.work_dir()], "a directory"), ([good, gk.work_dir()], "a file, then a directory"),
+                   ([good, "/nonexistent.jsonl"], "a file, then a missing one")):
+    r = subprocess.run([GK, "publish", "--endpoint", INTAKE, "--timeout", "5"] + args,
+                       capture_output=True, text=True, timeout=60)
+    gk.check(r.returncode == 2 and args[-1] in r.stderr and "no answer" not in r.stderr,
+             "publish of %s exits 2 naming it, before sending anything" % what, r.stderr)
 gk.done()

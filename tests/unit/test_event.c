@@ -241,8 +241,10 @@ static void test_common_bad_values(void **state)
          "occurred_at: \"2019-03-02T10:00:00\" is not an RFC 3339 timestamp with offset"},
         {"occurred_at a date", at_date, "occurred_at: \"2019-03-02\" is not"},
         {"occurred_at 30 February", at_feb30, "occurred_at: \"2019-02-30T10:00:00Z\" is not"},
-        {"occurred_at 1989", at_1989, "occurred_at: \"1989-12-31T23:59:59+08:00\": year 1989 outside 1990-2100"},
-        {"occurred_at 2101", at_2101, "occurred_at: \"2101-01-01T00:00:00Z\": year 2101 outside"},
+        {"occurred_at 1989", at_1989,
+         "occurred_at: \"1989-12-31T23:59:59+08:00\" is 1989-12-31 in Beijing time, outside the "
+         "reporting years 1990-2100"},
+        {"occurred_at 2101", at_2101, "occurred_at: \"2101-01-01T00:00:00Z\" is 2101-01-01 in Beijing time"},
         {"occurred_at empty", at_empty, "occurred_at: \"\" is not"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -269,9 +271,84 @@ static void test_common_bad_values(void **state)
     assert_string_equal(e.occurred_at, "1989-12-31T16:00:00Z");
     assert_int_equal(e.day, day_from_ymd(1990, 1, 1));
     e = mk(EV_FEE_COLLECTED);
-    snprintf(e.occurred_at, sizeof e.occurred_at, "2100-12-31T23:59:59.5-12:00");
-    expect_ok(&e, "the last moment of 2100 (as written)");
-    assert_string_equal(e.occurred_at, "2101-01-01T11:59:59.500000Z");
+    snprintf(e.occurred_at, sizeof e.occurred_at, "2100-12-31T23:59:59.5+08:00");
+    expect_ok(&e, "the last moment of 2100 in Beijing");
+    assert_string_equal(e.occurred_at, "2100-12-31T15:59:59.500000Z");
+}
+
+/* The instant us written in offset off_min minutes: "…+hh:mm" / "…-hh:mm". */
+static void write_in_offset(int64_t us, int off_min, char *out, size_t cap)
+{
+    char z[40];
+    day_format_utc(us + (int64_t)off_min * 60 * 1000000, z, sizeof z);
+    z[strlen(z) - 1] = '\0'; /* the Z */
+    int a = off_min < 0 ? -off_min : off_min;
+    snprintf(out, cap, "%s%c%02d:%02d", z, off_min < 0 ? '-' : '+', a / 60, a % 60);
+}
+
+/* Issue 12: the year rule applies to the Beijing reporting day, whatever the
+ * offset it is written in, and the stored (canonical UTC) form of every
+ * accepted event is accepted again with the same instant and day: replaying
+ * the log can never meet a row that intake accepted and cannot read. */
+static void test_date_range_every_offset(void **state)
+{
+    (void)state;
+    const int64_t first = (int64_t)day_from_ymd(1990, 1, 1) * 86400000000LL - 8 * 3600000000LL;
+    const int64_t last = (int64_t)(day_from_ymd(2100, 12, 31) + 1) * 86400000000LL -
+                         8 * 3600000000LL - 1;
+    const struct { int64_t us; int ok; int32_t day; } at[] = {
+        {first, 1, day_from_ymd(1990, 1, 1)},     {first - 1, 0, 0},
+        {first - 1000000, 0, 0},                  {last, 1, day_from_ymd(2100, 12, 31)},
+        {last + 1, 0, 0},                         {last + 1000000, 0, 0},
+        {first + 3600000000LL * 5, 1, day_from_ymd(1990, 1, 1)},
+        {last - 3600000000LL * 23, 1, day_from_ymd(2100, 12, 31)},
+    };
+    int offsets[2 * 24 * 4 + 3];
+    size_t noff = 0;
+    for (int m = -23 * 60 - 45; m <= 23 * 60 + 45; m += 15)
+        offsets[noff++] = m;
+    offsets[noff++] = -(23 * 60 + 59);
+    offsets[noff++] = 23 * 60 + 59;
+    for (size_t i = 0; i < sizeof at / sizeof at[0]; i++)
+        for (size_t k = 0; k < noff; k++) {
+            for (int t = EV_APPLICATION_RECEIVED; t < EV_NTYPES; t += 7) {
+                struct ev e = mk((enum ev_type)t);
+                write_in_offset(at[i].us, offsets[k], e.occurred_at, sizeof e.occurred_at);
+                char written[40];
+                snprintf(written, sizeof written, "%s", e.occurred_at);
+                struct ev_error err = {{0}, {0}};
+                int rc = ev_finish(&e, &err);
+                if (!at[i].ok) {
+                    if (rc != -1 || strcmp(err.code, "bad_value") != 0 ||
+                        strncmp(err.message, "occurred_at: ", 13) != 0)
+                        fail_msg("%s: accepted, outside the Beijing years", written);
+                    continue;
+                }
+                if (rc)
+                    fail_msg("%s: refused: %s", written, err.message);
+                if (e.occurred_us != at[i].us || e.day != at[i].day)
+                    fail_msg("%s: instant or day wrong", written);
+                /* The stored form, read back: same instant, same day. */
+                struct ev again = mk((enum ev_type)t);
+                snprintf(again.occurred_at, sizeof again.occurred_at, "%s", e.occurred_at);
+                if (ev_finish(&again, &err) || again.occurred_us != e.occurred_us ||
+                    again.day != e.day || strcmp(again.occurred_at, e.occurred_at) != 0)
+                    fail_msg("%s: stored as %s, which does not read back the same", written,
+                             e.occurred_at);
+            }
+        }
+    /* The issue's own examples. */
+    const char *examples[] = {"1990-01-01T05:00:00+08:00" /* 1989-12-31 in UTC: fine */,
+                             "2100-12-31T23:00:00-08:00", "2100-12-31T20:00:00Z",
+                             "1989-12-31T23:00:00-08:00" /* 1990-01-01 in Beijing: fine */};
+    const int ok[] = {1, 0, 0, 1};
+    for (size_t i = 0; i < 4; i++) {
+        struct ev e = mk(EV_DECISION_MADE);
+        snprintf(e.occurred_at, sizeof e.occurred_at, "%s", examples[i]);
+        struct ev_error err = {{0}, {0}};
+        if ((ev_finish(&e, &err) == 0) != ok[i])
+            fail_msg("%s: expected %s", examples[i], ok[i] ? "accepted" : "refused");
+    }
 }
 
 /* The entity ids: 1..128 printable ASCII, spaces allowed. (Longer ones
@@ -538,6 +615,7 @@ int main(void)
         cmocka_unit_test(test_missing_fields),
         cmocka_unit_test(test_field_tables),
         cmocka_unit_test(test_common_bad_values),
+        cmocka_unit_test(test_date_range_every_offset),
         cmocka_unit_test(test_id_fields),
         cmocka_unit_test(test_numbers_and_kinds),
         cmocka_unit_test(test_check_order),

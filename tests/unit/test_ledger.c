@@ -274,7 +274,8 @@ static void test_cases(void **state)
     ledger_destroy(&l);
 }
 
-/* Events with no ordering rule always pass; flows change no entity. */
+/* Events with no ordering rule always pass; flows change no entity (only
+ * their agency-year sums, which no ledger_change reports). */
 static void test_no_rules(void **state)
 {
     (void)state;
@@ -308,8 +309,93 @@ static void test_no_rules(void **state)
     c = apply_ok(l, &e);
     assert_true(ent_amount(&c.after) == 1000000000000000LL);
     assert_int_equal(c.after.d[0], day_from_ymd(2019, 4, 3));
-    assert_int_equal(ledger_entities(l), 2);
+    /* d-1, p-1, and the sums of 2019: penalty decisions, fees, procurement */
+    assert_int_equal(ledger_entities(l), 5);
     assert_true(ledger_bytes(l) > 0);
+    ledger_destroy(&l);
+}
+
+/* Issue 12: no agency-year sum can pass EV_SUM_MAX (what agg_metric and every
+ * JSON reader hold exactly): the event that would is refused naming its field,
+ * its value and the sum; other years and agencies are apart; corrections of a
+ * procurement replace its amount; undo and checkpoints keep the sums. */
+static void test_sums_bounded(void **state)
+{
+    (void)state;
+    struct ledger *l = ledger_new();
+    const int64_t max_fee = 1000000000000000LL; /* the largest amount_fen */
+    const int64_t n_fit = EV_SUM_MAX / max_fee;  /* 9 */
+    char rest[128];
+    snprintf(rest, sizeof rest, "\"amount_fen\":%lld", (long long)max_fee);
+    for (int64_t i = 0; i < n_fit; i++) {
+        struct ev e = mk("fee_collected", AG, "2019-06-01T10:00:00+08:00", rest);
+        apply_ok(l, &e);
+    }
+    struct ev over = mk("fee_collected", AG, "2019-12-31T23:59:59+08:00", rest);
+    char want[256];
+    snprintf(want, sizeof want,
+             "amount_fen: 1000000000000000 would take the fees collected of agency gz-a in 2019 "
+             "to %lld, past the most one agency-year can hold (9007199254740991)",
+             (long long)((n_fit + 1) * max_fee));
+    expect_rule(l, &over, "bad_value", want);
+    /* What still fits fits exactly, up to the limit itself. */
+    snprintf(rest, sizeof rest, "\"amount_fen\":%lld", (long long)(EV_SUM_MAX - n_fit * max_fee));
+    struct ev last = mk("fee_collected", AG, "2019-06-02T10:00:00+08:00", rest);
+    apply_ok(l, &last);
+    struct ev one = mk("fee_collected", AG, "2019-06-02T10:00:00+08:00", "\"amount_fen\":1");
+    expect_rule(l, &one, "bad_value", "amount_fen: 1 would take the fees collected");
+    /* Another year (Beijing: 2020-01-01) and another agency are apart. */
+    one = mk("fee_collected", AG, "2019-12-31T16:00:00Z", "\"amount_fen\":1");
+    apply_ok(l, &one);
+    one = mk("fee_collected", "gz-b", "2019-06-02T10:00:00+08:00", "\"amount_fen\":1");
+    apply_ok(l, &one);
+
+    /* Undo restores the sum: after a rolled-back fee the limit is where it was. */
+    ledger_begin(l);
+    one = mk("fee_collected", "gz-b", "2019-06-02T10:00:00+08:00", "\"amount_fen\":1000000000000000");
+    for (int i = 0; i < 9; i++)
+        apply_ok(l, &one);
+    expect_rule(l, &one, "bad_value", "amount_fen: 1000000000000000 would take the fees collected of agency gz-b");
+    ledger_rollback(l);
+    for (int i = 0; i < 9; i++)
+        apply_ok(l, &one);
+
+    /* Decisions: counts of one kind add up; kinds are apart. */
+    for (int i = 0; i < 9; i++) {
+        struct ev d = mk("decision_made", AG, "2021-03-01T10:00:00+08:00",
+                         "\"decision_kind\":\"penalty\",\"count\":1000000");
+        apply_ok(l, &d);
+    }
+    /* A procurement corrected to a larger amount in the same year replaces
+     * its amount; moved to another year, it leaves the first. */
+    snprintf(rest, sizeof rest, "\"procurement_id\":\"p\",\"amount_fen\":%lld", (long long)max_fee);
+    for (int i = 0; i < 20; i++) {
+        struct ev p = mk("procurement_awarded", AG, "2022-03-01T10:00:00+08:00", rest);
+        apply_ok(l, &p); /* the same procurement, corrected: 10^15 in all, never more */
+    }
+    for (int i = 0; i < 8; i++) {
+        char r2[128];
+        snprintf(r2, sizeof r2, "\"procurement_id\":\"q%d\",\"amount_fen\":%lld", i, (long long)max_fee);
+        struct ev p = mk("procurement_awarded", AG, "2022-03-01T10:00:00+08:00", r2);
+        apply_ok(l, &p);
+    }
+    struct ev p10 = mk("procurement_awarded", AG, "2022-03-01T10:00:00+08:00",
+                       "\"procurement_id\":\"q9\",\"amount_fen\":1000000000000000");
+    expect_rule(l, &p10, "bad_value", "amount_fen: 1000000000000000 would take the procurement amounts awarded");
+    struct ev moved = mk("procurement_awarded", AG, "2023-03-01T10:00:00+08:00", rest);
+    apply_ok(l, &moved); /* p leaves 2022 for 2023 */
+    apply_ok(l, &p10);   /* so q9 fits in 2022 now */
+
+    /* A checkpoint keeps the sums. */
+    struct buf b = {0};
+    ledger_save(l, &b);
+    struct ledger *l2 = ledger_new();
+    struct rd in = {(const unsigned char *)b.data, b.len, 1};
+    assert_int_equal(ledger_load(l2, &in), 0);
+    struct ev again = mk("fee_collected", AG, "2019-06-02T10:00:00+08:00", "\"amount_fen\":1");
+    expect_rule(l2, &again, "bad_value", "amount_fen: 1 would take the fees collected of agency gz-a in 2019");
+    buf_free(&b);
+    ledger_destroy(&l2);
     ledger_destroy(&l);
 }
 
@@ -491,6 +577,7 @@ int main(void)
         cmocka_unit_test(test_items),
         cmocka_unit_test(test_cases),
         cmocka_unit_test(test_no_rules),
+        cmocka_unit_test(test_sums_bounded),
         cmocka_unit_test(test_agencies),
         cmocka_unit_test(test_undo),
         cmocka_unit_test(test_undo_extensions),
