@@ -1,9 +1,15 @@
 /* agg — the aggregator's shared state and its modules.
  *
  * One writer thread (main: feed, catch-up, query ROUTER) and libmicrohttpd's
- * threads (readers) share `struct agg` under one rwlock. The writer holds the
+ * threads (readers) share `struct agg` under one rwlock, and the rule is:
+ * every field below `lock` is written only by the main thread, only under the
+ * write lock, and read by other threads only under the read lock — except
+ * http_requests and query_requests, which any thread increments with
+ * __atomic_add_fetch and reads with __atomic_load_n. The writer holds the
  * write lock only while it changes memory, never across database I/O;
- * readers hold the read lock while they copy out a report.
+ * readers hold the read lock while they copy out what they render, and
+ * render after unlocking. The lock prefers writers (main.c), so a stream of
+ * dashboard requests cannot hold the feed back.
  */
 #ifndef GK_AGG_H
 #define GK_AGG_H
@@ -34,11 +40,13 @@ struct agg {
     int64_t calendar_version;  /* calendar_version.version of that read, -1 before */
     bool count_makeup_days;    /* GONGKAI_COUNT_MAKEUP_DAYS (调休 weekend days count) */
     uint64_t applied;          /* last seq applied and committed */
+    uint32_t agencies;         /* ledger agency ids 0..agencies-1 have committed events: a
+                                  batch not committed yet may have interned more */
     uint64_t head;             /* highest seq intake announced */
     int64_t last_event_us;     /* commit time of the last applied batch (wall clock) */
     /* counters for /metrics */
     uint64_t events_applied, batches_applied, catchups, feed_gaps, db_failures;
-    uint64_t http_requests, query_requests;
+    uint64_t http_requests, query_requests; /* atomics: see the rule above */
     struct histo batch_events;   /* events per applied transaction */
     struct histo commit_seconds; /* BEGIN to COMMIT of each applied transaction */
     struct histo e2e_seconds;    /* intake read the event → its counters committed here */
@@ -76,10 +84,14 @@ int agg_check_request(const char *agency, const char *year_text, int *year, char
  * error or rows the loader refuses (the old calendar stays). */
 int due_calendar_refresh(PGconn *c);
 /* GET /v1/agencies/{agency}/open and /v1/reports/{agency}/{year}/timeliness:
- * 200 with JSON in out, or 400 with code and message. as_of and scope are
- * the query parameters (NULL when absent). */
-int due_open(const char *agency, const char *scope, const char *as_of, struct buf *out,
-             char *code, size_t code_cap, char *message, size_t message_cap);
+ * 200 with JSON in out, or 400 with code and message. as_of, scope and limit
+ * are the query parameters (NULL when absent). The open list names at most
+ * limit applications (OPEN_LIST_DEFAULT; 1..OPEN_LIST_MAX), soonest due
+ * first; "open" counts them all and "listed" says how many are named. */
+#define OPEN_LIST_DEFAULT 1000
+#define OPEN_LIST_MAX 100000
+int due_open(const char *agency, const char *scope, const char *as_of, const char *limit,
+             struct buf *out, char *code, size_t code_cap, char *message, size_t message_cap);
 int due_report(const char *agency, const char *year, const char *scope, const char *as_of,
                struct buf *out, char *code, size_t code_cap, char *message, size_t message_cap);
 /* Appends the per-agency open and overdue gauges to a /metrics body. */

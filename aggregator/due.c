@@ -149,13 +149,13 @@ static void head(struct buf *b, const char *agency, int subtree)
                agg.calendar ? calendar_last_year(agg.calendar) : 0);
 }
 
-/* One open application as a JSON object. */
-static void open_json(struct buf *b, const struct tl_open *o)
+/* One open application as a JSON object; agency is its agency's code. */
+static void open_json(struct buf *b, const struct tl_open *o, const char *agency)
 {
     buf_puts(b, "{\"application_id\": ");
     buf_json_string(b, o->id);
     buf_puts(b, ", \"agency\": ");
-    buf_json_string(b, ledger_agency_code(agg.ledger, o->agency));
+    buf_json_string(b, agency);
     buf_printf(b, ", \"applicant\": \"%s\", \"received\": ",
                o->applicant > 0 && o->applicant < N_APPLICANT ? ev_applicant_names[o->applicant]
                                                              : "");
@@ -174,33 +174,56 @@ static void open_json(struct buf *b, const struct tl_open *o)
                o->limit);
 }
 
-int due_open(const char *agency, const char *scope, const char *as_of, struct buf *out,
-             char *code, size_t code_cap, char *message, size_t message_cap)
+int due_open(const char *agency, const char *scope, const char *as_of, const char *limit_text,
+             struct buf *out, char *code, size_t code_cap, char *message, size_t message_cap)
 {
     int subtree, year;
     int32_t day;
     if (agg_check_request(agency, "2000", &year, code, code_cap, message, message_cap) ||
         parse_params(scope, as_of, &subtree, &day, code, code_cap, message, message_cap))
         return -1;
+    size_t limit = OPEN_LIST_DEFAULT;
+    if (limit_text) {
+        char *end;
+        unsigned long long l = strtoull(limit_text, &end, 10);
+        if (!*limit_text || *end || *limit_text < '0' || *limit_text > '9' || l < 1 ||
+            l > OPEN_LIST_MAX) {
+            char b[256];
+            snprintf(code, code_cap, "bad_limit");
+            snprintf(message, message_cap, "limit: \"%s\": a number of applications, 1-%d",
+                     ev_show(limit_text, b, sizeof b), OPEN_LIST_MAX);
+            return -1;
+        }
+        limit = (size_t)l;
+    }
     struct tl_open *v = NULL;
     size_t n, bad_timelines = 0;
+    /* Under the lock: the list and its agencies' codes (interned strings,
+     * which live as long as the ledger); rendering comes after unlocking. */
     pthread_rwlock_rdlock(&agg.lock);
     struct tl_scope sc = scope_of(agency, subtree);
     n = tl_open_list(agg.tl, agg.calendar, sc, day, &v, &bad_timelines);
+    size_t shown = n < limit ? n : limit;
+    const char **codes = xmalloc((shown ? shown : 1) * sizeof *codes);
+    for (size_t i = 0; i < shown; i++)
+        codes[i] = ledger_agency_code(agg.ledger, v[i].agency);
     head(out, agency, subtree);
+    pthread_rwlock_unlock(&agg.lock);
     buf_puts(out, ", \"as_of\": ");
     json_date(out, day);
     size_t overdue = 0;
     for (size_t i = 0; i < n; i++)
         overdue += v[i].overdue;
-    buf_printf(out, ", \"open\": %zu, \"overdue\": %zu, \"inconsistent\": %zu, \"applications\": [",
-               n, overdue, bad_timelines);
-    for (size_t i = 0; i < n; i++) {
+    buf_printf(out,
+               ", \"open\": %zu, \"overdue\": %zu, \"inconsistent\": %zu, \"listed\": %zu, "
+               "\"applications\": [",
+               n, overdue, bad_timelines, shown);
+    for (size_t i = 0; i < shown; i++) {
         buf_puts(out, i ? ",\n  " : "\n  ");
-        open_json(out, &v[i]);
+        open_json(out, &v[i], codes[i]);
     }
-    buf_puts(out, n ? "\n]}\n" : "]}\n");
-    pthread_rwlock_unlock(&agg.lock);
+    buf_puts(out, shown ? "\n]}\n" : "]}\n");
+    free(codes);
     free((void *)sc.want);
     free(v);
     return 0;
@@ -251,7 +274,7 @@ int due_report(const char *agency, const char *year_text, const char *scope, con
                (unsigned long long)s->open, (unsigned long long)s->overdue);
     for (size_t i = 0; i < s->noldest; i++) {
         buf_puts(out, i ? ",\n  " : "\n  ");
-        open_json(out, &s->oldest[i]);
+        open_json(out, &s->oldest[i], ledger_agency_code(agg.ledger, s->oldest[i].agency));
     }
     buf_printf(out, "%s]},\n \"inconsistent\": %llu}\n", s->noldest ? "\n " : "",
                (unsigned long long)s->inconsistent);

@@ -14,6 +14,7 @@
 #include "codec.h"
 #include "day.h"
 #include "db.h"
+#include "hash.h"
 #include "log.h"
 #include "logread.h"
 #include "registry.h"
@@ -29,7 +30,7 @@
  * most about this much of the log (≈ 1 s of replay on a small machine). */
 #define CHECKPOINT_EVENTS 250000
 #define CHECKPOINT_SECONDS 60
-#define CHECKPOINT_MAGIC 0x32504b47u /* "GKP2": ledger, tables, timeliness */
+#define CHECKPOINT_MAGIC 0x33504b47u /* "GKP3": hash key, ledger, tables, timeliness */
 /* A checkpoint of another format (one from before the timeliness state was
  * in it, "GKP1", LEDGER_FORMAT * 10000 + TABLES_FORMAT) is ignored: the
  * whole log is replayed once. */
@@ -281,6 +282,7 @@ static int apply_batch(struct follow *f, const struct logrow *rows, size_t n, ui
             for (size_t i = 0; i < n; i++)
                 tl_apply(agg.tl, ledger_agency_id(agg.ledger, rows[i].ev.agency), &rows[i].ev);
             agg.applied = first + n - 1;
+            agg.agencies = ledger_agency_count(agg.ledger);
             if (agg.head < agg.applied)
                 agg.head = agg.applied;
             agg.events_applied += n;
@@ -341,7 +343,7 @@ long follow_catch_up(struct follow *f, long limit)
             log_error("aggregator stops: the event log cannot be read past applied_seq (see the "
                       "error above)",
                       "applied_seq=%llu action=\"reports stay at applied_seq; see proto/PROTOCOL.md, "
-                      "Failures, for what to do with the row (gongkai verify names it)\"",
+                      "Failures; gongkai doctor lists every such row\"",
                       (unsigned long long)agg.applied);
             f->broken = 1;
             break;
@@ -358,8 +360,11 @@ long follow_catch_up(struct follow *f, long limit)
                      (unsigned long long)agg.applied);
     }
     free(rows);
-    if (total > 0)
+    if (total > 0) {
+        pthread_rwlock_wrlock(&agg.lock);
         agg.catchups++;
+        pthread_rwlock_unlock(&agg.lock);
+    }
     return total;
 }
 
@@ -406,8 +411,11 @@ static void *checkpoint_thread(void *arg)
 static void checkpoint_serialize(struct buf *out)
 {
     uint32_t head[2] = {CHECKPOINT_MAGIC, CHECKPOINT_FORMAT};
+    uint8_t key[HASH_KEY_LEN];
+    hash_key_get(key); /* the ledger's keys are hashes under it (hash.h) */
     buf_reset(out);
     buf_append(out, head, sizeof head);
+    buf_append(out, key, sizeof key);
     ledger_save(agg.ledger, out);
     tables_save(agg.live, out);
     tl_save(agg.tl, out);
@@ -492,15 +500,24 @@ static void checkpoint_load(struct follow *f, int64_t cursor)
     int64_t seq = db_int8(PQgetvalue(r, 0, 0));
     struct rd in = {(const unsigned char *)PQgetvalue(r, 0, 1), (size_t)PQgetlength(r, 0, 1), 1};
     uint32_t head[2];
+    uint8_t key[HASH_KEY_LEN], own[HASH_KEY_LEN];
     int ok = seq > 0 && seq <= cursor && rd_copy(&in, head, sizeof head) == 0 &&
-             head[0] == CHECKPOINT_MAGIC && head[1] == CHECKPOINT_FORMAT;
+             head[0] == CHECKPOINT_MAGIC && head[1] == CHECKPOINT_FORMAT &&
+             rd_copy(&in, key, sizeof key) == 0;
+    /* Memory is empty here: adopt the key the checkpoint's entities were
+     * hashed under; if the checkpoint turns out unusable, go back to ours. */
+    hash_key_get(own);
+    if (ok)
+        hash_key_set(key);
     pthread_rwlock_wrlock(&agg.lock);
     ok = ok && ledger_load(agg.ledger, &in) == 0 && tables_load(agg.live, &in) == 0 &&
          tl_load(agg.tl, &in) == 0 && !in.left;
     if (ok) {
         agg.applied = agg.head = (uint64_t)seq;
+        agg.agencies = ledger_agency_count(agg.ledger);
         f->ck.last_seq = (uint64_t)seq;
     } else {
+        hash_key_set(own);
         ledger_destroy(&agg.ledger);
         tables_destroy(&agg.live);
         tl_destroy(&agg.tl);
@@ -558,6 +575,7 @@ int follow_start(struct follow *f, volatile int *stop)
         }
         agg.applied += (uint64_t)n;
         agg.head = agg.applied;
+        agg.agencies = ledger_agency_count(agg.ledger);
         pthread_rwlock_unlock(&agg.lock);
     }
     free(rows);
@@ -612,19 +630,24 @@ void follow_feed(struct follow *f, const void *data, size_t len)
     if (!env)
         return;
     if (env->body_case == GONGKAI__V1__ENVELOPE__BODY_HEARTBEAT && env->heartbeat->has_head_seq) {
+        pthread_rwlock_wrlock(&agg.lock);
         if (env->heartbeat->head_seq > agg.head)
             agg.head = env->heartbeat->head_seq;
+        pthread_rwlock_unlock(&agg.lock);
         if (env->heartbeat->stats)
             take_stats(f, env->heartbeat->stats);
     } else if (env->body_case == GONGKAI__V1__ENVELOPE__BODY_FEED && env->feed->n_events) {
         uint64_t first = env->feed->first_seq;
         uint64_t last = first + env->feed->n_events - 1;
         uint64_t next = agg.applied + f->npending + 1;
+        pthread_rwlock_wrlock(&agg.lock);
         if (last > agg.head)
             agg.head = last;
+        if (first > next)
+            agg.feed_gaps++;
+        pthread_rwlock_unlock(&agg.lock);
         if (first > next) {
             /* A gap: the feed dropped something. The log has it. */
-            agg.feed_gaps++;
             log_info("feed gap; catching up from the event log", "expected_seq=%llu got_seq=%llu",
                      (unsigned long long)next, (unsigned long long)first);
             follow_flush(f);

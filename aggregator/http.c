@@ -21,12 +21,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include "agg.h"
 #include "alloc.h"
 #include "buf.h"
 #include "day.h"
+#include "httpguard.h"
 #include "log.h"
 #include "net.h"
 #include "metrics.h"
@@ -35,12 +37,19 @@
 #include "reportcheck.h"
 
 #define TOKEN_MIN 16        /* shorter tokens are guessable: refused */
+#define HTTP_BODY_MAX 65536 /* a declared body above this is refused unread (413) */
+#define HTTP_PER_ADDRESS 64 /* connections one client address may hold open */
+#define HTTP_CONNECTIONS 4000 /* in all, at most (and below the descriptor limit) */
+#define HTTP_IDLE_S 10      /* a connection silent this long is closed */
+#define HTTP_HEADER_DEADLINE_S 10 /* a request's headers, complete within (httpguard.h) */
 #define TOKENS_FILE_MAX (1 << 20)
 
 struct tokens {
     char **name, **token;   /* owned */
     size_t n;
 };
+
+static struct httpguard *guard; /* owned by http_start/http_stop */
 
 static struct {
     char *path;              /* owned; NULL when /v1/... is open */
@@ -178,8 +187,10 @@ static enum MHD_Result respond(struct MHD_Connection *c, unsigned status, const 
     return ret;
 }
 
-static enum MHD_Result error(struct MHD_Connection *c, unsigned status, const char *code,
-                             const char *message)
+/* {"error": code, "message": message}, with one more header when header is
+ * not NULL (Allow for a 405, WWW-Authenticate for a 401). */
+static enum MHD_Result error_with(struct MHD_Connection *c, unsigned status, const char *code,
+                                  const char *message, const char *header, const char *value)
 {
     struct buf b = {0};
     buf_puts(&b, "{\"error\": ");
@@ -187,7 +198,21 @@ static enum MHD_Result error(struct MHD_Connection *c, unsigned status, const ch
     buf_puts(&b, ", \"message\": ");
     buf_json_string(&b, message);
     buf_puts(&b, "}\n");
-    return respond(c, status, "application/json; charset=utf-8", &b);
+    struct MHD_Response *r = MHD_create_response_from_buffer(b.len, b.data, MHD_RESPMEM_MUST_COPY);
+    MHD_add_response_header(r, "Content-Type", "application/json; charset=utf-8");
+    MHD_add_response_header(r, "Cache-Control", "no-store");
+    if (header)
+        MHD_add_response_header(r, header, value);
+    enum MHD_Result ret = MHD_queue_response(c, status, r);
+    MHD_destroy_response(r);
+    buf_free(&b);
+    return ret;
+}
+
+static enum MHD_Result error(struct MHD_Connection *c, unsigned status, const char *code,
+                             const char *message)
+{
+    return error_with(c, status, code, message, NULL, NULL);
 }
 
 /* Renders (agency, year) with the request's scope and case rule into out. */
@@ -276,7 +301,7 @@ static enum MHD_Result agencies(struct MHD_Connection *c)
     buf_puts(&b, "{\"agencies\": [");
     pthread_rwlock_rdlock(&agg.lock);
     int first = 1;
-    for (uint32_t id = 0; id < ledger_agency_count(agg.ledger); id++) {
+    for (uint32_t id = 0; id < agg.agencies; id++) {
         /* Every agency with an applied event, even one whose events count in
          * no table (say, only lawsuits as the review body): no years then. */
         int lo, hi;
@@ -366,9 +391,14 @@ static enum MHD_Result metrics(struct MHD_Connection *c)
 {
     struct agg *s = xmalloc(sizeof *s); /* a consistent copy, rendered outside the lock */
     pthread_rwlock_rdlock(&agg.lock);
-    *s = agg;
+    memcpy(s, &agg, offsetof(struct agg, http_requests));
+    /* The request counters move without the lock (atomics, agg.h). */
+    s->http_requests = __atomic_load_n(&agg.http_requests, __ATOMIC_RELAXED);
+    s->query_requests = __atomic_load_n(&agg.query_requests, __ATOMIC_RELAXED);
+    memcpy((char *)s + offsetof(struct agg, batch_events), (const char *)&agg + offsetof(struct agg, batch_events),
+           sizeof agg - offsetof(struct agg, batch_events));
     size_t ents = ledger_entities(agg.ledger), bytes = ledger_bytes(agg.ledger) + tables_bytes(agg.live);
-    uint32_t nag = ledger_agency_count(agg.ledger);
+    uint32_t nag = agg.agencies;
     pthread_rwlock_unlock(&agg.lock);
     struct buf b = {0};
 #define G(name, help, type, v) (prom_family(&b, name, type, help), prom_u64(&b, name, NULL, (v)))
@@ -415,8 +445,9 @@ static enum MHD_Result timeliness(struct MHD_Connection *c, const char *agency, 
     const char *as_of = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "as_of");
     int rc = want_report ? due_report(agency, year, sc, as_of, &b, code, sizeof code, message,
                                       sizeof message)
-                         : due_open(agency, sc, as_of, &b, code, sizeof code, message,
-                                    sizeof message);
+                         : due_open(agency, sc, as_of,
+                                    MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "limit"),
+                                    &b, code, sizeof code, message, sizeof message);
     if (rc) {
         buf_free(&b);
         return error(c, MHD_HTTP_BAD_REQUEST, code, message);
@@ -428,30 +459,35 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
                                const char *method, const char *version, const char *upload,
                                size_t *upload_size, void **state)
 {
-    (void)cls, (void)version, (void)upload, (void)upload_size;
-    /* Answer on the second call: a response queued on the first (headers
-     * only) makes libmicrohttpd close the connection (it cannot know there
-     * is no body to skip), and keep-alive is worth more than the extra call. */
+    (void)cls, (void)version, (void)upload;
+    /* Answer on the call after the last piece of the body (the second call
+     * when there is none): a response queued while a body is unread makes
+     * libmicrohttpd close the connection, which would drop a request the
+     * client pipelined behind it; keep-alive is worth the extra call. */
     static int seen;
     if (!*state) {
         *state = &seen;
+        httpguard_headers_done(c);
+        const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                                     MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (cl && strtoull(cl, NULL, 10) > HTTP_BODY_MAX)
+            /* Not worth reading: answered now, and the connection closes. */
+            return error(c, MHD_HTTP_CONTENT_TOO_LARGE, "too_large",
+                         "request bodies are not read here: every route is GET");
+        return MHD_YES;
+    }
+    if (*upload_size) {
+        *upload_size = 0; /* a body no route reads: skipped, then answered */
         return MHD_YES;
     }
     __atomic_add_fetch(&agg.http_requests, 1, __ATOMIC_RELAXED);
     if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
-        return error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "bad_method", "only GET is served");
-    if (strncmp(url, "/v1/", 4) == 0 && !authorised(c)) {
-        struct buf b = {0};
-        buf_puts(&b, "{\"error\": \"unauthorized\", \"message\": "
-                     "\"/v1/ needs Authorization: Bearer TOKEN\"}\n");
-        struct MHD_Response *r = MHD_create_response_from_buffer(b.len, b.data, MHD_RESPMEM_MUST_COPY);
-        MHD_add_response_header(r, "Content-Type", "application/json; charset=utf-8");
-        MHD_add_response_header(r, "WWW-Authenticate", "Bearer realm=\"gongkai\"");
-        enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_UNAUTHORIZED, r);
-        MHD_destroy_response(r);
-        buf_free(&b);
-        return ret;
-    }
+        return error_with(c, MHD_HTTP_METHOD_NOT_ALLOWED, "bad_method", "only GET and HEAD are served",
+                          "Allow", "GET, HEAD");
+    if (strncmp(url, "/v1/", 4) == 0 && !authorised(c))
+        return error_with(c, MHD_HTTP_UNAUTHORIZED, "unauthorized",
+                          "/v1/ needs Authorization: Bearer TOKEN", "WWW-Authenticate",
+                          "Bearer realm=\"gongkai\"");
     if (strncmp(url, "/v1/reports/", 12) == 0) {
         char agency[128], year[32];
         const char *p = url + 12, *slash = strchr(p, '/');
@@ -492,6 +528,30 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     return error(c, MHD_HTTP_NOT_FOUND, "not_found", "no such route");
 }
 
+static void request_done(void *cls, struct MHD_Connection *c, void **state,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)cls, (void)state, (void)toe;
+    httpguard_request_done(c);
+}
+
+/* Connections the process may hold: its descriptor limit raised to the hard
+ * limit (or 65536), less room for PostgreSQL, ZeroMQ and files. */
+static unsigned connection_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return 256;
+    rlim_t want = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > 65536 ? 65536 : rl.rlim_max;
+    if (rl.rlim_cur < want) {
+        rl.rlim_cur = want;
+        setrlimit(RLIMIT_NOFILE, &rl);
+        getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    rlim_t n = rl.rlim_cur > 512 ? rl.rlim_cur - 256 : rl.rlim_cur / 2;
+    return n > HTTP_CONNECTIONS ? HTTP_CONNECTIONS : (unsigned)n;
+}
+
 struct MHD_Daemon *http_start(const char *hostport, const char *tokens_path)
 {
     if (tokens_path) {
@@ -509,16 +569,31 @@ struct MHD_Daemon *http_start(const char *hostport, const char *tokens_path)
         log_error("GONGKAI_HTTP must be host:port", "http=%s error=\"%s\"", hostport, err);
         return NULL;
     }
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+    /* epoll, not select: select stops at FD_SETSIZE (1024) descriptors, and
+     * that many slow clients used to starve every other request. One address
+     * may hold HTTP_PER_ADDRESS connections; a silent one is closed after
+     * HTTP_IDLE_S; a request's headers must be complete within
+     * HTTP_HEADER_DEADLINE_S however slowly they trickle (slowloris). */
+    unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
     if (ai->ai_family == AF_INET6)
         flags |= MHD_USE_IPv6;
+    if (!(guard = httpguard_new(HTTP_HEADER_DEADLINE_S))) {
+        freeaddrinfo(ai);
+        return NULL;
+    }
     struct MHD_Daemon *d = MHD_start_daemon(
         flags, 0, NULL, NULL, handler, NULL, MHD_OPTION_SOCK_ADDR, ai->ai_addr,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)2, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)2, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_IDLE_S,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)HTTP_PER_ADDRESS,
+        MHD_OPTION_CONNECTION_LIMIT, connection_limit(),
+        MHD_OPTION_NOTIFY_CONNECTION, httpguard_connection, guard,
+        MHD_OPTION_NOTIFY_COMPLETED, request_done, NULL,
         MHD_OPTION_END);
     freeaddrinfo(ai);
-    if (!d)
+    if (!d) {
         log_error("cannot start HTTP", "http=%s", hostport);
+        httpguard_destroy(&guard);
+    }
     return d;
 }
 
@@ -526,6 +601,7 @@ void http_stop(struct MHD_Daemon *d)
 {
     if (d)
         MHD_stop_daemon(d);
+    httpguard_destroy(&guard);
     tokens_free(auth_http.cur);
     auth_http.cur = NULL;
     free(auth_http.path);

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <zmq.h>
 
+#include "hash.h"
 #include "agg.h"
 #include "auth.h"
 #include "calendar.h"
@@ -174,6 +175,18 @@ int main(int argc, char **argv)
     sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    /* Ids are hashed under a random key (hash.h): a publisher cannot choose
+     * colliding ones. A checkpoint brings the key it was saved under. */
+    if (hash_key_random())
+        log_warn("no randomness for the hash key; ids are hashed under a fixed key", "%s", "");
+    /* Writers first: with the default (readers first) a steady stream of
+     * HTTP readers could keep the feed from ever taking the write lock. */
+    pthread_rwlockattr_t la;
+    pthread_rwlockattr_init(&la);
+    pthread_rwlockattr_setkind_np(&la, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+    pthread_rwlock_destroy(&agg.lock);
+    pthread_rwlock_init(&agg.lock, &la);
+    pthread_rwlockattr_destroy(&la);
     agg.ledger = ledger_new();
     agg.live = tables_new();
     agg.tl = tl_new();

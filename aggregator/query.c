@@ -38,7 +38,7 @@ void query_serve(void *router)
         else
             zmq_msg_close(&part);
     }
-    agg.query_requests++;
+    __atomic_add_fetch(&agg.query_requests, 1, __ATOMIC_RELAXED);
     Gongkai__V1__ReportReply reply = GONGKAI__V1__REPORT_REPLY__INIT;
     char code[32] = "", message[200] = "";
     struct buf out = {0};

@@ -19,5 +19,6 @@ int cmd_open(int argc, char **argv);
 int cmd_agency(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
 int cmd_health(int argc, char **argv);
+int cmd_doctor(int argc, char **argv);
 
 #endif

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
 #include "cmd.h"
 #include "log.h"
 
@@ -16,6 +17,7 @@ static const struct {
     {"rejects", cmd_rejects, "list stored rejections, newest first"},
     {"report", cmd_report, "print an agency's report for a year from the aggregator"},
     {"verify", cmd_verify, "recompute reports from the event log and compare with the aggregator"},
+    {"doctor", cmd_doctor, "list every event log row this build cannot use (read-only)"},
     {"keygen", cmd_keygen, "write a CURVE key pair NAME.key (secret) and NAME.pub"},
     {"check", cmd_check, "check reports (contract JSON) for arithmetic and cross-year errors"},
     {"import-report", cmd_import_report, "turn a published report's text into contract JSON"},
@@ -45,6 +47,7 @@ int main(int argc, char **argv)
         usage(stdout);
         return 0;
     }
+    hash_key_random(); /* what a command hashes stays in its memory (hash.h) */
     const char *lvl = getenv("GONGKAI_LOG_LEVEL");
     if (lvl && log_parse_level(lvl) >= 0)
         log_set_level((enum log_level)log_parse_level(lvl));

@@ -91,7 +91,7 @@ static void push_line(struct pub *p, uint64_t ref, long lineno, const char *s, s
      * intake rejects it (too_large) without us shipping megabytes. */
     if (n > EV_MAX_BYTES + 1)
         n = EV_MAX_BYTES + 1;
-    p->q[p->tail++] = (struct line){ref, lineno, xstrndup(s, n), n, 0};
+    p->q[p->tail++] = (struct line){ref, lineno, xmemdup(s, n), n, 0};
 }
 
 /* Sends every unsent line, in order, while the window has room. */

@@ -629,6 +629,10 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     intake_stats_init(&in.stats, day_now_us());
+    /* Ids are hashed under a random key (hash.h): a publisher cannot choose
+     * colliding ones. */
+    if (hash_key_random())
+        log_warn("no randomness for the hash key; ids are hashed under a fixed key", "%s", "");
     in.ledger = ledger_new();
     in.ids = map_new(sizeof(struct seen));
     in.b.ids = map_new(sizeof(struct seen));

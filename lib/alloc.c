@@ -43,6 +43,11 @@ char *xstrdup(const char *s)
 
 char *xstrndup(const char *s, size_t n)
 {
+    return xmemdup(s, strnlen(s, n)); /* never reads past s's NUL */
+}
+
+char *xmemdup(const void *s, size_t n)
+{
     char *p = xmalloc(n + 1);
     memcpy(p, s, n);
     p[n] = '\0';

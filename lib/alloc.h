@@ -13,7 +13,11 @@ void *xmalloc(size_t n);
 void *xcalloc(size_t count, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
+/* At most the first n bytes of the string s (as strndup: it stops at s's
+ * NUL, so s may be shorter than n). */
 char *xstrndup(const char *s, size_t n);
+/* The n bytes at s, NUL-terminated (they may hold NULs themselves). */
+char *xmemdup(const void *s, size_t n);
 /* printf into a new string. */
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

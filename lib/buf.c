@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "utf8.h"
 
 void buf_reserve(struct buf *b, size_t extra)
 {
@@ -61,7 +62,9 @@ void buf_printf(struct buf *b, const char *fmt, ...)
 void buf_json_string(struct buf *b, const char *s)
 {
     buf_putc(b, '"');
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    const unsigned char *p = (const unsigned char *)s;
+    size_t left = strlen(s);
+    while (left) {
         switch (*p) {
         case '"': buf_puts(b, "\\\""); break;
         case '\\': buf_puts(b, "\\\\"); break;
@@ -69,11 +72,25 @@ void buf_json_string(struct buf *b, const char *s)
         case '\t': buf_puts(b, "\\t"); break;
         case '\r': buf_puts(b, "\\r"); break;
         default:
-            if (*p < 0x20)
+            if (*p < 0x20 || *p == 0x7f) {
                 buf_printf(b, "\\u%04x", *p);
-            else
+            } else if (*p >= 0x80) {
+                /* Valid UTF-8 goes as it is; a byte that starts no valid
+                 * sequence is shown as the text \xNN, so the document stays
+                 * valid JSON for a strict parser. */
+                uint32_t cp;
+                size_t n = utf8_decode(p, left, &cp);
+                if (n) {
+                    buf_append(b, p, n);
+                    p += n, left -= n;
+                    continue;
+                }
+                buf_printf(b, "\\\\x%02x", *p);
+            } else {
                 buf_putc(b, (char)*p);
+            }
         }
+        p++, left--;
     }
     buf_putc(b, '"');
 }

@@ -162,7 +162,7 @@ uint32_t ev_required_fields(enum ev_type t)
 }
 
 /* Copies at most 60 bytes of s into a message-safe form (non-printables as \xNN). */
-static const char *shown(const char *s, char *buf, size_t cap)
+const char *ev_show(const char *s, char *buf, size_t cap)
 {
     size_t o = 0;
     for (size_t i = 0; s[i] && o + 5 < cap; i++) {
@@ -189,13 +189,13 @@ static int check_id(const char *field, const char *s, int allow_space, struct ev
         return ev_fail(err, "bad_value", "%s: must not be empty", field);
     if (n > EV_ID_MAX)
         return ev_fail(err, "bad_value", "%s: %zu characters, at most %d allowed (\"%s\")", field,
-                       n, EV_ID_MAX, shown(s, b, sizeof b));
+                       n, EV_ID_MAX, ev_show(s, b, sizeof b));
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c > 0x7e || c < 0x20 || (c == ' ' && !allow_space))
             return ev_fail(err, "bad_value",
                            "%s: \"%s\" has character 0x%02x at %zu; printable ASCII%s only",
-                           field, shown(s, b, sizeof b), c, i,
+                           field, ev_show(s, b, sizeof b), c, i,
                            allow_space ? "" : " without spaces");
     }
     return 0;
@@ -213,7 +213,7 @@ static int check_agency(const char *s, struct ev_error *err)
     if (!ok)
         return ev_fail(err, "bad_value",
                        "agency: \"%s\" does not match ^[a-z0-9][a-z0-9._-]{0,63}$",
-                       shown(s, b, sizeof b));
+                       ev_show(s, b, sizeof b));
     return 0;
 }
 
@@ -243,7 +243,7 @@ int ev_finish(struct ev *e, struct ev_error *err)
         return ev_fail(err, "bad_value",
                        "occurred_at: \"%s\" is not an RFC 3339 timestamp with offset "
                        "(e.g. 2019-03-02T10:00:00+08:00)",
-                       shown(e->occurred_at, b, sizeof b));
+                       ev_show(e->occurred_at, b, sizeof b));
     (void)year;
     /* The year rule applies to the reporting day (the Beijing date, what is
      * counted), not to the year as written: 1990-01-01T05:00:00+08:00 is
@@ -258,7 +258,7 @@ int ev_finish(struct ev *e, struct ev_error *err)
         return ev_fail(err, "bad_value",
                        "occurred_at: \"%s\" is %s in Beijing time, outside the reporting years "
                        "%d-%d (%d-01-01 to %d-12-31, Beijing)",
-                       shown(e->occurred_at, b, sizeof b), bj, DAY_YEAR_MIN, DAY_YEAR_MAX,
+                       ev_show(e->occurred_at, b, sizeof b), bj, DAY_YEAR_MIN, DAY_YEAR_MAX,
                        DAY_YEAR_MIN, DAY_YEAR_MAX);
     }
     day_format_utc(e->occurred_us, e->occurred_at, sizeof e->occurred_at);

@@ -102,6 +102,12 @@ struct ev_error {
     char message[320];              /* names the field and the value */
 };
 
+/* Text a client sent, made safe to quote in a message (terminal, TSV,
+ * logfmt, JSON): printable ASCII as is, except '"' and '\\'; every other
+ * byte as \xNN; cut after 60 characters with "...". Returns buf (cap ≥ 8;
+ * 256 holds any cut). */
+const char *ev_show(const char *s, char *buf, size_t cap);
+
 /* Fills err (code + printf message); returns -1 for `return ev_fail(...)`. */
 int ev_fail(struct ev_error *err, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

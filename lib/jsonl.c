@@ -65,8 +65,9 @@ static int set_field(struct ev *e, int f, json_t *v, struct ev_error *err)
                     continue;
                 o += (size_t)snprintf(list + o, sizeof list - o, "%s%s", o ? ", " : "", names[k]);
             }
+            char b[256];
             return ev_fail(err, f == F_TYPE ? "unknown_type" : "bad_value",
-                           "%s: \"%.80s\" is not one of %s", name, s, list);
+                           "%s: \"%s\" is not one of %s", name, ev_show(s, b, sizeof b), list);
         }
         switch (f) {
         case F_TYPE: e->type = (enum ev_type)i; break;
@@ -108,9 +109,10 @@ static int set_field(struct ev *e, int f, json_t *v, struct ev_error *err)
         if (!json_is_string(v))
             return ev_fail(err, "bad_value", "due: expected a string, got %s", json_kind(v));
         int32_t d;
+        char b[256];
         if (day_parse_date(json_string_value(v), &d) || !day_in_range(d))
-            return ev_fail(err, "bad_value", "due: \"%.40s\" is not a date YYYY-MM-DD in %d-%d",
-                           json_string_value(v), DAY_YEAR_MIN, DAY_YEAR_MAX);
+            return ev_fail(err, "bad_value", "due: \"%s\" is not a date YYYY-MM-DD in %d-%d",
+                           ev_show(json_string_value(v), b, sizeof b), DAY_YEAR_MIN, DAY_YEAR_MAX);
         e->due_day = d;
         return 0;
     }
@@ -127,9 +129,11 @@ int jsonl_parse(const char *line, size_t len, struct ev *e, struct ev_error *err
     if (len > EV_MAX_BYTES)
         return ev_fail(err, "too_large", "line: %zu bytes, at most %d allowed", len, EV_MAX_BYTES);
     json_error_t je;
+    char b[256];
     json_t *root = json_loadb(line, len, JSON_REJECT_DUPLICATES, &je);
     if (!root)
-        return ev_fail(err, "bad_json", "line: %s at column %d", je.text, je.column);
+        return ev_fail(err, "bad_json", "line: %s at column %d", ev_show(je.text, b, sizeof b),
+                       je.column);
     int rc = 0;
     if (!json_is_object(root)) {
         rc = ev_fail(err, "bad_json", "line: expected a JSON object, got %s", json_kind(root));
@@ -144,7 +148,8 @@ int jsonl_parse(const char *line, size_t len, struct ev *e, struct ev_error *err
     json_object_foreach(root, key, v) {
         int f = ev_field_by_name(key);
         if (f < 0) {
-            rc = ev_fail(err, "unknown_field", "%.80s: not a field of any event", key);
+            rc = ev_fail(err, "unknown_field", "%s: not a field of any event",
+                         ev_show(key, b, sizeof b));
             goto out;
         }
         if (set_field(e, f, v, err)) {

@@ -201,7 +201,7 @@ struct keyring *keyring_parse(const char *text, size_t len, const char *origin, 
 {
     struct keyring *r = xcalloc(1, sizeof *r);
     atomic_init(&r->refs, 1);
-    char *copy = xstrndup(text, len);
+    char *copy = xmemdup(text, len);
     int lineno = 0;
     char *p = copy;
     while (p) {

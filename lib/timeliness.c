@@ -183,7 +183,7 @@ void tl_apply(struct tl *t, uint32_t agency, const struct ev *e)
     case EV_CONSULTATION_STARTED:
     case EV_CONSULTATION_ENDED:
         x = extra_of(t, a);
-        kid = hash64(e->consultation_id, strlen(e->consultation_id), 0x636f6e73756c74);
+        kid = hash_keyed64(e->consultation_id, strlen(e->consultation_id), 0x636f6e73756c74);
         k = find_consult(x, kid);
         if (!k) {
             x->consult = xrealloc(x->consult, (x->nconsult + 1) * sizeof *x->consult);

@@ -59,6 +59,11 @@ CREATE TRIGGER %(n)s BEFORE INSERT ON %(t)s FOR EACH ROW EXECUTE FUNCTION %(n)s(
 refuse("gk_test_refuse", "event_log", "NEW.event_id LIKE 'poison%'",
        "'test: event % is refused by a check', NEW.event_id", "23514")
 
+def doctor():
+    r = gk.run([gk.bin_path("gongkai"), "doctor"])
+    return r.returncode, r.stdout.decode("utf-8", "replace"), r.stderr.decode("utf-8", "replace")
+
+
 intake = gk.Intake().start()
 agg = gkagg.Aggregator().start()
 rc, out, err = gk.publish([write("ok.jsonl", [event("ok-1")])])
@@ -110,12 +115,19 @@ gk.query("DROP TRIGGER gk_test_refuse_metric ON agg_metric")
 agg = gkagg.Aggregator().start()
 h = agg.wait_caught_up()
 gk.check(h["applied_seq"] == 3, "after the fix a restarted aggregator applies it: %s" % json.dumps(h))
+rc, out, err = doctor()
+gk.check(rc == 0 and out == "" and "3 rows read, 0 findings" in err, "gongkai doctor: a sound log (exit %d)" % rc,
+         out + err)
 gk.check(agg.report("gz-refuse-agg", 2024)["active_disclosure"]["penalty"]["decisions"] == 1,
          "and counts it")
 
 # --- a log row this build cannot read (written by another program) -----------------
 gk.query("""INSERT INTO event_log (seq, event_id, type, agency, occurred_at, digest, body, event, peer)
             VALUES (4, 'alien-1', 'decision_made', %s, now(), 0, '\\x0a01', '{}', 'test')""", (AG,))
+rc, out, err = doctor()
+gk.check(rc == 1 and out.startswith("seq 4\talien-1\tbad_protobuf\t") and len(out.splitlines()) == 1,
+         "gongkai doctor lists the unreadable row, and only it (exit %d)" % rc, out + err)
+gk.check(gk.query("SELECT count(*) FROM event_log")[0][0] == 4, "doctor changed nothing")
 intake.stop()
 p = subprocess.Popen([gk.bin_path("gongkai-intake")], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                      env=dict(os.environ, GONGKAI_INSECURE="1"))

@@ -607,6 +607,28 @@ gk.check(all(r[0] == "too_many_in_flight" and PEER.match(r[2]) for r in rows)
          "window: stored with code and peer, in order; raw bytes for the first 100 of the batch")
 wc.close()
 
+# ---- what a client sent is never echoed raw (issue 12) ------------------------------------------------------
+# An unknown key or enum value holding terminal escapes: `gongkai publish`'s
+# stderr and `gongkai rejects` show them escaped, never as control bytes.
+esc = "\u001b]0;PWNED\u0007\u001b[2J"
+hostile = os.path.join(gk.work_dir(), "hostile-text.jsonl")
+with open(hostile, "w") as f:
+    d = ev("fee_collected", "esc-1", T, amount_fen=1)
+    d["x" + esc] = 1
+    f.write(json.dumps(d) + "\n")
+    f.write(json.dumps(ev("decision_made", "esc-2", T, decision_kind="penalty" + esc)) + "\n")
+    f.write(json.dumps(ev("fee_collected", "esc-3", T, amount_fen=1, due="2019" + esc)) + "\n")
+    f.write('{"event_id":"esc-4","type":"fee_collected",' + esc + '}\n')
+rc, out, err = gk.publish([hostile])
+gk.check(rc == 1 and "rejected 4" in out, "the four events with escapes are rejected", out + err)
+gk.check("\x1b" not in err and "\x07" not in err and "\\x1b" in err,
+         "publish shows the escapes as \\x1b, never raw", repr(err[:400]))
+r = gk.run([gk.bin_path("gongkai"), "rejects", "--limit", "10"])
+text = r.stdout.decode("utf-8", "replace")
+gk.check("\x1b" not in text and "\x07" not in text and "esc-1" in text,
+         "gongkai rejects shows them escaped too", repr(text[:400]))
+rejected_ids.update({"esc-1", "esc-2", "esc-3", "esc-4"})
+
 # ---- intake still serves ---------------------------------------------------------------------------------
 gk.check(intake.alive(), "intake is still running after all of it")
 last = accept("a valid event after all the rejections", "json", GOOD)

@@ -247,6 +247,11 @@ gk.eq([app_view(a) for a in j["applications"]], [
 ], "open list 2025-12-31: soonest due first, values computed by hand")
 gk.eq([a["applicant"] for a in j["applications"]],
       ["other_org", "natural_person", "natural_person", "research_institution"], "open list: applicants")
+gk.eq(j["listed"], 4, "open list: all 4 listed (under the default limit)")
+# A bounded list (issue 12): ?limit=N names the N soonest due; "open" still counts all.
+j2 = get_json(agg, f"/v1/agencies/{CITY}/open?as_of=2025-12-31&limit=2")
+gk.eq((j2["open"], j2["overdue"], j2["listed"], [a["application_id"] for a in j2["applications"]]),
+      (4, 2, 2, ["O0", "O1"]), "open list with limit=2: the two soonest due, counts of all")
 
 # As of 2025-11-20 (a day inside A6's consultation, before O1..O3 arrived):
 # A6's consultations (11/5-11/14 merged) have ended, so it is running again: due 2025-12-11 as computed above; left from 11/20: 11/21 (1),
@@ -312,7 +317,11 @@ gk.eq((j["cut_off"], j["final"], j["answered"]["total"], j["at_cut_off"]["open"]
 for bad, code in (("/v1/reports/tl-city/2025/timeliness?as_of=2025-02-30", "bad_as_of"),
                   ("/v1/reports/tl-city/2025/timeliness?scope=all", "bad_scope"),
                   ("/v1/reports/tl-city/20x5/timeliness", "bad_year"),
-                  ("/v1/agencies/TL/open", "bad_agency")):
+                  ("/v1/agencies/TL/open", "bad_agency"),
+                  ("/v1/agencies/tl-city/open?limit=0", "bad_limit"),
+                  ("/v1/agencies/tl-city/open?limit=100001", "bad_limit"),
+                  ("/v1/agencies/tl-city/open?limit=-1", "bad_limit"),
+                  ("/v1/agencies/tl-city/open?limit=1x", "bad_limit")):
     j = get_json(agg, bad, 400)
     gk.eq(j["error"], code, f"{bad}: 400 {code}")
 
