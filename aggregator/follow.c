@@ -255,6 +255,7 @@ static int apply_batch(struct follow *f, const struct logrow *rows, size_t n, ui
 {
     if (!n)
         return 0;
+    int tries = 0;
     for (;;) {
         pthread_rwlock_wrlock(&agg.lock);
         ledger_begin(agg.ledger);
@@ -311,6 +312,11 @@ static int apply_batch(struct follow *f, const struct logrow *rows, size_t n, ui
             break;
         log_warn("batch not committed; retrying", "first_seq=%llu events=%zu",
                  (unsigned long long)first, n);
+        /* A transient refusal on a live connection (a deadlock, a full disk)
+         * is retried after a backoff too, never in a tight loop. */
+        if (db_alive(f->conn))
+            db_backoff(tries < 10 ? tries : 10);
+        tries++;
         while (reconnect(f))
             if (stopping(f))
                 goto stopped;

@@ -120,6 +120,11 @@ static struct {
     struct batch b;
     struct intake_stats stats;   /* sent with every heartbeat */
     int broken;                  /* stopped on a permanent database error: exit 1 */
+    /* While the database is away (drop_while_away). */
+    struct map *dropped;         /* routing ids whose messages were dropped → unused */
+    int64_t last_drop_us;        /* monotonic: the last message dropped */
+    uint64_t drops;              /* messages dropped in the current outage */
+    int away;                    /* in an outage: said so, counting drops */
 } in;
 
 static void outcome_push(struct msgrec *m, const struct outcome *o)
@@ -344,6 +349,81 @@ static void process_msg(struct msgrec *m)
     wire_free(env);
 }
 
+/* The routing id of a message as text, the key of in.dropped. */
+static struct key128 route_key(const zmq_msg_t *rid)
+{
+    char hex[2 * 256 + 1];
+    const unsigned char *p = zmq_msg_data((zmq_msg_t *)rid);
+    size_t n = zmq_msg_size((zmq_msg_t *)rid);
+    for (size_t i = 0; i < n && i < 256; i++)
+        snprintf(hex + 2 * i, 3, "%02x", p[i]);
+    hex[2 * (n < 256 ? n : 256)] = '\0';
+    return key128_of(0, 3, hex);
+}
+
+/* While the database is away intake cannot answer, and not reading is not
+ * enough: a publisher that hears nothing reconnects and resends on a new
+ * connection, and the messages it left queued on the old one would stay in
+ * ZeroMQ's memory for as long as intake does not read them (they grew ~125
+ * KB/s with four publishers). So intake reads what arrives and drops it,
+ * unanswered: nothing is acknowledged, publishers resend. A connection that
+ * lost a message this way is dropped from then on (in.dropped): a later
+ * message on it must not be validated before the lost one, which its
+ * publisher will resend — in order, on a new connection. Forgotten once
+ * nothing was dropped for DROPPED_FORGET_US with the database back. */
+#define DROPPED_FORGET_US (60 * 1000000LL)
+
+static void drop_message(zmq_msg_t *first)
+{
+    zmq_msg_t part;
+    int more = zmq_msg_more(first);
+    zmq_msg_close(first);
+    while (more) {
+        zmq_msg_init(&part);
+        if (zmq_msg_recv(&part, in.router, 0) < 0) {
+            zmq_msg_close(&part);
+            break;
+        }
+        more = zmq_msg_more(&part);
+        zmq_msg_close(&part);
+    }
+    in.drops++;
+    in.last_drop_us = day_mono_us();
+}
+
+static void drop_while_away(void)
+{
+    if (!in.away) {
+        log_warn("database away: dropping what publishers send, unanswered; they resend",
+                 "head_seq=%llu", (unsigned long long)in.head);
+        in.away = 1;
+        in.drops = 0;
+    }
+    for (int k = 0; k < 100000; k++) {
+        zmq_msg_t rid;
+        zmq_msg_init(&rid);
+        if (zmq_msg_recv(&rid, in.router, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&rid);
+            break;
+        }
+        map_put(in.dropped, route_key(&rid), NULL);
+        drop_message(&rid);
+    }
+}
+
+/* Back to normal: say what was dropped, and forget the connections after a
+ * quiet while. */
+static void drops_settle(void)
+{
+    if (in.away && store_connected(in.store)) {
+        log_info("database back: messages read while it was away were dropped unanswered",
+                 "messages=%llu", (unsigned long long)in.drops);
+        in.away = 0;
+    }
+    if (map_count(in.dropped) && day_mono_us() - in.last_drop_us > DROPPED_FORGET_US)
+        map_clear(in.dropped);
+}
+
 /* Receives one whole message into a new msgrec; 0 when one was read. */
 static int receive_one(void)
 {
@@ -362,6 +442,11 @@ static int receive_one(void)
             for (size_t i = 0; i < m->nroute; i++)
                 zmq_msg_close(&m->route[i]);
             return -1;
+        }
+        if (!m->nroute && map_count(in.dropped) && zmq_msg_more(&part) &&
+            map_get(in.dropped, route_key(&part))) {
+            drop_message(&part); /* its connection lost an earlier message */
+            return 0;
         }
         if (!zmq_msg_more(&part))
             break;
@@ -480,6 +565,7 @@ static void heartbeat(void)
 static void flush(void)
 {
     struct batch *b = &in.b;
+    int tries = 0;
     for (;;) {
         uint64_t first = in.head + 1;
         int64_t t0 = day_mono_us();
@@ -527,8 +613,17 @@ static void flush(void)
             batch_release();
             return;
         }
+        if (store_connected(in.store)) {
+            /* A transient refusal on a live connection (a deadlock, a full
+             * disk): retried after a backoff, never in a tight loop, and
+             * what arrives meanwhile is dropped as in an outage. */
+            drop_while_away();
+            db_backoff(tries < 10 ? tries : 10);
+            tries++;
+        }
         while (store_reconnect(in.store)) {
             heartbeat();
+            drop_while_away();
             if (stop_requested) {
                 /* Nothing of this batch was acknowledged: publishers resend it. */
                 batch_release();
@@ -635,6 +730,7 @@ int main(int argc, char **argv)
         log_warn("no randomness for the hash key; ids are hashed under a fixed key", "%s", "");
     in.ledger = ledger_new();
     in.ids = map_new(sizeof(struct seen));
+    in.dropped = map_new(1);
     in.b.ids = map_new(sizeof(struct seen));
     in.b.peers = map_new(sizeof(struct peer_load));
     in.store = store_new(db, &stop_requested);
@@ -687,10 +783,11 @@ int main(int argc, char **argv)
             next_hb = t + HEARTBEAT_MS;
         }
         if (!store_connected(in.store)) {
-            /* Do not read while the database is away: back-pressure. */
+            drop_while_away();
             store_reconnect(in.store);
             continue;
         }
+        drops_settle();
         zmq_pollitem_t items[] = {{in.router, 0, ZMQ_POLLIN, 0}, {in.monitor, 0, ZMQ_POLLIN, 0}};
         int rc = zmq_poll(items, 2, (long)(next_hb - t));
         if (rc < 0 && errno != EINTR) {
@@ -721,6 +818,7 @@ int main(int argc, char **argv)
     store_destroy(&in.store);
     ledger_destroy(&in.ledger);
     map_destroy(&in.ids);
+    map_destroy(&in.dropped);
     map_destroy(&in.b.ids);
     map_destroy(&in.b.peers);
     buf_free(&in.b.events);
