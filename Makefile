@@ -5,6 +5,7 @@
 #   make asan       the same binaries and unit tests under ASan+UBSan (build/asan)
 #   make test-asan  the whole test suite against the ASan+UBSan binaries
 #   make test-faults  crashes, restarts, outages (tests/faults): nothing lost or doubled
+#   make test-tsan  the aggregator's threads under ThreadSanitizer (build/tsan)
 #   make run        install what is missing, start everything on a local cluster
 #   make bench      the benchmark (bench/run.sh): figures into bench/results.md
 #
@@ -97,6 +98,17 @@ test-asan: asan
 	  OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	  LDFLAGS="-fsanitize=address,undefined" system
 
+# The aggregator's lock rule (aggregator/agg.h) under ThreadSanitizer: the
+# system tests that drive its threads hardest. Uninstrumented libraries are
+# suppressed (tests/tsan.supp); our code is not.
+TSAN_MAKE = $(MAKE) BUILD=build/tsan BIN=build/tsan/bin CC=clang \
+  OPT="-O1 -g -fsanitize=thread -fno-omit-frame-pointer" LDFLAGS="-fsanitize=thread"
+test-tsan:
+	$(TSAN_MAKE) all
+	TSAN_OPTIONS="halt_on_error=1 exitcode=66 suppressions=$(abspath tests/tsan.supp)" \
+	  GONGKAI_BIN=$(abspath build/tsan/bin) GONGKAI_SHARED=$(SHARED) \
+	  tests/system/run.sh agg_threads agg_gaps http_hardening metrics_logs timeliness_restart
+
 # The fault suite: its own throwaway cluster; SIGKILLs, a PostgreSQL outage,
 # a stalled aggregator, SIGTERMs, valgrind (tests/faults/run.sh).
 test-faults: all
@@ -150,5 +162,5 @@ install: all
 clean:
 	rm -rf build bin
 
-.PHONY: all unit system test test-faults asan test-asan fuzz bench run install clean
+.PHONY: all unit system test test-faults asan test-asan test-tsan fuzz bench run install clean
 .SECONDARY:
