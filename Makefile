@@ -125,11 +125,18 @@ $(BUILD)/fuzz/fuzz_decode: tests/fuzz/fuzz_decode.c $(LIB_SRC) $(GEN_C)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) $(GEN_C) $(LDLIBS)
 
-fuzz: $(BUILD)/fuzz/fuzz_decode
-	@mkdir -p $(BUILD)/fuzz/work
+$(BUILD)/fuzz/fuzz_text: tests/fuzz/fuzz_text.c lib/utf8.c lib/utf8.h
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_FLAGS) -o $@ $< lib/utf8.c
+
+# FUZZ_SECONDS in all: two thirds to decode + validate, a third to the text escaper.
+fuzz: $(BUILD)/fuzz/fuzz_decode $(BUILD)/fuzz/fuzz_text
+	@mkdir -p $(BUILD)/fuzz/work $(BUILD)/fuzz/work-text
 	$(BUILD)/fuzz/fuzz_decode -runs=0 tests/fuzz/regressions tests/fuzz/corpus
-	cd $(BUILD)/fuzz && ./fuzz_decode -max_total_time=$(FUZZ_SECONDS) -max_len=70000 \
+	cd $(BUILD)/fuzz && ./fuzz_decode -max_total_time=$$(( $(FUZZ_SECONDS) * 2 / 3 )) -max_len=70000 \
 	  -print_final_stats=1 work $(abspath tests/fuzz/corpus)
+	cd $(BUILD)/fuzz && ./fuzz_text -max_total_time=$$(( $(FUZZ_SECONDS) / 3 )) -max_len=512 \
+	  -print_final_stats=1 work-text
 
 # The benchmark: its own throwaway cluster and ports; not part of `make test`.
 $(BUILD)/bench/loadgen: bench/loadgen.c $(LIBA)

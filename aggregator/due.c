@@ -19,6 +19,7 @@
 #include "log.h"
 #include "registry.h"
 #include "timeliness.h"
+#include "utf8.h"
 
 /* ---- the calendar ------------------------------------------------------ */
 
@@ -81,7 +82,9 @@ static int parse_params(const char *scope, const char *as_of, int *subtree, int3
     *subtree = scope && strcmp(scope, "subtree") == 0;
     if (scope && !*subtree && strcmp(scope, "self") != 0) {
         snprintf(code, code_cap, "bad_scope");
-        snprintf(message, message_cap, "scope: \"%.40s\": use self or subtree", scope);
+        char shown[64];
+        snprintf(message, message_cap, "scope: \"%s\": use self or subtree",
+                 utf8_shown(scope, shown, sizeof shown));
         return -1;
     }
     if (!as_of) {
@@ -90,15 +93,17 @@ static int parse_params(const char *scope, const char *as_of, int *subtree, int3
     }
     int32_t d;
     int y, m, dd;
+    char shown[64];
+    utf8_shown(as_of, shown, sizeof shown);
     if (day_parse_date(as_of, &d) != 0) {
         snprintf(code, code_cap, "bad_as_of");
-        snprintf(message, message_cap, "as_of: \"%.40s\" is not a date YYYY-MM-DD", as_of);
+        snprintf(message, message_cap, "as_of: \"%s\" is not a date YYYY-MM-DD", shown);
         return -1;
     }
     day_to_ymd(d, &y, &m, &dd);
     if (y < YEAR_MIN || y > YEAR_MAX) {
         snprintf(code, code_cap, "bad_as_of");
-        snprintf(message, message_cap, "as_of: \"%.40s\" is outside the years %d-%d", as_of,
+        snprintf(message, message_cap, "as_of: \"%s\" is outside the years %d-%d", shown,
                  YEAR_MIN, YEAR_MAX);
         return -1;
     }

@@ -390,9 +390,10 @@ static int checkpoint_store(PGconn *c, uint64_t seq, const struct buf *data)
         " state = EXCLUDED.state, created_at = now()",
         3, NULL, p, len, bin, 0);
     int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-    if (!ok)
-        log_warn("checkpoint not stored", "seq=%llu error=\"%s\"", (unsigned long long)seq,
-                 PQresultErrorMessage(r));
+    if (!ok) {
+        log_warn("checkpoint not stored", "seq=%llu", (unsigned long long)seq);
+        db_failure(c, r, "INSERT INTO agg_checkpoint"); /* its message, on one line */
+    }
     PQclear(r);
     return ok ? 0 : -1;
 }
@@ -497,9 +498,10 @@ static void checkpoint_load(struct follow *f, int64_t cursor)
                                "SELECT seq, state FROM agg_checkpoint WHERE id = 1 AND format = $1::int",
                                1, NULL, p, NULL, NULL, 1);
     if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
-        if (PQresultStatus(r) != PGRES_TUPLES_OK)
-            log_warn("cannot read agg_checkpoint: replaying the whole log", "error=\"%s\"",
-                     PQresultErrorMessage(r));
+        if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+            log_warn("cannot read agg_checkpoint: replaying the whole log", "%s", "");
+            db_failure(f->conn, r, "SELECT FROM agg_checkpoint");
+        }
         PQclear(r);
         return;
     }

@@ -34,6 +34,7 @@
 #include "metrics.h"
 #include "page.h"
 #include "render.h"
+#include "utf8.h"
 #include "reportcheck.h"
 
 #define TOKEN_MIN 16        /* shorter tokens are guessable: refused */
@@ -276,16 +277,20 @@ static enum MHD_Result report(struct MHD_Connection *c, const char *agency, cons
     int fmt = f ? render_parse_format(f) : FORMAT_JSON;
     int rule = cr ? render_parse_case_rule(cr) : CASE_RULE_FILED;
     int subtree = sc && strcmp(sc, "subtree") == 0;
+    char shown[64];
     if (fmt < 0) {
-        snprintf(message, sizeof message, "format: \"%.40s\": use json, csv, md or text", f);
+        snprintf(message, sizeof message, "format: \"%s\": use json, csv, md or text",
+                 utf8_shown(f, shown, sizeof shown));
         return error(c, MHD_HTTP_BAD_REQUEST, "bad_format", message);
     }
     if (rule < 0) {
-        snprintf(message, sizeof message, "case_rule: \"%.40s\": use filed or handled", cr);
+        snprintf(message, sizeof message, "case_rule: \"%s\": use filed or handled",
+                 utf8_shown(cr, shown, sizeof shown));
         return error(c, MHD_HTTP_BAD_REQUEST, "bad_case_rule", message);
     }
     if (sc && !subtree && strcmp(sc, "self") != 0) {
-        snprintf(message, sizeof message, "scope: \"%.40s\": use self or subtree", sc);
+        snprintf(message, sizeof message, "scope: \"%s\": use self or subtree",
+                 utf8_shown(sc, shown, sizeof shown));
         return error(c, MHD_HTTP_BAD_REQUEST, "bad_scope", message);
     }
     if (want_check)
@@ -441,6 +446,14 @@ static enum MHD_Result timeliness(struct MHD_Connection *c, const char *agency, 
 {
     char code[32], message[200];
     struct buf b = {0};
+    const char *fmt = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "format");
+    if (fmt && strcmp(fmt, "json") != 0) {
+        /* Refused, not silently answered in JSON (issue 23). */
+        char shown[64];
+        snprintf(message, sizeof message, "format: \"%s\": these routes answer json only",
+                 utf8_shown(fmt, shown, sizeof shown));
+        return error(c, MHD_HTTP_BAD_REQUEST, "bad_format", message);
+    }
     const char *sc = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "scope");
     const char *as_of = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "as_of");
     int rc = want_report ? due_report(agency, year, sc, as_of, &b, code, sizeof code, message,

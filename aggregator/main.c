@@ -13,6 +13,7 @@
 #include <zmq.h>
 
 #include "hash.h"
+#include "utf8.h"
 #include "agg.h"
 #include "auth.h"
 #include "calendar.h"
@@ -82,17 +83,22 @@ int agg_check_request(const char *agency, const char *year_text, int *year, char
     }
     if (!ok) {
         snprintf(code, code_cap, "bad_agency");
-        snprintf(message, message_cap, "agency: \"%.80s\" does not match ^[a-z0-9][a-z0-9._-]{0,63}$",
-                 agency);
+        char shown[120];
+        snprintf(message, message_cap, "agency: \"%s\" does not match ^[a-z0-9][a-z0-9._-]{0,63}$",
+                 utf8_shown(agency, shown, sizeof shown));
         return -1;
     }
     (void)err;
-    char *end;
-    long y = strtol(year_text, &end, 10);
-    if (!*year_text || *end || y < YEAR_MIN || y > YEAR_MAX) {
+    /* Four digits, nothing else: no sign, space or padding ("+2019",
+     * " 2019" and "02019" are not years, issue 23). */
+    long y = -1;
+    if (strlen(year_text) == 4 && strspn(year_text, "0123456789") == 4 && year_text[0] != '0')
+        y = strtol(year_text, NULL, 10);
+    if (y < YEAR_MIN || y > YEAR_MAX) {
+        char shown[40];
         snprintf(code, code_cap, "bad_year");
-        snprintf(message, message_cap, "year: \"%.20s\" is not a year in %d-%d", year_text,
-                 YEAR_MIN, YEAR_MAX);
+        snprintf(message, message_cap, "year: \"%s\" is not a year in %d-%d",
+                 utf8_shown(year_text, shown, sizeof shown), YEAR_MIN, YEAR_MAX);
         return -1;
     }
     *year = (int)y;

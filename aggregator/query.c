@@ -12,6 +12,7 @@
 #include "buf.h"
 #include "day.h"
 #include "render.h"
+#include "utf8.h"
 #include "wire.h"
 
 #define MAX_ROUTE 4
@@ -66,13 +67,22 @@ void query_serve(void *router)
         int year = 0, fmt = FORMAT_JSON, rule = CASE_RULE_FILED;
         if (agg_check_request(q->agency ? q->agency : "", year_text, &year, code, sizeof code,
                               message, sizeof message) == 0) {
+            char shown[64];
             if (q->format && *q->format && (fmt = render_parse_format(q->format)) < 0) {
                 snprintf(code, sizeof code, "bad_format");
-                snprintf(message, sizeof message, "format: \"%.40s\": use json, csv, md or text", q->format);
+                snprintf(message, sizeof message, "format: \"%s\": use json, csv, md or text",
+                         utf8_shown(q->format, shown, sizeof shown));
             } else if (q->case_rule && *q->case_rule &&
                        (rule = render_parse_case_rule(q->case_rule)) < 0) {
                 snprintf(code, sizeof code, "bad_case_rule");
-                snprintf(message, sizeof message, "case_rule: \"%.40s\": use filed or handled", q->case_rule);
+                snprintf(message, sizeof message, "case_rule: \"%s\": use filed or handled",
+                         utf8_shown(q->case_rule, shown, sizeof shown));
+            } else if (q->scope && *q->scope && strcmp(q->scope, "self") != 0 &&
+                       strcmp(q->scope, "subtree") != 0) {
+                /* As HTTP answers it: the two interfaces agree on every code. */
+                snprintf(code, sizeof code, "bad_scope");
+                snprintf(message, sizeof message, "scope: \"%s\": use self or subtree",
+                         utf8_shown(q->scope, shown, sizeof shown));
             } else {
                 struct report r;
                 uint64_t applied;

@@ -174,6 +174,10 @@ int cmd_calendar(int argc, char **argv)
         fprintf(stderr, "%s\n", USAGE);
         return 2;
     }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        printf("%s\n", USAGE); /* asked for: stdout, exit 0, as every other command */
+        return 0;
+    }
     const char *verb = argv[1];
     int i = config_parse("gongkai calendar", USAGE, opts, argc - 1, argv + 1) + 1;
     int nargs = argc - i;

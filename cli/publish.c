@@ -23,6 +23,7 @@
 #include "day.h"
 #include "curve.h"
 #include "event.h"
+#include "utf8.h"
 #include "waiting.h"
 #include "wire.h"
 
@@ -157,9 +158,11 @@ static size_t take_acks(struct pub *p, const Envelope *env, const char *const *n
         const Gongkai__V1__Ack *a = env->acks->acks[i];
         struct line *l = a->has_ref ? find(p, a->ref) : NULL;
         if (!l || !l->data) {
-            if (!a->has_ref && a->code)
-                fprintf(stderr, "intake refused a message: %s: %s\n", a->code,
-                        a->message ? a->message : "");
+            if (!a->has_ref && a->code) {
+                char c[64], m[1024];
+                fprintf(stderr, "intake refused a message: %s: %s\n", utf8_shown(a->code, c, sizeof c),
+                        utf8_shown(a->message, m, sizeof m));
+            }
             continue;
         }
         if (l->sent)
@@ -169,16 +172,19 @@ static size_t take_acks(struct pub *p, const Envelope *env, const char *const *n
         case GONGKAI__V1__STATUS__DUPLICATE: p->duplicate++; break;
         case GONGKAI__V1__STATUS__REJECTED: {
             p->rejected++;
-            const char *id = a->event_id && *a->event_id ? a->event_id : "-";
+            /* What intake sends back is shown, never printed raw: an event_id
+             * may hold terminal escapes (issue 23). */
+            char id[600], code[64], msg[1024];
+            utf8_shown(a->event_id && *a->event_id ? a->event_id : "-", id, sizeof id);
+            utf8_shown(a->code ? a->code : "rejected", code, sizeof code);
+            utf8_shown(a->message, msg, sizeof msg);
             if (nfiles > 1) {
                 size_t f = 0;
                 while (f + 1 < nfiles && (long)l->ref > name_base[f + 1])
                     f++;
-                fprintf(stderr, "%s: line %ld: %s: %s: %s\n", names[f], l->lineno, id,
-                        a->code ? a->code : "rejected", a->message ? a->message : "");
+                fprintf(stderr, "%s: line %ld: %s: %s: %s\n", names[f], l->lineno, id, code, msg);
             } else {
-                fprintf(stderr, "line %ld: %s: %s: %s\n", l->lineno, id,
-                        a->code ? a->code : "rejected", a->message ? a->message : "");
+                fprintf(stderr, "line %ld: %s: %s: %s\n", l->lineno, id, code, msg);
             }
             break;
         }

@@ -5,6 +5,7 @@
 #include "cmd.h"
 #include "config.h"
 #include "db.h"
+#include "utf8.h"
 
 int cmd_rejects(int argc, char **argv)
 {
@@ -42,9 +43,14 @@ int cmd_rejects(int argc, char **argv)
         PQfinish(c);
         return 1;
     }
-    for (int k = 0; k < PQntuples(r); k++)
-        printf("%s\t%s\t%s\t%s\t%s\t%s\n", PQgetvalue(r, k, 0), PQgetvalue(r, k, 1),
-               PQgetvalue(r, k, 2), PQgetvalue(r, k, 3), PQgetvalue(r, k, 4), PQgetvalue(r, k, 5));
+    /* Every field shown (utf8.h): what a publisher sent cannot hold a tab
+     * or a newline here (no forged row), nor a terminal escape. */
+    char f[6][1200];
+    for (int k = 0; k < PQntuples(r); k++) {
+        for (int j = 0; j < 6; j++)
+            utf8_shown(PQgetvalue(r, k, j), f[j], sizeof f[j]);
+        printf("%s\t%s\t%s\t%s\t%s\t%s\n", f[0], f[1], f[2], f[3], f[4], f[5]);
+    }
     PQclear(r);
     PQfinish(c);
     return 0;

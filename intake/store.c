@@ -97,6 +97,17 @@ int64_t store_open(struct store *s, struct ledger *ledger, struct map *ids)
         if (s->attempts == 1 || s->attempts % 10 == 0)
             log_warn("waiting for the database", "attempts=%d", s->attempts);
     }
+    /* A database that was never migrated: say what to do, on one line. */
+    PGresult *schema = PQexec(s->conn, "SELECT to_regclass('event_log') IS NOT NULL"
+                                       " AND to_regclass('rejection') IS NOT NULL");
+    int migrated = PQresultStatus(schema) == PGRES_TUPLES_OK && PQntuples(schema) == 1 &&
+                   PQgetvalue(schema, 0, 0)[0] == 't';
+    PQclear(schema);
+    if (!migrated) {
+        log_error("the database has no event log: run `gongkai migrate` first",
+                  "action=\"gongkai migrate (with the same GONGKAI_DB), then start gongkai-intake\"");
+        return -1;
+    }
     /* Read the log back in chunks by seq. */
     struct logrow *rows = NULL;
     size_t cap = 0;

@@ -85,14 +85,11 @@ int day_parse_date(const char *s, int32_t *day)
 int day_parse_rfc3339(const char *s, int64_t *utc_us, int *year_written)
 {
     int y, mo, d, h, mi, sec;
-    if (parse_ymd(s, &y, &mo, &d) || s[10] != 'T' || digits(s + 11, 2, &h) || s[13] != ':' ||
-        digits(s + 14, 2, &mi) || s[16] != ':' || digits(s + 17, 2, &sec))
+    if (parse_ymd(s, &y, &mo, &d) || (s[10] != 'T' && s[10] != 't') || digits(s + 11, 2, &h) ||
+        s[13] != ':' || digits(s + 14, 2, &mi) || s[16] != ':' || digits(s + 17, 2, &sec))
         return -1;
-    /* 23:59:60 (a leap second) is valid RFC 3339; it counts as :59. */
     if (h > 23 || mi > 59 || sec > 60)
         return -1;
-    if (sec == 60)
-        sec = 59;
     const char *p = s + 19;
     int64_t frac_us = 0;
     if (*p == '.') {
@@ -103,6 +100,8 @@ int day_parse_rfc3339(const char *s, int64_t *utc_us, int *year_written)
             if (n < 6) {
                 frac_us += (*p - '0') * scale;
                 scale /= 10;
+            } else if (*p != '0') {
+                return -1; /* finer than a microsecond: it would be cut, so it is refused */
             }
             p++;
             n++;
@@ -126,7 +125,16 @@ int day_parse_rfc3339(const char *s, int64_t *utc_us, int *year_written)
     if (*p != '\0')
         return -1;
     int64_t secs = (int64_t)day_from_ymd(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - off_s;
-    *utc_us = secs * 1000000 + frac_us;
+    if (sec == 60) {
+        /* A leap second exists only as 23:59:60 UTC; it is kept as the last
+         * microsecond of 23:59:59, so it is neither refused nor the same
+         * instant as :59. Any other :60 is no time at all. */
+        if (frac_us || (secs - 60) % 86400 != 86400 - 60)
+            return -1;
+        *utc_us = (secs - 1) * 1000000 + 999999;
+    } else {
+        *utc_us = secs * 1000000 + frac_us;
+    }
     *year_written = y;
     return 0;
 }

@@ -29,9 +29,13 @@ int day_year(int32_t day);
 /* 0 = Monday … 6 = Sunday. */
 int day_weekday(int32_t day);
 
-/* Parses RFC 3339 `YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)` (T or t or space not
- * allowed: 'T' only; offset required). On success stores UTC microseconds and
- * the year as written, returns 0; else -1. */
+/* Parses RFC 3339 `YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)`, one rule for each
+ * edge (spec/events.md leaves them open; README "Choices worth knowing"):
+ * 'T' or 't' and 'Z' or 'z' (RFC 3339 5.6), never a space; an offset is
+ * required; 1 to 9 fractional digits, those past the sixth (finer than the
+ * microsecond kept) must be 0; second 60 only as a leap second, 23:59:60 in
+ * UTC, kept as 23:59:59.999999. On success stores UTC microseconds and the
+ * year as written, returns 0; else -1. */
 int day_parse_rfc3339(const char *s, int64_t *utc_us, int *year_written);
 /* `YYYY-MM-DD` → day number; 0 ok, -1 bad. */
 int day_parse_date(const char *s, int32_t *day);

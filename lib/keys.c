@@ -11,6 +11,7 @@
 #include <zmq.h>
 
 #include "alloc.h"
+#include "utf8.h"
 
 #define KEYS_FILE_MAX (1 << 20) /* an allowlist is lines of text, not a data set */
 #define AGENCY_MAX 64
@@ -104,11 +105,10 @@ static void fail(char *err, size_t errlen, const char *origin, int line, const c
     va_end(ap);
 }
 
-/* Shows at most 48 characters of untrusted text in a message. */
+/* Untrusted text in a message: escaped, cut on a character (utf8.h). */
 static const char *shown(const char *s, char *b, size_t n)
 {
-    snprintf(b, n, "%.48s%s", s, strlen(s) > 48 ? "..." : "");
-    return b;
+    return utf8_shown(s, b, n < 100 ? n : 100);
 }
 
 #define MAX_FIELDS 512

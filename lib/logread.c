@@ -21,7 +21,7 @@ long logread_chunk(PGconn *c, uint64_t after, long limit, struct logrow **rows, 
                                " ORDER BY seq LIMIT $2::int",
                                2, NULL, p, NULL, NULL, 1);
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-        log_warn("reading the event log failed", "error=\"%s\"", PQerrorMessage(c));
+        db_failure(c, r, "reading the event log"); /* logged on one line */
         PQclear(r);
         return -1;
     }

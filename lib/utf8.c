@@ -51,3 +51,78 @@ void utf8_scrub(char *s)
         if (!(k = utf8_decode(p + i, n - i, &cp)))
             p[i] = '?', k = 1;
 }
+
+size_t utf8_cut(const char *s, size_t n, size_t max)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    uint32_t cp;
+    size_t i = 0;
+    while (i < n) {
+        size_t k = utf8_decode(p + i, n - i, &cp);
+        if (!k)
+            k = 1; /* a stray byte is one unit: it is never part of a character */
+        if (i + k > max)
+            break;
+        i += k;
+    }
+    return i;
+}
+
+/* 1 when code point c must not reach a terminal, a TSV row or a log line as
+ * it is: C0 controls (tab and newline included), DEL, C1 controls (0x9b is
+ * a CSI on some terminals), the line and paragraph separators. */
+static int unsafe(uint32_t c)
+{
+    return c < 0x20 || (c >= 0x7f && c < 0xa0) || c == 0x2028 || c == 0x2029;
+}
+
+size_t utf8_show(const char *s, size_t n, char *out, size_t cap)
+{
+    static const char hex[] = "0123456789abcdef";
+    static const char more[] = "\xe2\x80\xa6"; /* … */
+    const size_t more_len = sizeof more - 1;
+    const unsigned char *p = (const unsigned char *)s;
+    if (!cap)
+        return 0;
+    /* How long it all is, shown: when it fits, no room is kept for "…". */
+    size_t whole = 0;
+    for (size_t i = 0; i < n;) {
+        uint32_t cp;
+        size_t k = utf8_decode(p + i, n - i, &cp);
+        whole += !k ? 4 : unsafe(cp) ? 4 * k : k;
+        i += k ? k : 1;
+    }
+    size_t reserve = whole + 1 <= cap ? 0 : more_len;
+    size_t o = 0, i = 0;
+    while (i < n) {
+        uint32_t cp;
+        size_t k = utf8_decode(p + i, n - i, &cp);
+        int escape = !k || unsafe(cp);
+        if (!k)
+            k = 1; /* a byte that starts no valid sequence */
+        /* This character's output, room for "…" when cutting, and the NUL. */
+        size_t len = escape ? 4 * k : k;
+        if (o + len + reserve + 1 > cap)
+            break;
+        for (size_t b = 0; b < k; b++, i++) {
+            if (escape) {
+                out[o++] = '\\', out[o++] = 'x';
+                out[o++] = hex[p[i] >> 4], out[o++] = hex[p[i] & 15];
+            } else {
+                out[o++] = (char)p[i];
+            }
+        }
+    }
+    if (i < n && o + more_len + 1 <= cap) {
+        memcpy(out + o, more, more_len);
+        o += more_len;
+    }
+    out[o] = '\0';
+    return o;
+}
+
+const char *utf8_shown(const char *s, char *out, size_t cap)
+{
+    utf8_show(s ? s : "", s ? strlen(s) : 0, out, cap);
+    return out;
+}

@@ -16,4 +16,20 @@ int utf8_valid(const char *s, size_t n);
  * will take. */
 void utf8_scrub(char *s);
 
+/* The length of the longest prefix of s[0..n) that is at most max bytes and
+ * ends on a character boundary: a cut never splits a UTF-8 sequence (a byte
+ * that starts no valid sequence counts as one character). */
+size_t utf8_cut(const char *s, size_t n, size_t max);
+
+/* Text from outside, made safe to show in a terminal, a TSV field, a log
+ * line, a JSON or protobuf string: valid printable characters as they are
+ * (Chinese stays Chinese), every byte of a control character (C0 with tab
+ * and newline, DEL, C1, U+2028/9) and every byte that starts no valid
+ * sequence as the text \xNN; cut on a character boundary to fit cap bytes
+ * with its NUL, ending in "…" when cut. The result is valid UTF-8 with no
+ * control character. Returns its length. out and s must not overlap. */
+size_t utf8_show(const char *s, size_t n, char *out, size_t cap);
+/* utf8_show of a C string (NULL shows as ""), returning out: for printf. */
+const char *utf8_shown(const char *s, char *out, size_t cap);
+
 #endif
