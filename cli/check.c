@@ -8,7 +8,12 @@
 #include "cmd.h"
 
 #include "alloc.h"
+#include "buf.h"
 #include "reportcheck.h"
+#include "reportimport.h"
+#include "utf8.h"
+
+#include <errno.h>
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -61,18 +66,35 @@ int cmd_check(int argc, char **argv)
 
     json_t **reports = xcalloc(nfiles, sizeof *reports);
     int rc = 0;
-    for (size_t i = 0; i < nfiles; i++) {
-        json_error_t jerr;
-        reports[i] = strcmp(files[i], "-") == 0
-                         ? json_loadf(stdin, JSON_DECODE_ANY, &jerr)
-                         : json_load_file(files[i], JSON_DECODE_ANY, &jerr);
-        if (reports[i] == NULL) {
-            /* jansson gives no line when the file cannot be opened */
-            if (jerr.line > 0)
-                fprintf(stderr, "gongkai check: %s: line %d: %s\n", files[i],
-                        jerr.line, jerr.text);
+    for (size_t i = 0; i < nfiles && rc == 0; i++) {
+        /* The reader import-report uses: bounded, a UTF-8 BOM allowed. */
+        FILE *in = strcmp(files[i], "-") == 0 ? stdin : fopen(files[i], "rb");
+        struct buf b = {0};
+        int r = in ? buf_read_max(&b, in, REPORT_FILE_MAX) : -1;
+        if (in && in != stdin)
+            fclose(in);
+        char shown[200], why[200];
+        utf8_shown(files[i], shown, sizeof shown);
+        if (r) {
+            if (r > 0)
+                fprintf(stderr, "gongkai check: %s: more than %u MiB: not one report\n", shown,
+                        REPORT_FILE_MAX >> 20);
             else
-                fprintf(stderr, "gongkai check: %s\n", jerr.text);
+                fprintf(stderr, "gongkai check: %s: %s\n", shown, strerror(errno));
+            buf_free(&b);
+            rc = 2;
+            break;
+        }
+        const char *text = b.data ? b.data : "";
+        size_t len = b.len;
+        if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
+            text += 3, len -= 3;
+        json_error_t jerr;
+        reports[i] = json_loadb(text, len, JSON_DECODE_ANY, &jerr);
+        buf_free(&b);
+        if (reports[i] == NULL) {
+            fprintf(stderr, "gongkai check: %s: line %d: %s\n", shown, jerr.line,
+                    utf8_shown(jerr.text, why, sizeof why));
             rc = 2;
         }
     }

@@ -113,11 +113,16 @@ int cmd_import_report(int argc, char **argv)
         return 2;
     }
     struct buf in = {0};
-    int rc = buf_read(&in, f);
+    int rc = buf_read_max(&in, f, REPORT_FILE_MAX);
     if (f != stdin)
         fclose(f);
     if (rc) {
-        fprintf(stderr, "gongkai import-report: %s: read error\n", file);
+        if (rc > 0)
+            fprintf(stderr, "gongkai import-report: %s: more than %u MiB: not one annual report "
+                            "(give the report's page or text alone)\n",
+                    file, REPORT_FILE_MAX >> 20);
+        else
+            fprintf(stderr, "gongkai import-report: %s: read error\n", file);
         buf_free(&in);
         return 2;
     }

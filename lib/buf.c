@@ -107,6 +107,24 @@ int buf_read(struct buf *b, FILE *f)
     return ferror(f) ? -1 : 0;
 }
 
+int buf_read_max(struct buf *b, FILE *f, size_t max)
+{
+    size_t start = b->len, n;
+    do {
+        size_t room = max - (b->len - start) + 1; /* one byte more: to see that there is more */
+        buf_reserve(b, room < 65536 ? room : 65536);
+        n = fread(b->data + b->len, 1, room < b->cap - b->len - 1 ? room : b->cap - b->len - 1, f);
+        b->len += n;
+        b->data[b->len] = '\0';
+        if (b->len - start > max) {
+            b->len = start + max;
+            b->data[b->len] = '\0';
+            return 1;
+        }
+    } while (n > 0);
+    return ferror(f) ? -1 : 0;
+}
+
 char *buf_read_file(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");

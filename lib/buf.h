@@ -24,6 +24,10 @@ void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(print
 void buf_json_string(struct buf *b, const char *s);
 /* Appends all that is left in f. 0, or -1 on a read error (errno set). */
 int buf_read(struct buf *b, FILE *f);
+/* The same, reading at most max bytes: 0; 1 when f holds more than max (b
+ * then holds the first max; nothing more is read, so memory stays bounded
+ * whatever the input); -1 on a read error (errno set). */
+int buf_read_max(struct buf *b, FILE *f, size_t max);
 /* The whole file at path (NUL-terminated; its length in *len when len is not
  * NULL) as a new string the caller frees; NULL with errno set on failure. */
 char *buf_read_file(const char *path, size_t *len);

@@ -14,6 +14,8 @@
 
 #include "alloc.h"
 #include "money.h"
+#include "day.h"
+#include "utf8.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
@@ -627,7 +629,11 @@ static void read_report(struct ctx *c, struct sheet *r, json_t *j)
         r->name = json_string_value(v);
 
     v = json_object_get(j, "year");
-    if (json_is_integer(v)) {
+    if (json_is_integer(v) && (json_integer_value(v) < DAY_YEAR_MIN ||
+                               json_integer_value(v) > DAY_YEAR_MAX)) {
+        /* The contract's years only: -1 or 99999 is no report year. */
+        structure(c, xstrdup("year"), v, "the report year, an integer in 1990-2100");
+    } else if (json_is_integer(v)) {
         r->has_year = true;
         r->year = json_integer_value(v);
     } else if (v == NULL) {
@@ -921,7 +927,9 @@ void reportcheck_free(struct check_findings *f)
 static void render_value(FILE *out, const json_t *v)
 {
     if (json_is_string(v)) {
-        fputs(json_string_value(v), out);
+        /* Text from the checked file, which may come from anywhere: shown. */
+        char shown[400];
+        fputs(utf8_shown(json_string_value(v), shown, sizeof shown), out);
         return;
     }
     char *s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
@@ -936,8 +944,9 @@ void reportcheck_render_text(FILE *out, const struct check_findings *f,
         const struct check_finding *x = &f->items[i];
         if (names)
             fprintf(out, "%s: ", names[x->report]);
-        fprintf(out, "%s %s %s: printed ", reportcheck_severity_name(x->severity),
-                x->rule, x->cell);
+        char cell[400];
+        fprintf(out, "%s %s %s: printed ", reportcheck_severity_name(x->severity), x->rule,
+                utf8_shown(x->cell, cell, sizeof cell));
         render_value(out, x->printed);
         fputs(", expected ", out);
         render_value(out, x->expected);

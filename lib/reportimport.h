@@ -29,6 +29,11 @@
 #include <jansson.h>
 #include <stddef.h>
 
+/* The most a report file given to `gongkai import-report` or `gongkai check`
+ * may hold: a report page with its site around it is a few hundred KiB; a
+ * larger input is refused with this limit named, and memory stays bounded. */
+#define REPORT_FILE_MAX (8u << 20)
+
 struct reportimport_options {
     const char *agency;    /* agency code; NULL → "unknown" */
     int year;              /* 0 → from the title (e.g. "…2019年…年度报告") */

@@ -110,6 +110,41 @@ gk.check(r.returncode != 0 and "gongkai migrate" in log, "intake without a schem
 gk.check(all(l.startswith("ts=") for l in log.splitlines() if l.strip()),
          "every record it logged is one line (logfmt)", log[-800:])
 
+# --- gongkai check and import-report: one bounded reader --------------------------------
+import resource  # noqa: E402
+base_report = json.load(open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data",
+                                          "check", "chain-2019.json")))
+
+
+def check_file(name, data):
+    p = os.path.join(gk.work_dir(), name)
+    with open(p, "wb") as f:
+        f.write(data)
+    r = gk.run([gk.bin_path("gongkai"), "check", p])
+    return r.returncode, r.stdout.decode("utf-8", "strict") + r.stderr.decode("utf-8", "strict")
+
+
+evil = dict(base_report, template="\u001b]0;PWNED\u0007")
+rc, out = check_file("evil.json", json.dumps(evil).encode())
+gk.check("\x1b" not in out and "\\x1b]0;PWNED\\x07" in out, "check shows a hostile string escaped", repr(out[:300]))
+for year in (-1, 99999, 1989):
+    rc, out = check_file("year.json", json.dumps(dict(base_report, year=year)).encode())
+    gk.check(rc == 1 and "structure year" in out, "check: year %d is an error (exit %d)" % (year, rc), out[-300:])
+rc, out = check_file("bom.json", b"\xef\xbb\xbf" + json.dumps(base_report).encode())
+gk.check(rc == 0 and "0 errors" in out, "check reads a file starting with a UTF-8 BOM", out[-300:])
+big = os.path.join(gk.work_dir(), "big.txt")
+with open(big, "wb") as f:
+    f.truncate(100 << 20)  # 100 MB (sparse)
+before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+r = gk.run([gk.bin_path("gongkai"), "import-report", big])
+peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+gk.check(r.returncode == 2 and b"more than 8 MiB" in r.stderr,
+         "import-report of 100 MB: refused naming the limit", r.stderr[-300:])
+gk.check(peak <= 64 * 1024, "import-report of 100 MB: peak RSS %d KiB of any child so far (<= 64 MiB)" % peak)
+os.unlink(big)
+rc, out = check_file("big.json", b" " * (9 << 20))
+gk.check(rc == 2 and "more than 8 MiB" in out, "check of a 9 MiB file: refused naming the limit", out[-300:])
+
 # --- the ZeroMQ query endpoint agrees with HTTP, in valid UTF-8 ------------------------
 pb = gk.pb()
 ctx = zmq.Context()
