@@ -1239,6 +1239,13 @@ json_t *reportimport_parse(const char *text, size_t len,
     }
     long s5 = find_heading(&p, (size_t)s4 + 1, "五", NULL, NULL);
     size_t end4 = s5 < 0 ? p.d.n : (size_t)s5;
+    /* One report per file: a second one would otherwise be ignored. */
+    long again = find_heading(&p, (size_t)s4 + 1, "二", "主动公开", NULL);
+    if (again >= 0) {
+        fail(&p, line_no(&p, (size_t)again),
+             "a second report starts here (section 二 again): give one report per file");
+        goto out;
+    }
 
     int year = opt && opt->year ? opt->year : 0;
     if (!parse_title(&p, (size_t)s2, year ? &(int){0} : &year, &name) && !year)

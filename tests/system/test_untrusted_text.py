@@ -142,6 +142,16 @@ gk.check(r.returncode == 2 and b"more than 8 MiB" in r.stderr,
          "import-report of 100 MB: refused naming the limit", r.stderr[-300:])
 gk.check(peak <= 64 * 1024, "import-report of 100 MB: peak RSS %d KiB of any child so far (<= 64 MiB)" % peak)
 os.unlink(big)
+status, text = get("/v1/reports/gz-a/2019?format=text")
+one = os.path.join(gk.work_dir(), "one.txt")
+two = os.path.join(gk.work_dir(), "two.txt")
+open(one, "wb").write(text)
+open(two, "wb").write(text + b"\n" + text)
+r1 = gk.run([gk.bin_path("gongkai"), "import-report", "--year", "2019", one])
+r2 = gk.run([gk.bin_path("gongkai"), "import-report", "--year", "2019", two])
+gk.check(r1.returncode == 0 and r2.returncode == 1 and b"a second report starts here" in r2.stderr,
+         "import-report reads one report, and refuses a file holding two (exit %d, %d)"
+         % (r1.returncode, r2.returncode), (r1.stderr + r2.stderr)[-400:])
 rc, out = check_file("big.json", b" " * (9 << 20))
 gk.check(rc == 2 and "more than 8 MiB" in out, "check of a 9 MiB file: refused naming the limit", out[-300:])
 
