@@ -297,6 +297,7 @@ static int apply_batch(struct follow *f, const struct logrow *rows, size_t n, ui
         if (ok)
             return 0;
         if (persisted < 0) {
+            char qid[300];
             /* The same batch would fail the same way: say which and stop,
              * never loop. Memory and cursor stay before it. */
             log_error("aggregator stops: the database refused a batch for good (see the error above)",
@@ -304,7 +305,7 @@ static int apply_batch(struct follow *f, const struct logrow *rows, size_t n, ui
                       "in the event log, past agg_cursor; fix what PostgreSQL reports, then start "
                       "gongkai-aggregator again (proto/PROTOCOL.md, Failures)\"",
                       (unsigned long long)first, (unsigned long long)(first + n - 1),
-                      rows[0].ev.event_id);
+                      log_q(rows[0].ev.event_id, qid, sizeof qid));
             f->broken = 1;
             return -1;
         }

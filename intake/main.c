@@ -593,6 +593,7 @@ static void flush(void)
         ledger_rollback(in.ledger);
         in.stats.commit_failures++;
         if (r == STORE_BROKEN) {
+            char qid[300];
             /* Retrying would fail the same way, as fast as we can loop:
              * say what and stop. Nothing of the batch was acknowledged, so
              * publishers resend it to the next intake. */
@@ -600,7 +601,8 @@ static void flush(void)
                       "first_seq=%llu first_event_id=\"%s\" events=%zu messages=%zu "
                       "action=\"nothing was acknowledged or lost; fix what PostgreSQL reports, "
                       "then start gongkai-intake again (proto/PROTOCOL.md, Failures)\"",
-                      (unsigned long long)first, b->first_event_id, b->nevents, b->nmsgs);
+                      (unsigned long long)first, log_q(b->first_event_id, qid, sizeof qid),
+                      b->nevents, b->nmsgs);
             in.broken = 1;
             stop_requested = 1;
             batch_release();

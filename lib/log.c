@@ -6,6 +6,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "utf8.h"
+
 static enum log_level current = LOG_INFO;
 static const char *names[] = {"debug", "info", "warn", "error"};
 
@@ -50,8 +52,29 @@ void log_emit(enum log_level level, const char *msg, const char *fmt, ...)
         if (m > 0)
             n += m;
     }
-    if ((size_t)n >= sizeof line - 1)
-        n = (int)sizeof line - 2;
+    if ((size_t)n >= sizeof line - 1) /* cut between characters, never inside one */
+        n = (int)utf8_cut(line, sizeof line - 2, sizeof line - 2);
+    line[n] = '\0';
+    /* One record, one line, valid UTF-8, whatever a caller's %s held. */
+    for (int i = 0; i < n; i++)
+        if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f)
+            line[i] = ' ';
+    utf8_scrub(line);
     line[n++] = '\n';
     fwrite(line, 1, (size_t)n, stderr);
+}
+
+const char *log_q(const char *s, char *buf, size_t cap)
+{
+    char shown[512];
+    utf8_shown(s, shown, sizeof shown);
+    size_t o = 0;
+    for (const char *p = shown; *p && o + 3 < cap; p++) {
+        if (*p == '"' || *p == '\\')
+            buf[o++] = '\\';
+        buf[o++] = *p;
+    }
+    if (cap)
+        buf[o < cap ? o : cap - 1] = '\0';
+    return buf;
 }

@@ -9,6 +9,8 @@
 #ifndef GK_LOG_H
 #define GK_LOG_H
 
+#include <stddef.h>
+
 enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
 
 void log_set_level(enum log_level level);
@@ -17,6 +19,12 @@ int log_parse_level(const char *name);
 int log_enabled(enum log_level level);
 void log_emit(enum log_level level, const char *msg, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* Text from outside as the value of a quoted logfmt field (key="%s"):
+ * shown (utf8.h: no control character, cut on a character), with '"' and
+ * '\\' escaped. buf is returned. Whatever it is given, log_emit keeps every
+ * record on one line of valid UTF-8. */
+const char *log_q(const char *s, char *buf, size_t cap);
 
 #define log_debug(msg, ...) log_emit(LOG_DEBUG, msg, __VA_ARGS__)
 #define log_info(msg, ...) log_emit(LOG_INFO, msg, __VA_ARGS__)

@@ -43,8 +43,9 @@ long logread_chunk(PGconn *c, uint64_t after, long limit, struct logrow **rows, 
         }
         if (codec_decode((const uint8_t *)PQgetvalue(r, (int)i, 2),
                          (size_t)PQgetlength(r, (int)i, 2), &row->ev, &err)) {
+            char q[600];
             log_error("undecodable event in the log", "seq=%llu code=%s message=\"%s\"",
-                      (unsigned long long)row->seq, err.code, err.message);
+                      (unsigned long long)row->seq, err.code, log_q(err.message, q, sizeof q));
             n = i;
             break;
         }
