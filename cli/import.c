@@ -10,6 +10,7 @@
 #include "alloc.h"
 #include "buf.h"
 #include "reportimport.h"
+#include "utf8.h"
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -133,7 +134,9 @@ int cmd_import_report(int argc, char **argv)
     json_t *report = reportimport_parse(text, len, &opt, &err);
     free(text);
     if (report == NULL) {
-        fprintf(stderr, "gongkai import-report: %s: %s\n", file, err.message);
+        char shown[600]; /* the message quotes the file's text: shown, not printed raw */
+        fprintf(stderr, "gongkai import-report: %s: %s\n", file,
+                utf8_shown(err.message, shown, sizeof shown));
         reportimport_error_clear(&err);
         return 1;
     }

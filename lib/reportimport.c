@@ -737,6 +737,26 @@ static bool check_no_more(struct parser *p, size_t next, size_t end,
     return true;
 }
 
+/* A token of more than 12 digits (separators and decimals aside): no count,
+ * and parse_num refuses it, so it would otherwise be taken as a word of the
+ * label and the row would merely look short. NULL when there is none. */
+static const char *overlong_number(const struct line *l)
+{
+    for (size_t i = 0; i < l->ntok; i++) {
+        const char *t = l->tok[i];
+        size_t digits = 0, other = 0;
+        for (const char *c = t; *c && *c != '.'; c++) {
+            if (is_digit(*c))
+                digits++;
+            else if (*c != ',')
+                other++;
+        }
+        if (digits > 12 && other == 0)
+            return t;
+    }
+    return NULL;
+}
+
 /* Reads the want cells of the row labelled on line li: from the rest of
  * that line, or one per following line. Returns the next line, -1 on error. */
 static long read_row(struct parser *p, size_t li, size_t end, size_t want,
@@ -744,6 +764,11 @@ static long read_row(struct parser *p, size_t li, size_t end, size_t want,
 {
     const struct line *l = &p->d.lines[li];
     size_t got = 0;
+    const char *big = overlong_number(l);
+    if (big) {
+        fail(p, l->no, "%s: \"%s\" is a number of more than 12 digits, not a count", what, big);
+        return -1;
+    }
 
     if (l->first_cell < l->ntok) {
         if (!take_cells(p, l, l->first_cell, cells, &got, want, what))

@@ -581,6 +581,13 @@ static void test_unreadable_texts(void **state)
     parse_fails(t, line_of(t, "行政规范性文件") + 1, "no row 行政许可");
     free(t);
 
+    /* a 16-digit cell (issue 23): named, not "6 values, expected 7" */
+    s = strstr(r2021, "二、上年结转政府信息公开申请数量 1 0 0 0 0 0 1");
+    t = xasprintf("%.*s二、上年结转政府信息公开申请数量 1234567890123456 0 0 0 0 0 1%s",
+                  (int)(s - r2021), r2021, s + strlen("二、上年结转政府信息公开申请数量 1 0 0 0 0 0 1"));
+    parse_fails(t, line_of(t, "二、上年结转"), "\"1234567890123456\" is a number of more than 12 digits");
+    free(t);
+
     parse_fails("", 1, "section 二");
     parse_fails("\n\n\n", 3, "section 二");
     free(text);
