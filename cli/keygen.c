@@ -16,6 +16,7 @@
 #include "cmd.h"
 #include "config.h"
 #include "keys.h"
+#include "utf8.h"
 
 int cmd_keygen(int argc, char **argv)
 {
@@ -35,8 +36,9 @@ int cmd_keygen(int argc, char **argv)
     }
     const char *name = argv[i];
     if (!key_name_valid(name)) {
-        fprintf(stderr, "gongkai keygen: name \"%.64s\" does not match ^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$\n",
-                name);
+        char shown[100];
+        fprintf(stderr, "gongkai keygen: name \"%s\" does not match ^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$\n",
+                utf8_shown(name, shown, sizeof shown));
         return 2;
     }
     char secret[4096], public[4096];
