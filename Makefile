@@ -9,7 +9,7 @@
 #   make run        install what is missing, start everything on a local cluster
 #   make bench      the benchmark (bench/run.sh): figures into bench/results.md
 #
-# Every lib/*.c goes into one static library both services and the CLI link;
+# Every lib/LAYER/*.c goes into one static library both services and the CLI link;
 # every tests/unit/test_*.c becomes one cmocka test program.
 
 CC      ?= cc
@@ -18,13 +18,17 @@ BUILD   ?= build
 BIN     ?= bin
 PKGS    := libczmq libzmq libprotobuf-c libpq jansson libmicrohttpd
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Werror
-CFLAGS  += -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) -Ilib -I$(BUILD)/gen $(shell pkg-config --cflags $(PKGS))
+# lib/ in layers, each using only those below it (make check-layers):
+#   core ← model ← rules ← report, and store, transport beside rules.
+LAYERS  := core model rules report store transport
+INCS    := $(addprefix -Ilib/,$(LAYERS))
+CFLAGS  += -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(INCS) -I$(BUILD)/gen $(shell pkg-config --cflags $(PKGS))
 LDLIBS  += $(shell pkg-config --libs $(PKGS)) -lpthread -lm
 PREFIX  ?= /usr/local
 
 GEN_C   := $(BUILD)/gen/gongkai.pb-c.c
 GEN_H   := $(BUILD)/gen/gongkai.pb-c.h
-LIB_SRC := $(wildcard lib/*.c)
+LIB_SRC := $(wildcard $(addsuffix /*.c,$(addprefix lib/,$(LAYERS))))
 LIB_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC)) $(BUILD)/gen/gongkai.pb-c.o
 LIBA    := $(BUILD)/libgongkai.a
 
@@ -53,7 +57,7 @@ $(BUILD)/cli/migrate.o: $(BUILD)/gen/migrations.inc
 $(BUILD)/gen/gongkai.pb-c.o: $(GEN_C)
 	$(CC) $(filter-out -Wmissing-prototypes -Wshadow,$(CFLAGS)) -c $< -o $@
 
-$(BUILD)/%.o: %.c $(GEN_H) $(wildcard lib/*.h) $(wildcard intake/*.h) $(wildcard aggregator/*.h) $(wildcard cli/*.h)
+$(BUILD)/%.o: %.c $(GEN_H) $(wildcard lib/*/*.h) $(wildcard intake/*.h) $(wildcard aggregator/*.h) $(wildcard cli/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
@@ -76,7 +80,11 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIBA)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBA) $(LDLIBS) -lcmocka
 
-unit: $(UNIT_BIN)
+# No #include may point up a layer (tests/check-layers.sh says which).
+check-layers:
+	sh tests/check-layers.sh
+
+unit: check-layers $(UNIT_BIN)
 	sh sql/calendar-data.sh --check
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; GONGKAI_SHARED=$(SHARED) $$t; done
 
@@ -120,14 +128,14 @@ test-faults: all
 # which every run replays first.
 FUZZ_SECONDS ?= 60
 FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
-	-fno-sanitize-recover=all -Ilib -I$(BUILD)/gen $(shell pkg-config --cflags $(PKGS))
+	-fno-sanitize-recover=all $(INCS) -I$(BUILD)/gen $(shell pkg-config --cflags $(PKGS))
 $(BUILD)/fuzz/fuzz_decode: tests/fuzz/fuzz_decode.c $(LIB_SRC) $(GEN_C)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) $(GEN_C) $(LDLIBS)
 
-$(BUILD)/fuzz/fuzz_text: tests/fuzz/fuzz_text.c lib/utf8.c lib/utf8.h
+$(BUILD)/fuzz/fuzz_text: tests/fuzz/fuzz_text.c lib/core/utf8.c lib/core/utf8.h
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_FLAGS) -o $@ $< lib/utf8.c
+	clang $(FUZZ_FLAGS) -o $@ $< lib/core/utf8.c
 
 # FUZZ_SECONDS in all: two thirds to decode + validate, a third to the text escaper.
 fuzz: $(BUILD)/fuzz/fuzz_decode $(BUILD)/fuzz/fuzz_text
@@ -169,5 +177,5 @@ install: all
 clean:
 	rm -rf build bin
 
-.PHONY: all unit system test test-faults asan test-asan test-tsan fuzz bench run install clean
+.PHONY: all check-layers unit system test test-faults asan test-asan test-tsan fuzz bench run install clean
 .SECONDARY:

@@ -35,7 +35,7 @@ struct agg {
     struct registry *registry; /* agency names and hierarchy (registry.c) */
     struct ledger *ledger;     /* entity state and agency names */
     struct tables *live;       /* committed metrics: what reports show */
-    struct tl *tl;             /* timeliness state of applications (lib/timeliness.h) */
+    struct tl *tl;             /* timeliness state of applications (lib/rules/timeliness.h) */
     struct calendar *calendar; /* working days: table calendar_day as last read (due.c) */
     int64_t calendar_version;  /* calendar_version.version of that read, -1 before */
     bool count_makeup_days;    /* GONGKAI_COUNT_MAKEUP_DAYS (调休 weekend days count) */

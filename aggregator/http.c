@@ -226,7 +226,7 @@ static void render_one(const char *agency, int year, int rule, int subtree, int 
     render_report(&r, *name ? name : NULL, (enum render_format)fmt, day_now_us(), out);
 }
 
-/* The report's own checks (lib/reportcheck.c) on the live tables of year and
+/* The report's own checks (lib/report/reportcheck.c) on the live tables of year and
  * year-1: always clean by construction, so this is a self-test in production. */
 static enum MHD_Result check(struct MHD_Connection *c, const char *agency, int year, int rule,
                              int subtree)

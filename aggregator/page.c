@@ -5,7 +5,7 @@
  * CSV. Plain HTML and JavaScript in one string: no build step, no files to
  * install, nothing fetched from elsewhere. Section 三's labels come with the
  * JSON; those of sections 二 and 四 are repeated in the script below as
- * lib/render.c prints them (tests/system/test_page_browser.py compares them
+ * lib/report/render.c prints them (tests/system/test_page_browser.py compares them
  * with the CSV).
  */
 #include "page.h"
@@ -61,7 +61,7 @@ const char page_html[] =
     "// The page polls the JSON API once a second: /v1/reports/{agency}/{year}\n"
     "// for the tables, /healthz for the lag and the last event. Section 三's\n"
     "// labels come in the JSON rows; those of sections 二 and 四 are written here\n"
-    "// exactly as lib/render.c prints them (a system test compares the two).\n"
+    "// exactly as lib/report/render.c prints them (a system test compares the two).\n"
     "const H5 = ['信息内容', '上一年项目数量', '本年增/减', '处理决定数量'];\n"
     "const H21 = ['信息内容', '本年处理决定数量'];\n"
     "const ACTIVE = {\n"

@@ -1,6 +1,6 @@
 -- One agency's report for one year, computed in SQL from event_log alone
 -- (event_log.event is jsonb): what a dashboard would otherwise run on every
--- poll. The rules are those of lib/tables.c: the latest event (highest seq)
+-- poll. The rules are those of lib/rules/tables.c: the latest event (highest seq)
 -- of each kind wins for each entity, and every count is by the Beijing date.
 -- pgbench variables: :agencies (-D); an agency and a year are drawn per run.
 \set a random(0, :agencies - 1)

@@ -1,7 +1,7 @@
 /* gongkai calendar — the working-day calendar in PostgreSQL (calendar_day):
  * load a year's State Council holiday notice, list what is loaded.
  *
- * A file is checked by the same loader the aggregator uses (lib/calendar.c)
+ * A file is checked by the same loader the aggregator uses (lib/rules/calendar.c)
  * before anything is written, then every notice year it contains replaces
  * that year's rows in one transaction; the aggregator sees calendar_version
  * move and re-reads the table within a second.

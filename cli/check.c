@@ -1,5 +1,5 @@
 /* check — `gongkai check [--json] FILE…`: audit reports in the contract's
- * JSON form (see lib/reportcheck.h for the rules).
+ * JSON form (see lib/report/reportcheck.h for the rules).
  *
  * Every file is read before anything is checked, so that two consecutive
  * years given in any order are chained. Exit 1 when any error is found, 0

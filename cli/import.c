@@ -1,6 +1,6 @@
 /* import — `gongkai import-report [--agency CODE] [--year Y]
  * [--case-rule filed|handled] FILE`: a published report's text → the
- * contract's JSON on stdout (see lib/reportimport.h).
+ * contract's JSON on stdout (see lib/report/reportimport.h).
  *
  * Exit 0 with the JSON, 1 when the text cannot be parsed (the message names
  * the line), 2 on usage or an unreadable file.

@@ -16,7 +16,7 @@
  * messages once the database is back: the same events, the same order.
  *
  * Intake has no HTTP port: its counters travel in the heartbeat and the
- * aggregator exports them (lib/metrics.h). A socket monitor on the ROUTER
+ * aggregator exports them (lib/transport/metrics.h). A socket monitor on the ROUTER
  * counts open publisher connections.
  */
 #include <errno.h>

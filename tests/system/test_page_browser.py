@@ -2,7 +2,7 @@
 
 Publishes the sample, opens /#gz-sthjt/2019 in headless Chromium driven over
 the DevTools protocol, and checks that every number on the page equals the
-JSON API and every label is one lib/render.c prints (the text format). Then
+JSON API and every label is one lib/report/render.c prints (the text format). Then
 publishes one more application and waits for its cells to change on the
 page, by polling alone (no reload), and keeps a screenshot of the 2019 tables
 as test artefacts (their paths are printed): tests/out/page-gz-sthjt-2019.png

@@ -1,4 +1,4 @@
-/* test_alloc — the allocation wrappers (lib/alloc.c): xstrndup stops at the
+/* test_alloc — the allocation wrappers (lib/core/alloc.c): xstrndup stops at the
  * string's end (issue 12: it read n bytes whatever the string's length, a
  * heap over-read that ASan reported from a short line of the tokens file),
  * xmemdup copies bytes, NULs included. Run under ASan by `make test-asan`. */

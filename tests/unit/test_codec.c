@@ -1,4 +1,4 @@
-/* test_codec — gongkai.v1.Event protobuf ⇄ struct ev (lib/codec.c): every
+/* test_codec — gongkai.v1.Event protobuf ⇄ struct ev (lib/model/codec.c): every
  * rejection path of codec_decode() with its code, what protobuf lets
  * through (unknown fields, enum numbers outside the schema, strings that are
  * not UTF-8), and the canonical encoding: the same bytes for the JSON line

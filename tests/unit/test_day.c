@@ -1,5 +1,5 @@
 /* test_day — civil dates, RFC 3339 timestamps and the Beijing reporting day
- * (lib/day.c). The C library's timegm()/gmtime_r() serve as an independent
+ * (lib/model/day.c). The C library's timegm()/gmtime_r() serve as an independent
  * oracle for the calendar arithmetic.
  */
 #include <setjmp.h>

@@ -1,4 +1,4 @@
-/* test_event — the event model and single-event validation (lib/event.c):
+/* test_event — the event model and single-event validation (lib/model/event.c):
  * every rejection path of ev_finish() with its code and the field its
  * message names, the fixed order of the checks, defaults and the canonical
  * occurred_at, names and tables, ev_subject, ev_to_json, and messages that

@@ -1,4 +1,4 @@
-/* test_hash — keyed hashing (lib/hash.c): SipHash-2-4 against the reference
+/* test_hash — keyed hashing (lib/core/hash.c): SipHash-2-4 against the reference
  * vector, key128_of under the process key (a publisher who knows the code
  * but not the key cannot compute, hence cannot collide, the keys of its
  * ids: issue 12), and the key's round trip, which the aggregator's

@@ -1,4 +1,4 @@
-/* test_jsonl — one JSON Lines line → struct ev (lib/jsonl.c): every
+/* test_jsonl — one JSON Lines line → struct ev (lib/model/jsonl.c): every
  * rejection path with its code and the field its message names, the
  * event_id kept for acks even when the line is refused, values of every
  * kind, the Beijing-day boundary, and every line of the shared fixture.

@@ -1,4 +1,4 @@
-/* test_ledger — per-entity state and the referential rules (lib/ledger.c):
+/* test_ledger — per-entity state and the referential rules (lib/rules/ledger.c):
  * every rejection path of ledger_check() with its code and the field its
  * message names, dates compared as Beijing days, agencies kept apart,
  * corrections ("the later one wins"), extensions that add up to at most 20

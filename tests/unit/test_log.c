@@ -1,4 +1,4 @@
-/* test_log — every log record is one line of valid UTF-8 (lib/log.c, issue
+/* test_log — every log record is one line of valid UTF-8 (lib/core/log.c, issue
  * 23), whatever a caller's %s holds: newlines and escapes from outside do
  * not split or forge records, a long record is cut between characters, and
  * log_q makes text safe inside a quoted logfmt value. */

@@ -1,4 +1,4 @@
-/* test_timeliness — lib/timeliness.c: events folded per application, the
+/* test_timeliness — lib/rules/timeliness.c: events folded per application, the
  * open list's order, state as of an earlier day, the year's statistics, and
  * the extension total under the 2007 rules (recorded in full, counted as 15),
  * and the checkpoint's round trip (tl_save, tl_load).
