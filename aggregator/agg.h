@@ -13,6 +13,9 @@
  */
 #ifndef GK_AGG_H
 #define GK_AGG_H
+/* The state lives in state.c; the modules that read it (http.c, due.c,
+ * query.c, follow.c) include this, and main.c includes them all: the files
+ * depend downward only (main → follow, http, query, due → state → lib). */
 
 #include <libpq-fe.h>
 #include <pthread.h>
@@ -65,39 +68,12 @@ extern struct agg agg;
 void agg_report(const char *agency, int year, enum case_rule rule, int subtree, struct report *r,
                 char *name, size_t name_cap, uint64_t *applied);
 
-/* http.c. tokens_path: bearer tokens required for /v1/... (NULL: open). */
-struct MHD_Daemon;
-struct MHD_Daemon *http_start(const char *hostport, const char *tokens_path);
-void http_stop(struct MHD_Daemon *d);
-/* Re-reads the tokens file; the old tokens stay when the new file is bad. */
-void http_reload_tokens(void);
-
 /* 400-type validation shared by HTTP and the query endpoint: 0 ok, else
  * fills code/message. */
 int agg_check_request(const char *agency, const char *year_text, int *year, char *code,
                       size_t code_cap, char *message, size_t message_cap);
 
-/* due.c: the timeliness outputs (spec/timeliness.md) and the calendar.
- *
- * Re-reads calendar_day when calendar_version has moved (and at start) and
- * swaps the new calendar in under the write lock: 0, or -1 on a database
- * error or rows the loader refuses (the old calendar stays). */
-int due_calendar_refresh(PGconn *c);
-/* GET /v1/agencies/{agency}/open and /v1/reports/{agency}/{year}/timeliness:
- * 200 with JSON in out, or 400 with code and message. as_of, scope and limit
- * are the query parameters (NULL when absent). The open list names at most
- * limit applications (OPEN_LIST_DEFAULT; 1..OPEN_LIST_MAX), soonest due
- * first; "open" counts them all and "listed" says how many are named. */
-#define OPEN_LIST_DEFAULT 1000
-#define OPEN_LIST_MAX 100000
-int due_open(const char *agency, const char *scope, const char *as_of, const char *limit,
-             struct buf *out, char *code, size_t code_cap, char *message, size_t message_cap);
-int due_report(const char *agency, const char *year, const char *scope, const char *as_of,
-               struct buf *out, char *code, size_t code_cap, char *message, size_t message_cap);
-/* Appends the per-agency open and overdue gauges to a /metrics body. */
-void due_metrics(struct buf *out);
-
-/* query.c: answers one message waiting on the ROUTER. */
-void query_serve(void *router);
+/* Makes agg.lock prefer writers; call once in main before any thread starts. */
+void agg_init(void);
 
 #endif

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "agg.h"
+#include "serve.h"
 #include "alloc.h"
 #include "calendar.h"
 #include "day.h"

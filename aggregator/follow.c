@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "agg.h"
+#include "serve.h"
 #include "alloc.h"
 #include "buf.h"
 #include "codec.h"

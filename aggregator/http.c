@@ -25,6 +25,7 @@
 #include <sys/socket.h>
 
 #include "agg.h"
+#include "serve.h"
 #include "alloc.h"
 #include "buf.h"
 #include "day.h"

@@ -15,6 +15,7 @@
 #include "hash.h"
 #include "utf8.h"
 #include "agg.h"
+#include "serve.h"
 #include "auth.h"
 #include "calendar.h"
 #include "config.h"
@@ -26,8 +27,6 @@
 #include "timeliness.h"
 #include "wire.h"
 
-struct agg agg = {.lock = PTHREAD_RWLOCK_INITIALIZER};
-
 static volatile sig_atomic_t stop_requested, reload_requested;
 
 static void on_signal(int sig)
@@ -38,71 +37,6 @@ static void on_signal(int sig)
     } else {
         stop_requested = 1;
     }
-}
-
-void agg_report(const char *agency, int year, enum case_rule rule, int subtree, struct report *r,
-                char *name, size_t name_cap, uint64_t *applied)
-{
-    pthread_rwlock_rdlock(&agg.lock);
-    const char **codes = NULL;
-    size_t n = 1;
-    if (subtree)
-        n = registry_subtree(agg.registry, agency, &codes);
-    for (size_t i = 0; i < n; i++) {
-        const char *code = codes ? codes[i] : agency;
-        uint32_t id;
-        if (ledger_agency_find(agg.ledger, code, &id))
-            id = UINT32_MAX;
-        struct report part;
-        tables_report(agg.live, id, agency, year, rule, i ? &part : r);
-        if (i)
-            report_add(r, &part);
-    }
-    free(codes);
-    if (name) {
-        const char *nm = registry_name(agg.registry, agency);
-        snprintf(name, name_cap, "%s", nm ? nm : "");
-    }
-    if (applied)
-        *applied = agg.applied;
-    pthread_rwlock_unlock(&agg.lock);
-}
-
-int agg_check_request(const char *agency, const char *year_text, int *year, char *code,
-                      size_t code_cap, char *message, size_t message_cap)
-{
-    struct ev e = {0};
-    struct ev_error err;
-    snprintf(e.agency, sizeof e.agency, "%s", agency);
-    size_t n = strlen(agency);
-    int ok = n >= 1 && n <= EV_AGENCY_MAX;
-    for (size_t i = 0; ok && i < n; i++) {
-        char c = agency[i];
-        ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-             (i > 0 && (c == '.' || c == '_' || c == '-'));
-    }
-    if (!ok) {
-        snprintf(code, code_cap, "bad_agency");
-        char shown[120];
-        snprintf(message, message_cap, "agency: \"%s\" does not match ^[a-z0-9][a-z0-9._-]{0,63}$",
-                 utf8_shown(agency, shown, sizeof shown));
-        return -1;
-    }
-    (void)err;
-    /* Four digits, nothing else: no sign, space or padding ("+2019",
-     * " 2019" and "02019" are not years, issue 23). */
-    long y = -1;
-    if (strlen(year_text) == 4 && strspn(year_text, "0123456789") == 4 && year_text[0] != '0')
-        y = strtol(year_text, NULL, 10);
-    if (y < YEAR_MIN || y > YEAR_MAX) {
-        char shown[40];
-        snprintf(code, code_cap, "bad_year");
-        snprintf(message, message_cap, "year: \"%s\" is not a year in %d-%d",
-                 utf8_shown(year_text, shown, sizeof shown), YEAR_MIN, YEAR_MAX);
-        return -1;
-    }
-    *year = (int)y;
-    return 0;
 }
 
 static const char USAGE[] =
@@ -185,14 +119,7 @@ int main(int argc, char **argv)
      * colliding ones. A checkpoint brings the key it was saved under. */
     if (hash_key_random())
         log_warn("no randomness for the hash key; ids are hashed under a fixed key", "%s", "");
-    /* Writers first: with the default (readers first) a steady stream of
-     * HTTP readers could keep the feed from ever taking the write lock. */
-    pthread_rwlockattr_t la;
-    pthread_rwlockattr_init(&la);
-    pthread_rwlockattr_setkind_np(&la, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
-    pthread_rwlock_destroy(&agg.lock);
-    pthread_rwlock_init(&agg.lock, &la);
-    pthread_rwlockattr_destroy(&la);
+    agg_init();
     agg.ledger = ledger_new();
     agg.live = tables_new();
     agg.tl = tl_new();

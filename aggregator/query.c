@@ -8,6 +8,7 @@
 #include <zmq.h>
 
 #include "agg.h"
+#include "serve.h"
 #include "auth.h"
 #include "buf.h"
 #include "day.h"
