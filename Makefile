@@ -173,6 +173,8 @@ install: all
 	install -m 0644 deploy/gongkai.env.example $(SHARE)/
 	install -m 0755 deploy/docker-entrypoint.sh deploy/init-keys.sh $(SHARE)/
 	install -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/gongkai/
+	install -d $(DESTDIR)$(PREFIX)/share/doc/gongkai/docs
+	install -m 0644 docs/*.md $(DESTDIR)$(PREFIX)/share/doc/gongkai/docs/
 
 clean:
 	rm -rf build bin

@@ -28,7 +28,7 @@ int cmd_keygen(int argc, char **argv)
                          "usage: gongkai keygen [--dir DIR] NAME\n\n"
                          "Writes a new CURVE key pair: DIR/NAME.key (secret, mode 0600) and\n"
                          "DIR/NAME.pub (public). Prints the public key and an allowlist line to\n"
-                         "complete (README, Security). Refuses to overwrite existing files.",
+                         "complete (docs/security.md). Refuses to overwrite existing files.",
                          opts, argc, argv);
     if (i != argc - 1) {
         fprintf(stderr, "gongkai keygen: give exactly one NAME (see --help)\n");

@@ -6,7 +6,7 @@
 #
 # DIR gets intake, aggregator, local-publisher (may write every agency) and
 # local-dashboard key pairs (NAME.key secret, mode 0600; NAME.pub public) and
-# `allowlist` naming them (README, Security). GONGKAI is the gongkai binary
+# `allowlist` naming them (docs/security.md). GONGKAI is the gongkai binary
 # (default: `gongkai` on PATH). Used by `make run` (.run/keys) and by
 # docker-compose's one-shot `keys` service (a volume the services mount).
 # A real department gets its own key pair and allowlist line instead of
@@ -22,7 +22,7 @@ done
 pub() { sed -n 's/^ *public-key = "\(.*\)"$/\1/p' "$dir/$1.pub"; }
 if [ ! -f "$dir/allowlist" ]; then
     {
-        echo "# gongkai allowlist (README, Security): PUBLIC-KEY NAME ROLE [AGENCY...]"
+        echo "# gongkai allowlist (docs/security.md): PUBLIC-KEY NAME ROLE [AGENCY...]"
         echo "$(pub aggregator)  aggregator  aggregator"
         echo "$(pub local-publisher)  local-publisher  publisher  *"
         echo "$(pub local-dashboard)  local-dashboard  dashboard"

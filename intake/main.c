@@ -676,7 +676,7 @@ static const char USAGE[] =
     "then publishes the committed events with their sequence numbers on the feed.\n"
     "SIGTERM finishes the batch in hand and exits 0; SIGHUP re-reads the allowlist.\n\n"
     "Both endpoints use CURVE: --cert is intake's own key file (gongkai keygen intake),\n"
-    "--keys the allowlist of the keys that may connect (README, Security). Each event\n"
+    "--keys the allowlist of the keys that may connect (docs/security.md). Each event\n"
     "is checked against the agencies its key may write.";
 
 static const char NO_KEYS[] =

@@ -30,7 +30,7 @@ int day_year(int32_t day);
 int day_weekday(int32_t day);
 
 /* Parses RFC 3339 `YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)`, one rule for each
- * edge (spec/events.md leaves them open; README "Choices worth knowing"):
+ * edge (spec/events.md leaves them open; docs/choices.md):
  * 'T' or 't' and 'Z' or 'z' (RFC 3339 5.6), never a space; an offset is
  * required; 1 to 9 fractional digits, those past the sixth (finer than the
  * microsecond kept) must be 0; second 60 only as a leap second, 23:59:60 in

@@ -82,7 +82,7 @@ uint32_t ledger_agency_count(const struct ledger *l);
  * resolved_before_received, unknown_item, unknown_case, decided_before_filed,
  * dated_before_received, unknown_consultation, bad_value — among them an
  * extension_granted that would take the application's extensions past the
- * limit in all, see README "Timeliness", and a fee, procurement or decision
+ * limit in all, see docs/timeliness.md, and a fee, procurement or decision
  * that would take its agency-year sum past EV_SUM_MAX). No state changes. */
 int ledger_check(struct ledger *l, const struct ev *e, struct ev_error *err);
 

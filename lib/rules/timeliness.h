@@ -17,7 +17,7 @@
  *
  * Events are corrections of earlier ones of their type ("the later one
  * wins"), except extension_granted, whose grants add up: intake limits the
- * total (see README "Timeliness" for why).
+ * total (see docs/timeliness.md for why).
  *
  * Nothing here is undone: the aggregator applies a batch's events here only
  * once the database transaction that records the batch has committed, and

@@ -1,5 +1,5 @@
 /* keys — the allowlist: which CURVE public keys may connect, under which
- * name, and what each may do (file GONGKAI_KEYS, README "Security").
+ * name, and what each may do (file GONGKAI_KEYS, docs/security.md).
  *
  * One key per line, fields separated by blanks:
  *

@@ -7,7 +7,7 @@
 # as a non-root user; `make install DESTDIR=` installs the programs and
 # systemd units that systemd-analyze accepts; the image's entrypoint turns
 # the password file into a private pgpass; `gongkai health` tells a live
-# service from a dead one; the README's configuration table names every
+# service from a dead one; the configuration table (docs/operations.md) names every
 # variable the programs read.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/agg.sh"
@@ -156,13 +156,13 @@ gk_ok "gongkai health: 0 with intake and the aggregator up"
 rc=0; "$GK" health 2>/dev/null || rc=$?
 gk_eq 2 "$rc" "gongkai health without a check: usage error"
 
-# --- the README's configuration table ------------------------------------------------
-vars=$(grep -ho '"GONGKAI_[A-Z_]*"' intake/*.c aggregator/*.c cli/*.c lib/*.c | tr -d '"' | sort -u)
+# --- the configuration table (docs/operations.md) -------------------------------------
+vars=$(grep -ho '"GONGKAI_[A-Z_]*"' intake/*.c aggregator/*.c cli/*.c lib/*/*.c | tr -d '"' | sort -u)
 vars+=$'\n'$(grep -o 'GONGKAI_[A-Z_]*' deploy/gongkai.env.example docker-compose.yml deploy/run-local.sh | cut -d: -f2 | sort -u)
 missing=
 for v in $(sort -u <<<"$vars"); do
-    grep -q "^| \`$v\`" README.md || missing+=" $v"
+    grep -q "^| \`$v\`" docs/operations.md || missing+=" $v"
 done
-[ -z "$missing" ] || gk_fail "README's configuration table lacks:$missing"
-gk_ok "README's configuration table names every variable the programs and deploy files read"
+[ -z "$missing" ] || gk_fail "the configuration table (docs/operations.md) lacks:$missing"
+gk_ok "the configuration table (docs/operations.md) names every variable the programs and deploy files read"
 echo "# all checks passed"

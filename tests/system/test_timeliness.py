@@ -211,7 +211,7 @@ gk.eq((gk.status_name(a.status), a.code), ("REJECTED", "bad_value"),
       "a single extension of 21 is rejected bad_value")
 gk.check("working_days: 21" in a.message, "... naming field and value", a.message)
 # Under the 2007 rules the law allowed 15; intake enforces the contract's 20
-# in all (timeliness.md), and counting stops at 15 (README, Timeliness).
+# in all (timeliness.md), and counting stops at 15 (docs/timeliness.md).
 a = submit_one({"event_id": "tl-ext-2007", "type": "extension_granted", "agency": CITY,
                 "occurred_at": "2019-05-21T10:00:00+08:00", "application_id": "A8",
                 "working_days": 6}, 3)
