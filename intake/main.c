@@ -260,26 +260,7 @@ static void process_entry(struct msgrec *m, const Gongkai__V1__Entry *entry)
     ns->seq = seq;
     if (!b->nevents)
         snprintf(b->first_event_id, sizeof b->first_event_id, "%s", e.event_id);
-    /* One COPY binary row: seq, event_id, type, agency, occurred_at, digest,
-     * body, event, peer, identity. */
-    char json[4096];
-    size_t jlen = ev_to_json(&e, json, sizeof json); /* strlen: a valid event fits */
-    const char *type = ev_type_names[e.type];
-    struct buf *r = &b->events;
-    db_bin_row(r, 10);
-    db_bin_int8(r, (int64_t)seq);
-    db_bin_bytes(r, e.event_id, strlen(e.event_id));
-    db_bin_bytes(r, type, strlen(type));
-    db_bin_bytes(r, e.agency, strlen(e.agency));
-    db_bin_timestamptz(r, e.occurred_us);
-    db_bin_int8(r, (int64_t)digest);
-    db_bin_bytes(r, body, blen);
-    db_bin_jsonb(r, json, jlen);
-    db_bin_bytes(r, m->peer, strlen(m->peer));
-    if (m->identity[0])
-        db_bin_bytes(r, m->identity, strlen(m->identity));
-    else
-        db_bin_null(r);
+    store_event_row(&b->events, seq, &e, digest, body, blen, m->peer, m->identity);
     if (b->nevents == b->body_cap) {
         b->body_cap = b->body_cap ? 2 * b->body_cap : 1024;
         b->body_len = xrealloc(b->body_len, b->body_cap * sizeof *b->body_len);
