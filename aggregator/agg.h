@@ -13,9 +13,10 @@
  */
 #ifndef GK_AGG_H
 #define GK_AGG_H
-/* The state lives in state.c; the modules that read it (http.c, due.c,
- * query.c, follow.c) include this, and main.c includes them all: the files
- * depend downward only (main → follow, http, query, due → state → lib). */
+/* main.c owns the one struct agg and passes it to every module that reads
+ * or writes it (follow_new, http_start, query_serve, the due_* and registry
+ * calls): no file reaches it by name. state.c holds what reads it whole. The
+ * files depend downward only: main → follow, http, query, due → state → lib. */
 
 #include <libpq-fe.h>
 #include <pthread.h>
@@ -59,13 +60,12 @@ struct agg {
     uint64_t intake_restarts;    /* heartbeats whose started_at_us changed */
 };
 
-extern struct agg agg;
 
 /* Copies the report of (agency code, year) out under the read lock; with
  * subtree, the sum over the agency and its registered descendants. The
  * agency's display name (or "") goes to name, the applied seq to *applied
  * (both may be NULL). */
-void agg_report(const char *agency, int year, enum case_rule rule, int subtree, struct report *r,
+void agg_report(struct agg *st, const char *agency, int year, enum case_rule rule, int subtree, struct report *r,
                 char *name, size_t name_cap, uint64_t *applied);
 
 /* 400-type validation shared by HTTP and the query endpoint: 0 ok, else
@@ -74,6 +74,6 @@ int agg_check_request(const char *agency, const char *year_text, int *year, char
                       size_t code_cap, char *message, size_t message_cap);
 
 /* Makes agg.lock prefer writers; call once in main before any thread starts. */
-void agg_init(void);
+void agg_init(struct agg *st);
 
 #endif

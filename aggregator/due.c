@@ -2,7 +2,7 @@
  * list, the year's timeliness report, the overdue gauges of /metrics, and
  * the working-day calendar they are counted in, read from PostgreSQL.
  *
- * Everything is computed at request time from agg.tl and agg.calendar under
+ * Everything is computed at request time from st->tl and st->calendar under
  * the read lock, so a calendar loaded a second ago and the event applied a
  * millisecond ago both show in the next answer. "Today" is the Beijing date;
  * ?as_of=YYYY-MM-DD asks for the state at the end of an earlier day (events
@@ -24,7 +24,7 @@
 
 /* ---- the calendar ------------------------------------------------------ */
 
-int due_calendar_refresh(PGconn *c)
+int due_calendar_refresh(struct agg *st, PGconn *c)
 {
     PGresult *res = PQexec(c, "SELECT version FROM calendar_version WHERE id = 1");
     if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
@@ -33,7 +33,7 @@ int due_calendar_refresh(PGconn *c)
     }
     int64_t version = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
     PQclear(res);
-    if (agg.calendar_version == version)
+    if (st->calendar_version == version)
         return 0;
     res = PQexec(c, "SELECT day, kind FROM calendar_day ORDER BY day");
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
@@ -49,7 +49,7 @@ int due_calendar_refresh(PGconn *c)
     PQclear(res);
     struct calendar *cal = calendar_new();
     char err[300] = "";
-    calendar_set_count_makeup_days(cal, agg.count_makeup_days);
+    calendar_set_count_makeup_days(cal, st->count_makeup_days);
     if (rows > 0 && calendar_load_csv(cal, csv.data, err, sizeof err)) {
         log_error("calendar_day refused; keeping the calendar in use", "version=%lld error=\"%s\"",
                   (long long)version, err);
@@ -57,20 +57,20 @@ int due_calendar_refresh(PGconn *c)
         buf_free(&csv);
         /* Not again every second: the next change of the table is the
          * next chance. */
-        pthread_rwlock_wrlock(&agg.lock);
-        agg.calendar_version = version;
-        pthread_rwlock_unlock(&agg.lock);
+        pthread_rwlock_wrlock(&st->lock);
+        st->calendar_version = version;
+        pthread_rwlock_unlock(&st->lock);
         return -1;
     }
     buf_free(&csv);
-    pthread_rwlock_wrlock(&agg.lock);
-    struct calendar *old = agg.calendar;
-    agg.calendar = cal;
-    agg.calendar_version = version;
-    pthread_rwlock_unlock(&agg.lock);
+    pthread_rwlock_wrlock(&st->lock);
+    struct calendar *old = st->calendar;
+    st->calendar = cal;
+    st->calendar_version = version;
+    pthread_rwlock_unlock(&st->lock);
     calendar_destroy(&old);
     log_info("calendar loaded", "rows=%d last_year=%d count_makeup_days=%d version=%lld", rows,
-             calendar_last_year(cal), (int)agg.count_makeup_days, (long long)version);
+             calendar_last_year(cal), (int)st->count_makeup_days, (long long)version);
     return 0;
 }
 
@@ -114,17 +114,17 @@ static int parse_params(const char *scope, const char *as_of, int *subtree, int3
 
 /* The agencies a request covers, as a want[] over ledger ids. Call under the
  * read lock; free the array. An agency with no events wants nothing. */
-static struct tl_scope scope_of(const char *agency, int subtree)
+static struct tl_scope scope_of(struct agg *st, const char *agency, int subtree)
 {
-    uint32_t n = ledger_agency_count(agg.ledger);
+    uint32_t n = ledger_agency_count(st->ledger);
     bool *want = xcalloc(n ? n : 1, sizeof *want);
     const char **codes = NULL;
     size_t k = 1;
     if (subtree)
-        k = registry_subtree(agg.registry, agency, &codes);
+        k = registry_subtree(st->registry, agency, &codes);
     for (size_t i = 0; i < k; i++) {
         uint32_t id;
-        if (ledger_agency_find(agg.ledger, codes ? codes[i] : agency, &id) == 0)
+        if (ledger_agency_find(st->ledger, codes ? codes[i] : agency, &id) == 0)
             want[id] = true;
     }
     free(codes);
@@ -140,9 +140,9 @@ static void json_date(struct buf *b, int32_t day)
         buf_printf(b, "\"%s\"", cal_format_date(day, d));
 }
 
-static void head(struct buf *b, const char *agency, int subtree)
+static void head(struct agg *st, struct buf *b, const char *agency, int subtree)
 {
-    const char *name = registry_name(agg.registry, agency);
+    const char *name = registry_name(st->registry, agency);
     buf_puts(b, "{\"agency\": ");
     buf_json_string(b, agency);
     buf_puts(b, ", \"name\": ");
@@ -151,8 +151,8 @@ static void head(struct buf *b, const char *agency, int subtree)
     else
         buf_puts(b, "null");
     buf_printf(b, ", \"scope\": \"%s\", \"count_makeup_days\": %s, \"calendar_last_year\": %d",
-               subtree ? "subtree" : "self", agg.count_makeup_days ? "true" : "false",
-               agg.calendar ? calendar_last_year(agg.calendar) : 0);
+               subtree ? "subtree" : "self", st->count_makeup_days ? "true" : "false",
+               st->calendar ? calendar_last_year(st->calendar) : 0);
 }
 
 /* One open application as a JSON object; agency is its agency's code. */
@@ -180,7 +180,7 @@ static void open_json(struct buf *b, const struct tl_open *o, const char *agency
                o->limit);
 }
 
-int due_open(const char *agency, const char *scope, const char *as_of, const char *limit_text,
+int due_open(struct agg *st, const char *agency, const char *scope, const char *as_of, const char *limit_text,
              struct buf *out, char *code, size_t code_cap, char *message, size_t message_cap)
 {
     int subtree, year;
@@ -206,15 +206,15 @@ int due_open(const char *agency, const char *scope, const char *as_of, const cha
     size_t n, bad_timelines = 0;
     /* Under the lock: the list and its agencies' codes (interned strings,
      * which live as long as the ledger); rendering comes after unlocking. */
-    pthread_rwlock_rdlock(&agg.lock);
-    struct tl_scope sc = scope_of(agency, subtree);
-    n = tl_open_list(agg.tl, agg.calendar, sc, day, &v, &bad_timelines);
+    pthread_rwlock_rdlock(&st->lock);
+    struct tl_scope sc = scope_of(st, agency, subtree);
+    n = tl_open_list(st->tl, st->calendar, sc, day, &v, &bad_timelines);
     size_t shown = n < limit ? n : limit;
     const char **codes = xmalloc((shown ? shown : 1) * sizeof *codes);
     for (size_t i = 0; i < shown; i++)
-        codes[i] = ledger_agency_code(agg.ledger, v[i].agency);
-    head(out, agency, subtree);
-    pthread_rwlock_unlock(&agg.lock);
+        codes[i] = ledger_agency_code(st->ledger, v[i].agency);
+    head(st, out, agency, subtree);
+    pthread_rwlock_unlock(&st->lock);
     buf_puts(out, ", \"as_of\": ");
     json_date(out, day);
     size_t overdue = 0;
@@ -235,7 +235,7 @@ int due_open(const char *agency, const char *scope, const char *as_of, const cha
     return 0;
 }
 
-int due_report(const char *agency, const char *year_text, const char *scope, const char *as_of,
+int due_report(struct agg *st, const char *agency, const char *year_text, const char *scope, const char *as_of,
                struct buf *out, char *code, size_t code_cap, char *message, size_t message_cap)
 {
     int subtree, year;
@@ -244,10 +244,10 @@ int due_report(const char *agency, const char *year_text, const char *scope, con
         parse_params(scope, as_of, &subtree, &day, code, code_cap, message, message_cap))
         return -1;
     struct tl_year *s = xmalloc(sizeof *s);
-    pthread_rwlock_rdlock(&agg.lock);
-    struct tl_scope sc = scope_of(agency, subtree);
-    tl_year_stats(agg.tl, agg.calendar, sc, year, day, s);
-    head(out, agency, subtree);
+    pthread_rwlock_rdlock(&st->lock);
+    struct tl_scope sc = scope_of(st, agency, subtree);
+    tl_year_stats(st->tl, st->calendar, sc, year, day, s);
+    head(st, out, agency, subtree);
     buf_printf(out, ", \"year\": %d, \"as_of\": ", year);
     json_date(out, day);
     buf_puts(out, ", \"cut_off\": ");
@@ -280,43 +280,43 @@ int due_report(const char *agency, const char *year_text, const char *scope, con
                (unsigned long long)s->open, (unsigned long long)s->overdue);
     for (size_t i = 0; i < s->noldest; i++) {
         buf_puts(out, i ? ",\n  " : "\n  ");
-        open_json(out, &s->oldest[i], ledger_agency_code(agg.ledger, s->oldest[i].agency));
+        open_json(out, &s->oldest[i], ledger_agency_code(st->ledger, s->oldest[i].agency));
     }
     buf_printf(out, "%s]},\n \"inconsistent\": %llu}\n", s->noldest ? "\n " : "",
                (unsigned long long)s->inconsistent);
-    pthread_rwlock_unlock(&agg.lock);
+    pthread_rwlock_unlock(&st->lock);
     free((void *)sc.want);
     free(s);
     return 0;
 }
 
-void due_metrics(struct buf *out)
+void due_metrics(struct agg *st, struct buf *out)
 {
     int32_t today = day_beijing(day_now_us());
-    pthread_rwlock_rdlock(&agg.lock);
-    uint32_t n = ledger_agency_count(agg.ledger);
+    pthread_rwlock_rdlock(&st->lock);
+    uint32_t n = ledger_agency_count(st->ledger);
     uint64_t *open = xcalloc(n ? n : 1, sizeof *open);
     uint64_t *overdue = xcalloc(n ? n : 1, sizeof *overdue);
-    tl_open_counts(agg.tl, agg.calendar, today, n, open, overdue);
+    tl_open_counts(st->tl, st->calendar, today, n, open, overdue);
     buf_puts(out,
              "# HELP gongkai_aggregator_open_applications Applications open today (Beijing), per agency.\n"
              "# TYPE gongkai_aggregator_open_applications gauge\n");
     for (uint32_t i = 0; i < n; i++)
         buf_printf(out, "gongkai_aggregator_open_applications{agency=\"%s\"} %llu\n",
-                   ledger_agency_code(agg.ledger, i), (unsigned long long)open[i]);
+                   ledger_agency_code(st->ledger, i), (unsigned long long)open[i]);
     buf_puts(out,
              "# HELP gongkai_aggregator_overdue_applications Open applications past their legal "
              "due date today (Beijing), per agency.\n"
              "# TYPE gongkai_aggregator_overdue_applications gauge\n");
     for (uint32_t i = 0; i < n; i++)
         buf_printf(out, "gongkai_aggregator_overdue_applications{agency=\"%s\"} %llu\n",
-                   ledger_agency_code(agg.ledger, i), (unsigned long long)overdue[i]);
+                   ledger_agency_code(st->ledger, i), (unsigned long long)overdue[i]);
     buf_printf(out,
                "# HELP gongkai_aggregator_calendar_last_year Newest holiday notice year loaded.\n"
                "# TYPE gongkai_aggregator_calendar_last_year gauge\n"
                "gongkai_aggregator_calendar_last_year %d\n",
-               agg.calendar ? calendar_last_year(agg.calendar) : 0);
-    pthread_rwlock_unlock(&agg.lock);
+               st->calendar ? calendar_last_year(st->calendar) : 0);
+    pthread_rwlock_unlock(&st->lock);
     free(open);
     free(overdue);
 }

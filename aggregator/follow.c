@@ -55,6 +55,7 @@ struct checkpoint {
 };
 
 struct follow {
+    struct agg *st;          /* the aggregator's state (agg.h): this module is its writer */
     char *conninfo;          /* owned */
     PGconn *conn;
     int attempts;            /* consecutive failed connects */
@@ -70,15 +71,16 @@ struct follow {
     int broken;              /* a permanent database error or an unreadable log row: stop */
 };
 
-struct follow *follow_new(const char *conninfo)
+struct follow *follow_new(struct agg *st, const char *conninfo)
 {
     struct follow *f = xcalloc(1, sizeof *f);
+    f->st = st;
     f->conninfo = xstrdup(conninfo);
     f->delta = tables_new();
     f->started_us = day_now_us();
-    histo_init(&agg.batch_events, histo_bounds_events, histo_nbounds_events);
-    histo_init(&agg.commit_seconds, histo_bounds_seconds, histo_nbounds_seconds);
-    histo_init(&agg.e2e_seconds, histo_bounds_seconds, histo_nbounds_seconds);
+    histo_init(&f->st->batch_events, histo_bounds_events, histo_nbounds_events);
+    histo_init(&f->st->commit_seconds, histo_bounds_seconds, histo_nbounds_seconds);
+    histo_init(&f->st->e2e_seconds, histo_bounds_seconds, histo_nbounds_seconds);
     f->ck.conninfo = f->conninfo;
     return f;
 }
@@ -152,7 +154,7 @@ static void collect(void *arg, uint32_t agency, int year, int metric, int64_t va
 {
     struct follow *f = arg;
     const char *sep = f->a.len > 1 ? "," : "";
-    buf_printf(&f->a, "%s%s", sep, ledger_agency_code(agg.ledger, agency));
+    buf_printf(&f->a, "%s%s", sep, ledger_agency_code(f->st->ledger, agency));
     buf_printf(&f->y, "%s%d", sep, year);
     buf_printf(&f->m, "%s%s", sep, tables_metric_name(metric));
     buf_printf(&f->v, "%s%lld", sep, (long long)value);
@@ -232,7 +234,7 @@ static int persist(struct follow *f, uint64_t first, uint64_t last)
  * now, in runs of equal stamps (a feed batch shares one). Wall clocks of two
  * processes: a negative difference (clock skew) counts as 0. Caller holds
  * the write lock. */
-static void observe_e2e(const int64_t *rx, size_t n)
+static void observe_e2e(struct follow *f, const int64_t *rx, size_t n)
 {
     int64_t now = day_now_us();
     for (size_t i = 0; i < n;) {
@@ -240,7 +242,7 @@ static void observe_e2e(const int64_t *rx, size_t n)
         while (j < n && rx[j] == rx[i])
             j++;
         if (rx[i] > 0)
-            histo_observe(&agg.e2e_seconds, now > rx[i] ? (double)(now - rx[i]) / 1e6 : 0,
+            histo_observe(&f->st->e2e_seconds, now > rx[i] ? (double)(now - rx[i]) / 1e6 : 0,
                           (uint64_t)(j - i));
         i = j;
     }
@@ -258,43 +260,43 @@ static int apply_batch(struct follow *f, const struct logrow *rows, size_t n, ui
         return 0;
     int tries = 0;
     for (;;) {
-        pthread_rwlock_wrlock(&agg.lock);
-        ledger_begin(agg.ledger);
+        pthread_rwlock_wrlock(&f->st->lock);
+        ledger_begin(f->st->ledger);
         tables_clear(f->delta);
         for (size_t i = 0; i < n; i++) {
             struct ledger_change chg;
-            ledger_apply(agg.ledger, &rows[i].ev, &chg);
+            ledger_apply(f->st->ledger, &rows[i].ev, &chg);
             tables_apply(f->delta, &chg);
         }
-        pthread_rwlock_unlock(&agg.lock);
+        pthread_rwlock_unlock(&f->st->lock);
         int64_t t0 = day_mono_us();
         int persisted = persist(f, first, first + n - 1);
         int ok = persisted == 1;
         double took = (double)(day_mono_us() - t0) / 1e6;
-        pthread_rwlock_wrlock(&agg.lock);
+        pthread_rwlock_wrlock(&f->st->lock);
         if (ok) {
-            histo_observe(&agg.commit_seconds, took, 1);
-            histo_observe(&agg.batch_events, (double)n, 1);
+            histo_observe(&f->st->commit_seconds, took, 1);
+            histo_observe(&f->st->batch_events, (double)n, 1);
             if (rx)
-                observe_e2e(rx, n);
-            ledger_commit(agg.ledger);
-            tables_merge(agg.live, f->delta);
+                observe_e2e(f, rx, n);
+            ledger_commit(f->st->ledger);
+            tables_merge(f->st->live, f->delta);
             /* Timeliness state joins only now: the batch is committed, so
              * there is nothing to undo (timeliness.h). */
             for (size_t i = 0; i < n; i++)
-                tl_apply(agg.tl, ledger_agency_id(agg.ledger, rows[i].ev.agency), &rows[i].ev);
-            agg.applied = first + n - 1;
-            agg.agencies = ledger_agency_count(agg.ledger);
-            if (agg.head < agg.applied)
-                agg.head = agg.applied;
-            agg.events_applied += n;
-            agg.batches_applied++;
-            agg.last_event_us = day_now_us();
+                tl_apply(f->st->tl, ledger_agency_id(f->st->ledger, rows[i].ev.agency), &rows[i].ev);
+            f->st->applied = first + n - 1;
+            f->st->agencies = ledger_agency_count(f->st->ledger);
+            if (f->st->head < f->st->applied)
+                f->st->head = f->st->applied;
+            f->st->events_applied += n;
+            f->st->batches_applied++;
+            f->st->last_event_us = day_now_us();
         } else {
-            ledger_rollback(agg.ledger);
-            agg.db_failures++;
+            ledger_rollback(f->st->ledger);
+            f->st->db_failures++;
         }
-        pthread_rwlock_unlock(&agg.lock);
+        pthread_rwlock_unlock(&f->st->lock);
         if (ok)
             return 0;
         if (persisted < 0) {
@@ -346,32 +348,32 @@ long follow_catch_up(struct follow *f, long limit)
             break;
         }
         long want = limit && limit - total < CATCH_UP_CHUNK ? limit - total : CATCH_UP_CHUNK;
-        long n = logread_chunk(f->conn, agg.applied, want, &rows, &cap);
+        long n = logread_chunk(f->conn, f->st->applied, want, &rows, &cap);
         if (n == LOGREAD_BAD) {
             log_error("aggregator stops: the event log cannot be read past applied_seq (see the "
                       "error above)",
                       "applied_seq=%llu action=\"reports stay at applied_seq; see proto/PROTOCOL.md, "
                       "Failures; gongkai doctor lists every such row\"",
-                      (unsigned long long)agg.applied);
+                      (unsigned long long)f->st->applied);
             f->broken = 1;
             break;
         }
         if (n <= 0)
             break;
-        if (apply_batch(f, rows, (size_t)n, agg.applied + 1, NULL))
+        if (apply_batch(f, rows, (size_t)n, f->st->applied + 1, NULL))
             break;
         total += n;
         if (n < want || (limit && total >= limit))
             break;
         if (total % 100000 < CATCH_UP_CHUNK)
             log_info("catching up from the event log", "applied_seq=%llu",
-                     (unsigned long long)agg.applied);
+                     (unsigned long long)f->st->applied);
     }
     free(rows);
     if (total > 0) {
-        pthread_rwlock_wrlock(&agg.lock);
-        agg.catchups++;
-        pthread_rwlock_unlock(&agg.lock);
+        pthread_rwlock_wrlock(&f->st->lock);
+        f->st->catchups++;
+        pthread_rwlock_unlock(&f->st->lock);
     }
     return total;
 }
@@ -414,10 +416,10 @@ static void *checkpoint_thread(void *arg)
 /* The committed state as checkpoint bytes. Called by the writer thread
  * between batches, when memory holds exactly what agg_cursor says: the
  * ledger, the tables and the timeliness state all move, under one write
- * lock, together with agg.applied once a batch has committed (apply_batch),
+ * lock, together with the state's applied once a batch has committed (apply_batch),
  * and only this thread moves them, so the three are read here at the same
  * seq without the lock. */
-static void checkpoint_serialize(struct buf *out)
+static void checkpoint_serialize(struct follow *f, struct buf *out)
 {
     uint32_t head[2] = {CHECKPOINT_MAGIC, CHECKPOINT_FORMAT};
     uint8_t key[HASH_KEY_LEN];
@@ -425,9 +427,9 @@ static void checkpoint_serialize(struct buf *out)
     buf_reset(out);
     buf_append(out, head, sizeof head);
     buf_append(out, key, sizeof key);
-    ledger_save(agg.ledger, out);
-    tables_save(agg.live, out);
-    tl_save(agg.tl, out);
+    ledger_save(f->st->ledger, out);
+    tables_save(f->st->live, out);
+    tl_save(f->st->tl, out);
 }
 
 /* Joins a finished checkpoint thread; 1 while one is still running. */
@@ -453,13 +455,13 @@ static int checkpoint_reap(struct checkpoint *ck)
 static void checkpoint_maybe(struct follow *f)
 {
     struct checkpoint *ck = &f->ck;
-    if (checkpoint_reap(ck) || agg.applied == ck->last_seq)
+    if (checkpoint_reap(ck) || f->st->applied == ck->last_seq)
         return;
-    if (agg.applied - ck->last_seq < CHECKPOINT_EVENTS &&
+    if (f->st->applied - ck->last_seq < CHECKPOINT_EVENTS &&
         (day_mono_us() / 1000000) - ck->last_time < CHECKPOINT_SECONDS)
         return;
-    checkpoint_serialize(&ck->data);
-    ck->seq = agg.applied;
+    checkpoint_serialize(f, &ck->data);
+    ck->seq = f->st->applied;
     ck->last_time = (day_mono_us() / 1000000);
     ck->finished = 0;
     if (pthread_create(&ck->thread, NULL, checkpoint_thread, ck)) {
@@ -477,12 +479,12 @@ void follow_checkpoint(struct follow *f)
         ck->finished = 1;
         checkpoint_reap(ck);
     }
-    if (agg.applied == ck->last_seq || !db_alive(f->conn))
+    if (f->st->applied == ck->last_seq || !db_alive(f->conn))
         return;
-    checkpoint_serialize(&ck->data);
-    if (checkpoint_store(f->conn, agg.applied, &ck->data) == 0) {
-        ck->last_seq = agg.applied;
-        log_info("checkpoint stored", "seq=%llu bytes=%zu", (unsigned long long)agg.applied,
+    checkpoint_serialize(f, &ck->data);
+    if (checkpoint_store(f->conn, f->st->applied, &ck->data) == 0) {
+        ck->last_seq = f->st->applied;
+        log_info("checkpoint stored", "seq=%llu bytes=%zu", (unsigned long long)f->st->applied,
                  ck->data.len);
     }
     buf_free(&ck->data);
@@ -519,27 +521,27 @@ static void checkpoint_load(struct follow *f, int64_t cursor)
     hash_key_get(own);
     if (ok)
         hash_key_set(key);
-    pthread_rwlock_wrlock(&agg.lock);
-    ok = ok && ledger_load(agg.ledger, &in) == 0 && tables_load(agg.live, &in) == 0 &&
-         tl_load(agg.tl, &in) == 0 && !in.left;
+    pthread_rwlock_wrlock(&f->st->lock);
+    ok = ok && ledger_load(f->st->ledger, &in) == 0 && tables_load(f->st->live, &in) == 0 &&
+         tl_load(f->st->tl, &in) == 0 && !in.left;
     if (ok) {
-        agg.applied = agg.head = (uint64_t)seq;
-        agg.agencies = ledger_agency_count(agg.ledger);
+        f->st->applied = f->st->head = (uint64_t)seq;
+        f->st->agencies = ledger_agency_count(f->st->ledger);
         f->ck.last_seq = (uint64_t)seq;
     } else {
         hash_key_set(own);
-        ledger_destroy(&agg.ledger);
-        tables_destroy(&agg.live);
-        tl_destroy(&agg.tl);
-        agg.ledger = ledger_new();
-        agg.live = tables_new();
-        agg.tl = tl_new();
+        ledger_destroy(&f->st->ledger);
+        tables_destroy(&f->st->live);
+        tl_destroy(&f->st->tl);
+        f->st->ledger = ledger_new();
+        f->st->live = tables_new();
+        f->st->tl = tl_new();
     }
-    pthread_rwlock_unlock(&agg.lock);
+    pthread_rwlock_unlock(&f->st->lock);
     PQclear(r);
     if (ok)
         log_info("checkpoint loaded", "seq=%lld cursor=%lld applications=%zu", (long long)seq,
-                 (long long)cursor, tl_applications(agg.tl));
+                 (long long)cursor, tl_applications(f->st->tl));
     else
         log_warn("checkpoint unusable: replaying the whole log", "seq=%lld cursor=%lld",
                  (long long)seq, (long long)cursor);
@@ -566,27 +568,27 @@ int follow_start(struct follow *f, volatile int *stop)
     checkpoint_load(f, cursor);
     struct logrow *rows = NULL;
     size_t cap = 0;
-    while (agg.applied < (uint64_t)cursor) {
-        long want = (long)((uint64_t)cursor - agg.applied);
-        long n = logread_chunk(f->conn, agg.applied, want < CATCH_UP_CHUNK ? want : CATCH_UP_CHUNK,
+    while (f->st->applied < (uint64_t)cursor) {
+        long want = (long)((uint64_t)cursor - f->st->applied);
+        long n = logread_chunk(f->conn, f->st->applied, want < CATCH_UP_CHUNK ? want : CATCH_UP_CHUNK,
                                 &rows, &cap);
         if (n <= 0) {
             log_error("cannot rebuild state up to the stored cursor", "cursor=%lld applied=%llu",
-                      (long long)cursor, (unsigned long long)agg.applied);
+                      (long long)cursor, (unsigned long long)f->st->applied);
             free(rows);
             return -1;
         }
-        pthread_rwlock_wrlock(&agg.lock);
+        pthread_rwlock_wrlock(&f->st->lock);
         for (long i = 0; i < n; i++) {
             struct ledger_change chg;
-            ledger_apply(agg.ledger, &rows[i].ev, &chg);
-            tables_apply(agg.live, &chg);
-            tl_apply(agg.tl, chg.agency, &rows[i].ev);
+            ledger_apply(f->st->ledger, &rows[i].ev, &chg);
+            tables_apply(f->st->live, &chg);
+            tl_apply(f->st->tl, chg.agency, &rows[i].ev);
         }
-        agg.applied += (uint64_t)n;
-        agg.head = agg.applied;
-        agg.agencies = ledger_agency_count(agg.ledger);
-        pthread_rwlock_unlock(&agg.lock);
+        f->st->applied += (uint64_t)n;
+        f->st->head = f->st->applied;
+        f->st->agencies = ledger_agency_count(f->st->ledger);
+        pthread_rwlock_unlock(&f->st->lock);
     }
     free(rows);
     /* The last apply before this start, so that /healthz and the page show
@@ -594,13 +596,13 @@ int follow_start(struct follow *f, volatile int *stop)
     PGresult *r = PQexec(f->conn, "SELECT (extract(epoch FROM updated_at) * 1000000)::bigint"
                                   " FROM agg_cursor WHERE id = 1 AND applied_seq > 0");
     if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
-        agg.last_event_us = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+        f->st->last_event_us = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
     PQclear(r);
-    registry_refresh(f->conn);
-    if (due_calendar_refresh(f->conn))
+    registry_refresh(f->st, f->conn);
+    if (due_calendar_refresh(f->st, f->conn))
         log_warn("cannot read the working-day calendar (run `gongkai migrate`?); due dates are "
                  "provisional until it can be read", "%s", "");
-    log_info("state rebuilt from the event log", "applied_seq=%llu", (unsigned long long)agg.applied);
+    log_info("state rebuilt from the event log", "applied_seq=%llu", (unsigned long long)f->st->applied);
     return 0;
 }
 
@@ -610,7 +612,7 @@ void follow_flush(struct follow *f)
         return;
     size_t n = f->npending;
     f->npending = 0;
-    apply_batch(f, f->pending, n, agg.applied + 1, f->pending_rx);
+    apply_batch(f, f->pending, n, f->st->applied + 1, f->pending_rx);
 }
 
 /* Keeps intake's counters from a heartbeat for /metrics. */
@@ -619,18 +621,18 @@ static void take_stats(struct follow *f, const Gongkai__V1__IntakeStats *m)
     struct intake_stats s;
     intake_stats_from_pb(m, &s);
     int64_t now = day_now_us();
-    pthread_rwlock_wrlock(&agg.lock);
-    int restarted = agg.intake_seen_us && s.started_at_us != agg.intake.started_at_us;
+    pthread_rwlock_wrlock(&f->st->lock);
+    int restarted = f->st->intake_seen_us && s.started_at_us != f->st->intake.started_at_us;
     if (restarted)
-        agg.intake_restarts++;
-    agg.intake = s;
-    agg.intake_seen_us = now;
-    pthread_rwlock_unlock(&agg.lock);
+        f->st->intake_restarts++;
+    f->st->intake = s;
+    f->st->intake_seen_us = now;
+    pthread_rwlock_unlock(&f->st->lock);
     if (restarted)
-        log_info("intake restarted", "head_seq=%llu", (unsigned long long)agg.head);
+        log_info("intake restarted", "head_seq=%llu", (unsigned long long)f->st->head);
     if (f->silent) {
         f->silent = 0;
-        log_info("intake heartbeat back", "head_seq=%llu", (unsigned long long)agg.head);
+        log_info("intake heartbeat back", "head_seq=%llu", (unsigned long long)f->st->head);
     }
 }
 
@@ -640,22 +642,22 @@ void follow_feed(struct follow *f, const void *data, size_t len)
     if (!env)
         return;
     if (env->body_case == GONGKAI__V1__ENVELOPE__BODY_HEARTBEAT && env->heartbeat->has_head_seq) {
-        pthread_rwlock_wrlock(&agg.lock);
-        if (env->heartbeat->head_seq > agg.head)
-            agg.head = env->heartbeat->head_seq;
-        pthread_rwlock_unlock(&agg.lock);
+        pthread_rwlock_wrlock(&f->st->lock);
+        if (env->heartbeat->head_seq > f->st->head)
+            f->st->head = env->heartbeat->head_seq;
+        pthread_rwlock_unlock(&f->st->lock);
         if (env->heartbeat->stats)
             take_stats(f, env->heartbeat->stats);
     } else if (env->body_case == GONGKAI__V1__ENVELOPE__BODY_FEED && env->feed->n_events) {
         uint64_t first = env->feed->first_seq;
         uint64_t last = first + env->feed->n_events - 1;
-        uint64_t next = agg.applied + f->npending + 1;
-        pthread_rwlock_wrlock(&agg.lock);
-        if (last > agg.head)
-            agg.head = last;
+        uint64_t next = f->st->applied + f->npending + 1;
+        pthread_rwlock_wrlock(&f->st->lock);
+        if (last > f->st->head)
+            f->st->head = last;
         if (first > next)
-            agg.feed_gaps++;
-        pthread_rwlock_unlock(&agg.lock);
+            f->st->feed_gaps++;
+        pthread_rwlock_unlock(&f->st->lock);
         if (first > next) {
             /* A gap: the feed dropped something. The log has it. */
             log_info("feed gap; catching up from the event log", "expected_seq=%llu got_seq=%llu",
@@ -691,7 +693,7 @@ void follow_feed(struct follow *f, const void *data, size_t len)
 
 void follow_tick(struct follow *f)
 {
-    int64_t last = agg.intake_seen_us ? agg.intake_seen_us : f->started_us;
+    int64_t last = f->st->intake_seen_us ? f->st->intake_seen_us : f->started_us;
     if (!f->silent && day_now_us() - last > HEARTBEAT_SILENCE_US) {
         f->silent = 1;
         log_warn("no heartbeat from intake; the feed may be down", "seconds=%lld",
@@ -707,10 +709,10 @@ void follow_tick(struct follow *f)
         malloc_trim(0);
         last_trim = (day_mono_us() / 1000000);
     }
-    if (db_alive(f->conn) && registry_refresh(f->conn))
+    if (db_alive(f->conn) && registry_refresh(f->st, f->conn))
         log_warn("cannot read the agency registry", "%s", "");
-    if (db_alive(f->conn) && due_calendar_refresh(f->conn))
+    if (db_alive(f->conn) && due_calendar_refresh(f->st, f->conn))
         log_warn("cannot read the working-day calendar", "%s", "");
-    if (agg.head > agg.applied)
+    if (f->st->head > f->st->applied)
         follow_catch_up(f, 0);
 }

@@ -14,7 +14,10 @@
 
 struct follow;
 
-struct follow *follow_new(const char *conninfo);
+struct agg;
+/* st is the aggregator's state (agg.h), which this module writes under its
+ * lock rule; it must outlive f. */
+struct follow *follow_new(struct agg *st, const char *conninfo);
 void follow_destroy(struct follow **pf);
 /* Connects, takes the aggregator's lock, rebuilds memory up to the stored
  * cursor. 0, or -1 when stopped before the database answered. From then on

@@ -218,24 +218,24 @@ static enum MHD_Result error(struct MHD_Connection *c, unsigned status, const ch
 }
 
 /* Renders (agency, year) with the request's scope and case rule into out. */
-static void render_one(const char *agency, int year, int rule, int subtree, int fmt,
+static void render_one(struct agg *st, const char *agency, int year, int rule, int subtree, int fmt,
                        struct buf *out)
 {
     struct report r;
     char name[256];
-    agg_report(agency, year, (enum case_rule)rule, subtree, &r, name, sizeof name, NULL);
+    agg_report(st, agency, year, (enum case_rule)rule, subtree, &r, name, sizeof name, NULL);
     render_report(&r, *name ? name : NULL, (enum render_format)fmt, day_now_us(), out);
 }
 
 /* The report's own checks (lib/report/reportcheck.c) on the live tables of year and
  * year-1: always clean by construction, so this is a self-test in production. */
-static enum MHD_Result check(struct MHD_Connection *c, const char *agency, int year, int rule,
+static enum MHD_Result check(struct agg *st, struct MHD_Connection *c, const char *agency, int year, int rule,
                              int subtree)
 {
     struct buf prev = {0}, cur = {0}, b = {0};
     if (year > YEAR_MIN)
-        render_one(agency, year - 1, rule, subtree, FORMAT_JSON, &prev);
-    render_one(agency, year, rule, subtree, FORMAT_JSON, &cur);
+        render_one(st, agency, year - 1, rule, subtree, FORMAT_JSON, &prev);
+    render_one(st, agency, year, rule, subtree, FORMAT_JSON, &cur);
     json_t *reports[2];
     size_t n = 0;
     if (prev.len)
@@ -265,7 +265,7 @@ static enum MHD_Result check(struct MHD_Connection *c, const char *agency, int y
     return respond(c, MHD_HTTP_OK, "application/json; charset=utf-8", &b);
 }
 
-static enum MHD_Result report(struct MHD_Connection *c, const char *agency, const char *year_text,
+static enum MHD_Result report(struct agg *st, struct MHD_Connection *c, const char *agency, const char *year_text,
                               int want_check)
 {
     char code[32], message[200];
@@ -295,41 +295,41 @@ static enum MHD_Result report(struct MHD_Connection *c, const char *agency, cons
         return error(c, MHD_HTTP_BAD_REQUEST, "bad_scope", message);
     }
     if (want_check)
-        return check(c, agency, year, rule, subtree);
+        return check(st, c, agency, year, rule, subtree);
     struct buf b = {0};
-    render_one(agency, year, rule, subtree, fmt, &b);
+    render_one(st, agency, year, rule, subtree, fmt, &b);
     return respond(c, MHD_HTTP_OK, render_content_type((enum render_format)fmt), &b);
 }
 
-static enum MHD_Result agencies(struct MHD_Connection *c)
+static enum MHD_Result agencies(struct agg *st, struct MHD_Connection *c)
 {
     struct buf b = {0};
     buf_puts(&b, "{\"agencies\": [");
-    pthread_rwlock_rdlock(&agg.lock);
+    pthread_rwlock_rdlock(&st->lock);
     int first = 1;
-    for (uint32_t id = 0; id < agg.agencies; id++) {
+    for (uint32_t id = 0; id < st->agencies; id++) {
         /* Every agency with an applied event, even one whose events count in
          * no table (say, only lawsuits as the review body): no years then. */
         int lo, hi;
         buf_printf(&b, "%s\n  {\"agency\": ", first ? "" : ",");
-        buf_json_string(&b, ledger_agency_code(agg.ledger, id));
-        if (tables_year_range(agg.live, id, &lo, &hi))
+        buf_json_string(&b, ledger_agency_code(st->ledger, id));
+        if (tables_year_range(st->live, id, &lo, &hi))
             buf_printf(&b, ", \"first_year\": %d, \"last_year\": %d}", lo, hi);
         else
             buf_puts(&b, ", \"first_year\": null, \"last_year\": null}");
         first = 0;
     }
-    pthread_rwlock_unlock(&agg.lock);
+    pthread_rwlock_unlock(&st->lock);
     buf_puts(&b, "\n]}\n");
     return respond(c, MHD_HTTP_OK, "application/json; charset=utf-8", &b);
 }
 
-static enum MHD_Result healthz(struct MHD_Connection *c)
+static enum MHD_Result healthz(struct agg *st, struct MHD_Connection *c)
 {
-    pthread_rwlock_rdlock(&agg.lock);
-    uint64_t applied = agg.applied, head = agg.head;
-    int64_t last = agg.last_event_us;
-    pthread_rwlock_unlock(&agg.lock);
+    pthread_rwlock_rdlock(&st->lock);
+    uint64_t applied = st->applied, head = st->head;
+    int64_t last = st->last_event_us;
+    pthread_rwlock_unlock(&st->lock);
     struct buf b = {0};
     char ts[40] = "";
     if (last)
@@ -393,19 +393,19 @@ static void metrics_intake(struct buf *b, const struct agg *s, int64_t now)
                "Intake batch transaction time, BEGIN to COMMIT returned.", &in->commit_seconds);
 }
 
-static enum MHD_Result metrics(struct MHD_Connection *c)
+static enum MHD_Result metrics(struct agg *st, struct MHD_Connection *c)
 {
     struct agg *s = xmalloc(sizeof *s); /* a consistent copy, rendered outside the lock */
-    pthread_rwlock_rdlock(&agg.lock);
-    memcpy(s, &agg, offsetof(struct agg, http_requests));
+    pthread_rwlock_rdlock(&st->lock);
+    memcpy(s, st, offsetof(struct agg, http_requests));
     /* The request counters move without the lock (atomics, agg.h). */
-    s->http_requests = __atomic_load_n(&agg.http_requests, __ATOMIC_RELAXED);
-    s->query_requests = __atomic_load_n(&agg.query_requests, __ATOMIC_RELAXED);
-    memcpy((char *)s + offsetof(struct agg, batch_events), (const char *)&agg + offsetof(struct agg, batch_events),
-           sizeof agg - offsetof(struct agg, batch_events));
-    size_t ents = ledger_entities(agg.ledger), bytes = ledger_bytes(agg.ledger) + tables_bytes(agg.live);
-    uint32_t nag = agg.agencies;
-    pthread_rwlock_unlock(&agg.lock);
+    s->http_requests = __atomic_load_n(&st->http_requests, __ATOMIC_RELAXED);
+    s->query_requests = __atomic_load_n(&st->query_requests, __ATOMIC_RELAXED);
+    memcpy((char *)s + offsetof(struct agg, batch_events), (const char *)st + offsetof(struct agg, batch_events),
+           sizeof *st - offsetof(struct agg, batch_events));
+    size_t ents = ledger_entities(st->ledger), bytes = ledger_bytes(st->ledger) + tables_bytes(st->live);
+    uint32_t nag = st->agencies;
+    pthread_rwlock_unlock(&st->lock);
     struct buf b = {0};
 #define G(name, help, type, v) (prom_family(&b, name, type, help), prom_u64(&b, name, NULL, (v)))
     G("gongkai_aggregator_applied_seq", "Last event log sequence number applied.", "gauge", s->applied);
@@ -436,13 +436,13 @@ static enum MHD_Result metrics(struct MHD_Connection *c)
                "its counters committed here.",
                &s->e2e_seconds);
     metrics_intake(&b, s, now);
-    due_metrics(&b);
+    due_metrics(st, &b);
     free(s);
     return respond(c, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", &b);
 }
 
 /* The timeliness routes (due.c): which is which by want_report. */
-static enum MHD_Result timeliness(struct MHD_Connection *c, const char *agency, const char *year,
+static enum MHD_Result timeliness(struct agg *st, struct MHD_Connection *c, const char *agency, const char *year,
                                   int want_report)
 {
     char code[32], message[200];
@@ -457,9 +457,9 @@ static enum MHD_Result timeliness(struct MHD_Connection *c, const char *agency, 
     }
     const char *sc = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "scope");
     const char *as_of = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "as_of");
-    int rc = want_report ? due_report(agency, year, sc, as_of, &b, code, sizeof code, message,
+    int rc = want_report ? due_report(st, agency, year, sc, as_of, &b, code, sizeof code, message,
                                       sizeof message)
-                         : due_open(agency, sc, as_of,
+                         : due_open(st, agency, sc, as_of,
                                     MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "limit"),
                                     &b, code, sizeof code, message, sizeof message);
     if (rc) {
@@ -473,7 +473,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
                                const char *method, const char *version, const char *upload,
                                size_t *upload_size, void **state)
 {
-    (void)cls, (void)version, (void)upload;
+    struct agg *st = cls; /* the state, given to MHD_start_daemon */
+    (void)version, (void)upload;
     /* Answer on the call after the last piece of the body (the second call
      * when there is none): a response queued while a body is unread makes
      * libmicrohttpd close the connection, which would drop a request the
@@ -494,7 +495,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         *upload_size = 0; /* a body no route reads: skipped, then answered */
         return MHD_YES;
     }
-    __atomic_add_fetch(&agg.http_requests, 1, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&st->http_requests, 1, __ATOMIC_RELAXED);
     if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
         return error_with(c, MHD_HTTP_METHOD_NOT_ALLOWED, "bad_method", "only GET and HEAD are served",
                           "Allow", "GET, HEAD");
@@ -517,8 +518,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         snprintf(agency, sizeof agency, "%.*s", (int)(slash - p), p);
         snprintf(year, sizeof year, "%.*s", (int)ylen, slash + 1);
         if (want_timeliness)
-            return timeliness(c, agency, year, 1);
-        return report(c, agency, year, want_check);
+            return timeliness(st, c, agency, year, 1);
+        return report(st, c, agency, year, want_check);
     }
     if (strncmp(url, "/v1/agencies/", 13) == 0) {
         char agency[128];
@@ -526,14 +527,14 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         if (!slash || strcmp(slash, "/open") != 0 || (size_t)(slash - p) >= sizeof agency)
             return error(c, MHD_HTTP_NOT_FOUND, "not_found", "use /v1/agencies/{agency}/open");
         snprintf(agency, sizeof agency, "%.*s", (int)(slash - p), p);
-        return timeliness(c, agency, NULL, 0);
+        return timeliness(st, c, agency, NULL, 0);
     }
     if (strcmp(url, "/v1/agencies") == 0)
-        return agencies(c);
+        return agencies(st, c);
     if (strcmp(url, "/healthz") == 0)
-        return healthz(c);
+        return healthz(st, c);
     if (strcmp(url, "/metrics") == 0)
-        return metrics(c);
+        return metrics(st, c);
     if (strcmp(url, "/") == 0) {
         struct buf b = {0};
         buf_puts(&b, page_html);
@@ -566,7 +567,7 @@ static unsigned connection_limit(void)
     return n > HTTP_CONNECTIONS ? HTTP_CONNECTIONS : (unsigned)n;
 }
 
-struct MHD_Daemon *http_start(const char *hostport, const char *tokens_path)
+struct MHD_Daemon *http_start(struct agg *st, const char *hostport, const char *tokens_path)
 {
     if (tokens_path) {
         char err[400];
@@ -596,7 +597,7 @@ struct MHD_Daemon *http_start(const char *hostport, const char *tokens_path)
         return NULL;
     }
     struct MHD_Daemon *d = MHD_start_daemon(
-        flags, 0, NULL, NULL, handler, NULL, MHD_OPTION_SOCK_ADDR, ai->ai_addr,
+        flags, 0, NULL, NULL, handler, st, MHD_OPTION_SOCK_ADDR, ai->ai_addr,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)2, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_IDLE_S,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)HTTP_PER_ADDRESS,
         MHD_OPTION_CONNECTION_LIMIT, connection_limit(),

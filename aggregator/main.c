@@ -27,6 +27,10 @@
 #include "timeliness.h"
 #include "wire.h"
 
+/* The aggregator's state (agg.h): owned here, passed to every module that
+ * reads or writes it; no other file names it. */
+static struct agg agg;
+
 static volatile sig_atomic_t stop_requested, reload_requested;
 
 static void on_signal(int sig)
@@ -89,6 +93,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "gongkai-aggregator: --count-makeup-days \"%s\": use 1 or 0\n", makeup);
         return 2;
     }
+    agg_init(&agg);
     agg.count_makeup_days = strcmp(makeup, "1") == 0;
     int secure = !(insecure && strcmp(insecure, "1") == 0);
     struct curve_client feed_sec = {0}; /* our pair as intake's client; also our server pair */
@@ -119,7 +124,6 @@ int main(int argc, char **argv)
      * colliding ones. A checkpoint brings the key it was saved under. */
     if (hash_key_random())
         log_warn("no randomness for the hash key; ids are hashed under a fixed key", "%s", "");
-    agg_init();
     agg.ledger = ledger_new();
     agg.live = tables_new();
     agg.tl = tl_new();
@@ -158,13 +162,13 @@ int main(int argc, char **argv)
                   zmq_strerror(errno));
         return 1;
     }
-    struct follow *f = follow_new(db);
+    struct follow *f = follow_new(&agg, db);
     if (follow_start(f, (volatile int *)&stop_requested))
         return 1;
     follow_catch_up(f, 0);
     if (follow_broken(f))
         return 1;
-    struct MHD_Daemon *d = http_start(http, tokens);
+    struct MHD_Daemon *d = http_start(&agg, http, tokens);
     if (!d)
         return 1;
     log_info("aggregator ready", "feed=%s query=%s http=%s applied_seq=%llu curve=%s http_tokens=%s",
@@ -194,7 +198,7 @@ int main(int argc, char **argv)
         }
         if (items[1].revents & ZMQ_POLLIN)
             for (int k = 0; k < 100; k++)
-                query_serve(router);
+                query_serve(&agg, router);
         if (day_mono_us() / 1000 >= next_tick) {
             follow_tick(f);
             next_tick = day_mono_us() / 1000 + 1000;

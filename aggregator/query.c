@@ -18,7 +18,7 @@
 
 #define MAX_ROUTE 4
 
-void query_serve(void *router)
+void query_serve(struct agg *st, void *router)
 {
     zmq_msg_t route[MAX_ROUTE], body;
     size_t nroute = 0;
@@ -40,13 +40,13 @@ void query_serve(void *router)
         else
             zmq_msg_close(&part);
     }
-    __atomic_add_fetch(&agg.query_requests, 1, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&st->query_requests, 1, __ATOMIC_RELAXED);
     Gongkai__V1__ReportReply reply = GONGKAI__V1__REPORT_REPLY__INIT;
     char code[32] = "", message[200] = "";
     struct buf out = {0};
     Envelope *env = wire_unpack(zmq_msg_data(&body), zmq_msg_size(&body));
-    if (agg.auth) {
-        struct keyring *ring = auth_keys(agg.auth);
+    if (st->auth) {
+        struct keyring *ring = auth_keys(st->auth);
         const struct key_entry *k = keyring_find(ring, zmq_msg_gets(&body, "User-Id"));
         if (!k || !auth_admits(AUTH_DOMAIN_QUERY, k->role)) {
             snprintf(code, sizeof code, "forbidden");
@@ -89,7 +89,7 @@ void query_serve(void *router)
                 uint64_t applied;
                 char name[256];
                 int subtree = q->scope && strcmp(q->scope, "subtree") == 0;
-                agg_report(q->agency, year, (enum case_rule)rule, subtree, &r, name, sizeof name,
+                agg_report(st, q->agency, year, (enum case_rule)rule, subtree, &r, name, sizeof name,
                            &applied);
                 render_report(&r, *name ? name : NULL, (enum render_format)fmt, day_now_us(), &out);
                 reply.has_applied_seq = 1, reply.applied_seq = applied;

@@ -68,7 +68,7 @@ size_t registry_subtree(const struct registry *r, const char *code, const char *
     return n;
 }
 
-int registry_refresh(PGconn *c)
+int registry_refresh(struct agg *st, PGconn *c)
 {
     PGresult *res = PQexec(c, "SELECT version FROM agency_version WHERE id = 1");
     if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
@@ -77,7 +77,7 @@ int registry_refresh(PGconn *c)
     }
     int64_t version = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
     PQclear(res);
-    if (agg.registry && agg.registry->version == version)
+    if (st->registry && st->registry->version == version)
         return 0;
     res = PQexec(c, "SELECT code, name, coalesce(parent, '') FROM agency ORDER BY code");
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
@@ -95,10 +95,10 @@ int registry_refresh(PGconn *c)
     for (size_t i = 0; i < r->n; i++)
         r->e[i].parent = find(r, PQgetvalue(res, (int)i, 2));
     PQclear(res);
-    pthread_rwlock_wrlock(&agg.lock);
-    struct registry *old = agg.registry;
-    agg.registry = r;
-    pthread_rwlock_unlock(&agg.lock);
+    pthread_rwlock_wrlock(&st->lock);
+    struct registry *old = st->registry;
+    st->registry = r;
+    pthread_rwlock_unlock(&st->lock);
     registry_destroy(&old);
     log_info("agency registry loaded", "agencies=%zu version=%lld", r->n, (long long)version);
     return 0;

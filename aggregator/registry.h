@@ -16,7 +16,8 @@
 struct registry;
 
 /* Re-reads the registry if it changed; 0, or -1 on a database error. */
-int registry_refresh(PGconn *c);
+struct agg;
+int registry_refresh(struct agg *st, PGconn *c);
 /* The display name of a registered agency, or NULL. */
 const char *registry_name(const struct registry *r, const char *code);
 /* code and every registered descendant, in *out (caller frees the array, not

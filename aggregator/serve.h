@@ -8,9 +8,11 @@
 
 #include "buf.h"
 
+struct agg;
+
 /* http.c. tokens_path: bearer tokens required for /v1/... (NULL: open). */
 struct MHD_Daemon;
-struct MHD_Daemon *http_start(const char *hostport, const char *tokens_path);
+struct MHD_Daemon *http_start(struct agg *st, const char *hostport, const char *tokens_path);
 void http_stop(struct MHD_Daemon *d);
 /* Re-reads the tokens file; the old tokens stay when the new file is bad. */
 void http_reload_tokens(void);
@@ -20,7 +22,7 @@ void http_reload_tokens(void);
  * Re-reads calendar_day when calendar_version has moved (and at start) and
  * swaps the new calendar in under the write lock: 0, or -1 on a database
  * error or rows the loader refuses (the old calendar stays). */
-int due_calendar_refresh(PGconn *c);
+int due_calendar_refresh(struct agg *st, PGconn *c);
 /* GET /v1/agencies/{agency}/open and /v1/reports/{agency}/{year}/timeliness:
  * 200 with JSON in out, or 400 with code and message. as_of, scope and limit
  * are the query parameters (NULL when absent). The open list names at most
@@ -28,14 +30,14 @@ int due_calendar_refresh(PGconn *c);
  * first; "open" counts them all and "listed" says how many are named. */
 #define OPEN_LIST_DEFAULT 1000
 #define OPEN_LIST_MAX 100000
-int due_open(const char *agency, const char *scope, const char *as_of, const char *limit,
+int due_open(struct agg *st, const char *agency, const char *scope, const char *as_of, const char *limit,
              struct buf *out, char *code, size_t code_cap, char *message, size_t message_cap);
-int due_report(const char *agency, const char *year, const char *scope, const char *as_of,
+int due_report(struct agg *st, const char *agency, const char *year, const char *scope, const char *as_of,
                struct buf *out, char *code, size_t code_cap, char *message, size_t message_cap);
 /* Appends the per-agency open and overdue gauges to a /metrics body. */
-void due_metrics(struct buf *out);
+void due_metrics(struct agg *st, struct buf *out);
 
 /* query.c: answers one message waiting on the ROUTER. */
-void query_serve(void *router);
+void query_serve(struct agg *st, void *router);
 
 #endif

@@ -1,5 +1,5 @@
 /* state — the aggregator's one state object and what reads it whole (see
- * agg.h for the lock rule). */
+ * st->h for the lock rule). */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,46 +9,44 @@
 #include "registry.h"
 #include "utf8.h"
 
-struct agg agg = {.lock = PTHREAD_RWLOCK_INITIALIZER};
-
-void agg_init(void)
+void agg_init(struct agg *st)
 {
+    memset(st, 0, sizeof *st);
     /* Writers first: with the default (readers first) a steady stream of
      * HTTP readers could keep the feed from ever taking the write lock. */
     pthread_rwlockattr_t la;
     pthread_rwlockattr_init(&la);
     pthread_rwlockattr_setkind_np(&la, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
-    pthread_rwlock_destroy(&agg.lock);
-    pthread_rwlock_init(&agg.lock, &la);
+    pthread_rwlock_init(&st->lock, &la);
     pthread_rwlockattr_destroy(&la);
 }
 
-void agg_report(const char *agency, int year, enum case_rule rule, int subtree, struct report *r,
+void agg_report(struct agg *st, const char *agency, int year, enum case_rule rule, int subtree, struct report *r,
                 char *name, size_t name_cap, uint64_t *applied)
 {
-    pthread_rwlock_rdlock(&agg.lock);
+    pthread_rwlock_rdlock(&st->lock);
     const char **codes = NULL;
     size_t n = 1;
     if (subtree)
-        n = registry_subtree(agg.registry, agency, &codes);
+        n = registry_subtree(st->registry, agency, &codes);
     for (size_t i = 0; i < n; i++) {
         const char *code = codes ? codes[i] : agency;
         uint32_t id;
-        if (ledger_agency_find(agg.ledger, code, &id))
+        if (ledger_agency_find(st->ledger, code, &id))
             id = UINT32_MAX;
         struct report part;
-        tables_report(agg.live, id, agency, year, rule, i ? &part : r);
+        tables_report(st->live, id, agency, year, rule, i ? &part : r);
         if (i)
             report_add(r, &part);
     }
     free(codes);
     if (name) {
-        const char *nm = registry_name(agg.registry, agency);
+        const char *nm = registry_name(st->registry, agency);
         snprintf(name, name_cap, "%s", nm ? nm : "");
     }
     if (applied)
-        *applied = agg.applied;
-    pthread_rwlock_unlock(&agg.lock);
+        *applied = st->applied;
+    pthread_rwlock_unlock(&st->lock);
 }
 
 int agg_check_request(const char *agency, const char *year_text, int *year, char *code,
