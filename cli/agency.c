@@ -89,14 +89,9 @@ int cmd_agency(int argc, char **argv)
         {"parent", NULL, NULL, "parent agency code (add)", &parent},
         {"db", "GONGKAI_DB", "dbname=gongkai", "libpq conninfo", &db},
         {0}};
-    if (argc < 2) {
-        fprintf(stderr, "%s\n", USAGE);
-        return 2;
-    }
-    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        printf("%s\n", USAGE); /* asked for: stdout, exit 0, as every other command */
-        return 0;
-    }
+    int early = cmd_verb_or_help(argc, argv, USAGE);
+    if (early >= 0)
+        return early;
     const char *verb = argv[1];
     int i = config_parse("gongkai agency", USAGE, opts, argc - 1, argv + 1) + 1;
     char **args = argv + i;

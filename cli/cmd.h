@@ -21,4 +21,9 @@ int cmd_keygen(int argc, char **argv);
 int cmd_health(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
 
+/* For a command with verbs (gongkai agency add|list|load): -1 when argv[1]
+ * is a verb to go on with; else the exit code after printing usage — 0 on
+ * stdout for --help or -h, 2 on stderr when no verb is given. */
+int cmd_verb_or_help(int argc, char **argv, const char *usage);
+
 #endif

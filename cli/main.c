@@ -27,6 +27,19 @@ static const struct {
     {"health", cmd_health, "health check for containers and systemd: intake's feed, the aggregator's /healthz"},
 };
 
+int cmd_verb_or_help(int argc, char **argv, const char *usage_text)
+{
+    if (argc < 2) {
+        fprintf(stderr, "%s\n", usage_text);
+        return 2;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        printf("%s\n", usage_text); /* asked for: stdout, exit 0, as every other command */
+        return 0;
+    }
+    return -1;
+}
+
 static void usage(FILE *f)
 {
     fprintf(f, "usage: gongkai COMMAND [OPTIONS] [ARGS]   (gongkai COMMAND --help for each)\n\n"

@@ -47,6 +47,22 @@ struct query *query_new(const char *prog, const char *endpoint, int timeout_ms,
     return q;
 }
 
+struct query *query_open(const char *prog, const char *endpoint, int timeout_ms,
+                         const char *insecure, const char *cert, const char *server_key)
+{
+    struct curve_client sec;
+    char why[600];
+    curve_local_defaults(&cert, "local-dashboard", &server_key, "aggregator");
+    if (curve_client_setup(&sec, insecure, cert, "GONGKAI_CLIENT_CERT", server_key,
+                           "GONGKAI_AGGREGATOR_KEY", why, sizeof why)) {
+        fprintf(stderr, "%s: %s\n", prog, why);
+        return NULL;
+    }
+    struct query *q = query_new(prog, endpoint, timeout_ms, &sec);
+    curve_wipe(&sec.me); /* q holds its own copy */
+    return q;
+}
+
 void query_destroy(struct query **pq)
 {
     struct query *q = *pq;

@@ -16,6 +16,11 @@ struct query;
  * in the line printed while a request waits (waiting.h); it must outlive q. */
 struct query *query_new(const char *prog, const char *endpoint, int timeout_ms,
                         const struct curve_client *sec);
+/* The same for a command: CURVE from cert and server_key (with `make run`'s
+ * local keys as defaults, curve.h) unless insecure is "1". NULL, with the
+ * reason on stderr after prog, when the keys are missing or bad. */
+struct query *query_open(const char *prog, const char *endpoint, int timeout_ms,
+                         const char *insecure, const char *cert, const char *server_key);
 void query_destroy(struct query **pq);
 /* Asks for one report. 0: *body (caller frees) and *applied set. 1: the
  * aggregator refused (err holds code: message). -1: no answer in time. */

@@ -36,16 +36,9 @@ int cmd_report(int argc, char **argv)
         fprintf(stderr, "gongkai report: --year \"%s\" is not a number\n", year);
         return 2;
     }
-    struct curve_client sec;
-    char why[600];
-    curve_local_defaults(&cert, "local-dashboard", &server_key, "aggregator");
-    if (curve_client_setup(&sec, insecure, cert, "GONGKAI_CLIENT_CERT", server_key,
-                           "GONGKAI_AGGREGATOR_KEY", why, sizeof why)) {
-        fprintf(stderr, "gongkai report: %s\n", why);
+    struct query *q = query_open("gongkai report", endpoint, 5000, insecure, cert, server_key);
+    if (!q)
         return 2;
-    }
-    struct query *q = query_new("gongkai report", endpoint, 5000, &sec);
-    curve_wipe(&sec.me);
     char *body = NULL, err[300];
     int rc = query_report(q, agency, (int)y, rule, format, scope, &body, NULL, err, sizeof err);
     query_destroy(&q);

@@ -179,23 +179,17 @@ int cmd_verify(int argc, char **argv)
         fprintf(stderr, "gongkai verify: unexpected argument \"%s\"\n", argv[i]);
         return 2;
     }
-    struct curve_client sec;
-    char why[600];
-    curve_local_defaults(&cert, "local-dashboard", &server_key, "aggregator");
-    if (curve_client_setup(&sec, insecure, cert, "GONGKAI_CLIENT_CERT", server_key,
-                           "GONGKAI_AGGREGATOR_KEY", why, sizeof why)) {
-        fprintf(stderr, "gongkai verify: %s\n", why);
+    struct query *q = query_open("gongkai verify", endpoint, 10000, insecure, cert, server_key);
+    if (!q)
         return 2;
-    }
     PGconn *c = db_connect(db, "gongkai-verify");
     if (!c) {
         fprintf(stderr, "gongkai verify: cannot connect to the database\n");
+        query_destroy(&q);
         return 2;
     }
     struct fold f = {ledger_new(), tables_new(), 0, NULL, 0, 0};
     int differences = 0, rc = 0;
-    struct query *q = query_new("gongkai verify", endpoint, 10000, &sec);
-    curve_wipe(&sec.me);
     time_t t0 = time(NULL);
     if (compare_stored(c, &f, &differences)) {
         fprintf(stderr, "gongkai verify: cannot read agg_cursor/agg_metric or the log\n");
