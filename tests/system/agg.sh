@@ -36,42 +36,10 @@ HTTP_STATUS=
 HTTP_TYPE=
 HTTP_BODY=
 
-_aggregator_ready() {
-    if ! kill -0 "$AGG_PID" 2>/dev/null; then
-        echo "--- $AGG_LOG" >&2
-        cat "$AGG_LOG" >&2
-        gk_fail "gongkai-aggregator exited before it was ready"
-    fi
-    grep -q 'msg="aggregator ready"' "$AGG_LOG"
-}
-
-# aggregator_start [FLAG...]: a new aggregator with its own log file.
-aggregator_start() {
-    GK_AGG_N=$((GK_AGG_N + 1))
-    AGG_LOG=$GONGKAI_WORK/aggregator.$GK_AGG_N.log
-    "$GONGKAI_BIN/gongkai-aggregator" "$@" >"$AGG_LOG" 2>&1 &
-    AGG_PID=$!
-    gk_track "$AGG_PID"
-    gk_wait "${GK_READY_TIMEOUT:-60}" "\"aggregator ready\" in $AGG_LOG" _aggregator_ready
-}
-
+# aggregator_start [FLAG...]: a new aggregator with its own log file (lib.sh).
+aggregator_start() { gk_service_start aggregator AGG "${GK_READY_TIMEOUT:-60}" "$@"; }
 # aggregator_stop: SIGTERM and a clean exit 0 within 15 s.
-aggregator_stop() {
-    [ -n "$AGG_PID" ] || return 0
-    kill -TERM "$AGG_PID" 2>/dev/null || true
-    local deadline=$((SECONDS + 15))
-    while kill -0 "$AGG_PID" 2>/dev/null; do
-        if [ "$SECONDS" -ge "$deadline" ]; then
-            kill -KILL "$AGG_PID" 2>/dev/null || true
-            gk_fail "gongkai-aggregator did not stop within 15 s of SIGTERM"
-        fi
-        sleep 0.1
-    done
-    local rc=0
-    wait "$AGG_PID" || rc=$?
-    AGG_PID=
-    [ "$rc" = 0 ] || gk_fail "gongkai-aggregator exited $rc after SIGTERM (log $AGG_LOG)"
-}
+aggregator_stop() { gk_service_stop aggregator AGG; }
 
 # aggregator_kill: SIGKILL, no questions asked.
 aggregator_kill() {

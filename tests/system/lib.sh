@@ -117,42 +117,58 @@ gk_sql() {
     gk_psql -c "$1"
 }
 
-_intake_ready() {
-    if ! kill -0 "$INTAKE_PID" 2>/dev/null; then
-        echo "--- $INTAKE_LOG" >&2
-        cat "$INTAKE_LOG" >&2
-        gk_fail "gongkai-intake exited before it was ready"
+# A service of ours as a tracked background process: the PID and LOG
+# variables named by PREFIX (INTAKE_PID and INTAKE_LOG for INTAKE) are set.
+_GK_READY_PREFIX= _GK_READY_NAME=
+_gk_service_ready() {
+    local pid_var=${_GK_READY_PREFIX}_PID log_var=${_GK_READY_PREFIX}_LOG
+    if ! kill -0 "${!pid_var}" 2>/dev/null; then
+        echo "--- ${!log_var}" >&2
+        cat "${!log_var}" >&2
+        gk_fail "gongkai-$_GK_READY_NAME exited before it was ready"
     fi
-    grep -q 'msg="intake ready"' "$INTAKE_LOG"
+    grep -q "msg=\"$_GK_READY_NAME ready\"" "${!log_var}"
 }
 
-# intake_start [FLAG...]: a new intake on GONGKAI_DB/INTAKE/FEED with its own log.
-intake_start() {
-    GK_INTAKE_N=$((GK_INTAKE_N + 1))
-    INTAKE_LOG=$GONGKAI_WORK/intake.$GK_INTAKE_N.log
-    "$GONGKAI_BIN/gongkai-intake" "$@" >"$INTAKE_LOG" 2>&1 &
-    INTAKE_PID=$!
-    gk_track "$INTAKE_PID"
-    gk_wait "${GK_READY_TIMEOUT:-30}" "\"intake ready\" in $INTAKE_LOG" _intake_ready
+# gk_service_start NAME PREFIX TIMEOUT [FLAG...]: gongkai-NAME with its own
+# log, waiting for its "NAME ready" line.
+gk_service_start() {
+    local name=$1 prefix=$2 timeout=$3 n_var=GK_${2}_N
+    shift 3
+    printf -v "$n_var" '%s' $(( ${!n_var:-0} + 1 ))
+    local log=$GONGKAI_WORK/$name.${!n_var}.log
+    printf -v "${prefix}_LOG" '%s' "$log"
+    "$GONGKAI_BIN/gongkai-$name" "$@" >"$log" 2>&1 &
+    printf -v "${prefix}_PID" '%s' "$!"
+    gk_track "$!"
+    _GK_READY_PREFIX=$prefix _GK_READY_NAME=$name
+    gk_wait "$timeout" "\"$name ready\" in $log" _gk_service_ready
 }
 
-# intake_stop: SIGTERM and a clean exit 0 within 15 s.
-intake_stop() {
-    [ -n "$INTAKE_PID" ] || return 0
-    kill -TERM "$INTAKE_PID" 2>/dev/null || true
+# gk_service_stop NAME PREFIX: SIGTERM and a clean exit 0 within 15 s.
+gk_service_stop() {
+    local name=$1 pid_var=${2}_PID log_var=${2}_LOG
+    local pid=${!pid_var}
+    [ -n "$pid" ] || return 0
+    kill -TERM "$pid" 2>/dev/null || true
     local deadline=$((SECONDS + 15))
-    while kill -0 "$INTAKE_PID" 2>/dev/null; do
+    while kill -0 "$pid" 2>/dev/null; do
         if [ "$SECONDS" -ge "$deadline" ]; then
-            kill -KILL "$INTAKE_PID" 2>/dev/null || true
-            gk_fail "gongkai-intake did not stop within 15 s of SIGTERM"
+            kill -KILL "$pid" 2>/dev/null || true
+            gk_fail "gongkai-$name did not stop within 15 s of SIGTERM"
         fi
         sleep 0.1
     done
     local rc=0
-    wait "$INTAKE_PID" || rc=$?
-    INTAKE_PID=
-    [ "$rc" = 0 ] || gk_fail "gongkai-intake exited $rc after SIGTERM (log $INTAKE_LOG)"
+    wait "$pid" || rc=$?
+    printf -v "$pid_var" '%s' ""
+    [ "$rc" = 0 ] || gk_fail "gongkai-$name exited $rc after SIGTERM (log ${!log_var})"
 }
+
+# intake_start [FLAG...]: a new intake on GONGKAI_DB/INTAKE/FEED with its own log.
+intake_start() { gk_service_start intake INTAKE "${GK_READY_TIMEOUT:-30}" "$@"; }
+# intake_stop: SIGTERM and a clean exit 0 within 15 s.
+intake_stop() { gk_service_stop intake INTAKE; }
 
 # intake_alive: intake must still be running (for use inside waits).
 intake_alive() {
