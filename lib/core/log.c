@@ -66,15 +66,5 @@ void log_emit(enum log_level level, const char *msg, const char *fmt, ...)
 
 const char *log_q(const char *s, char *buf, size_t cap)
 {
-    char shown[512];
-    utf8_shown(s, shown, sizeof shown);
-    size_t o = 0;
-    for (const char *p = shown; *p && o + 3 < cap; p++) {
-        if (*p == '"' || *p == '\\')
-            buf[o++] = '\\';
-        buf[o++] = *p;
-    }
-    if (cap)
-        buf[o < cap ? o : cap - 1] = '\0';
-    return buf;
+    return utf8_quoted(s, buf, cap);
 }

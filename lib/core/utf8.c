@@ -76,7 +76,8 @@ static int unsafe(uint32_t c)
     return c < 0x20 || (c >= 0x7f && c < 0xa0) || c == 0x2028 || c == 0x2029;
 }
 
-size_t utf8_show(const char *s, size_t n, char *out, size_t cap)
+/* utf8_show; with quote, '"' and '\\' of the text get a backslash too. */
+static size_t show(const char *s, size_t n, char *out, size_t cap, int quote)
 {
     static const char hex[] = "0123456789abcdef";
     static const char more[] = "\xe2\x80\xa6"; /* … */
@@ -89,7 +90,7 @@ size_t utf8_show(const char *s, size_t n, char *out, size_t cap)
     for (size_t i = 0; i < n;) {
         uint32_t cp;
         size_t k = utf8_decode(p + i, n - i, &cp);
-        whole += !k ? 4 : unsafe(cp) ? 4 * k : k;
+        whole += !k ? 4 : unsafe(cp) ? 4 * k : quote && (cp == '"' || cp == '\\') ? 2 : k;
         i += k ? k : 1;
     }
     size_t reserve = whole + 1 <= cap ? 0 : more_len;
@@ -98,12 +99,15 @@ size_t utf8_show(const char *s, size_t n, char *out, size_t cap)
         uint32_t cp;
         size_t k = utf8_decode(p + i, n - i, &cp);
         int escape = !k || unsafe(cp);
+        int backslash = !escape && quote && (cp == '"' || cp == '\\');
         if (!k)
             k = 1; /* a byte that starts no valid sequence */
         /* This character's output, room for "…" when cutting, and the NUL. */
-        size_t len = escape ? 4 * k : k;
+        size_t len = escape ? 4 * k : backslash ? 2 : k;
         if (o + len + reserve + 1 > cap)
             break;
+        if (backslash)
+            out[o++] = '\\';
         for (size_t b = 0; b < k; b++, i++) {
             if (escape) {
                 out[o++] = '\\', out[o++] = 'x';
@@ -121,8 +125,19 @@ size_t utf8_show(const char *s, size_t n, char *out, size_t cap)
     return o;
 }
 
+size_t utf8_show(const char *s, size_t n, char *out, size_t cap)
+{
+    return show(s, n, out, cap, 0);
+}
+
 const char *utf8_shown(const char *s, char *out, size_t cap)
 {
     utf8_show(s ? s : "", s ? strlen(s) : 0, out, cap);
+    return out;
+}
+
+const char *utf8_quoted(const char *s, char *out, size_t cap)
+{
+    show(s ? s : "", s ? strlen(s) : 0, out, cap, 1);
     return out;
 }

@@ -31,5 +31,8 @@ size_t utf8_cut(const char *s, size_t n, size_t max);
 size_t utf8_show(const char *s, size_t n, char *out, size_t cap);
 /* utf8_show of a C string (NULL shows as ""), returning out: for printf. */
 const char *utf8_shown(const char *s, char *out, size_t cap);
+/* utf8_shown with '"' and '\\' escaped by a backslash: for a value quoted in
+ * a message or a logfmt field ("..."), the one form every output uses. */
+const char *utf8_quoted(const char *s, char *out, size_t cap);
 
 #endif

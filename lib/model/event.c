@@ -164,20 +164,8 @@ uint32_t ev_required_fields(enum ev_type t)
 /* Copies at most 60 bytes of s into a message-safe form (non-printables as \xNN). */
 const char *ev_show(const char *s, char *buf, size_t cap)
 {
-    size_t o = 0;
-    for (size_t i = 0; s[i] && o + 5 < cap; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (i >= 60) {
-            o += (size_t)snprintf(buf + o, cap - o, "...");
-            break;
-        }
-        if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\')
-            buf[o++] = (char)c;
-        else
-            o += (size_t)snprintf(buf + o, cap - o, "\\x%02x", c);
-    }
-    buf[o < cap ? o : cap - 1] = '\0';
-    return buf;
+    /* The one form (utf8.h), bounded to about 60 characters of text. */
+    return utf8_quoted(s, buf, cap < 200 ? cap : 200);
 }
 
 /* 1..EV_ID_MAX printable ASCII; event_id also excludes the space. */

@@ -102,10 +102,8 @@ struct ev_error {
     char message[320];              /* names the field and the value */
 };
 
-/* Text a client sent, made safe to quote in a message (terminal, TSV,
- * logfmt, JSON): printable ASCII as is, except '"' and '\\'; every other
- * byte as \xNN; cut after 60 characters with "...". Returns buf (cap ≥ 8;
- * 256 holds any cut). */
+/* Text a client sent, made safe to quote in a message: utf8_quoted (the
+ * one form, utf8.h), cut to fit min(cap, 200) bytes. Returns buf. */
 const char *ev_show(const char *s, char *buf, size_t cap);
 
 /* Fills err (code + printf message); returns -1 for `return ev_fail(...)`. */

@@ -3,6 +3,7 @@
  *   utf8_show: the result fits the bound with its NUL, is valid UTF-8, holds
  *     no control character (C0, DEL, C1, U+2028/9), and is all of the input
  *     when the input is valid, printable and fits;
+ *   utf8_quoted: the same, with every '"' and '\\' of the text escaped;
  *   utf8_cut: the cut is within the bound, on a character boundary (a valid
  *     input's prefix stays valid), and maximal (the next character would
  *     not fit).
@@ -45,6 +46,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (utf8_valid(s, n) && !has_control(s, n) && !memchr(s, 0, n) && n < cap &&
             (len != n || memcmp(out, s, n) != 0))
             abort(); /* safe text that fits is shown as it is */
+    }
+    /* utf8_quoted: the same, and no '"' or '\\' of the text left bare. */
+    char z[600]; /* utf8_quoted takes a C string */
+    size_t zn = n < sizeof z - 1 ? n : sizeof z - 1;
+    memcpy(z, s, zn);
+    z[zn] = '\0';
+    len = strlen(utf8_quoted(z, out, cap ? cap : 1));
+    if (len >= (cap ? cap : 1) || !utf8_valid(out, len) || has_control(out, len))
+        abort();
+    for (size_t i = 0; i < len; i++) {
+        if (out[i] == '\\' && i + 1 < len &&
+            (out[i + 1] == '"' || out[i + 1] == '\\' || out[i + 1] == 'x')) {
+            i++; /* an escape: \" \\ or \xNN */
+            continue;
+        }
+        if (out[i] == '"' || out[i] == '\\')
+            abort();
     }
     size_t max = cap;
     size_t cut = utf8_cut(s, n, max);

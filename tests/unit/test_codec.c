@@ -277,7 +277,7 @@ static void test_strings(void **state)
     /* Valid UTF-8 that is not ASCII reaches ev_finish, which wants ASCII. */
     PbEvent m = base();
     m.event_id = (char *)"事件";
-    expect_err(&m, "bad_value", "event_id: \"\\xe4", "UTF-8 event_id");
+    expect_err(&m, "bad_value", "event_id: \"事件\" has character 0xe4", "UTF-8 event_id");
     /* Lengths: refused with the field's name. */
     char s129[130];
     memset(s129, 'x', 129);

@@ -229,7 +229,7 @@ static void test_common_bad_values(void **state)
         {"event_id with a space", id_space, "event_id: \"bad id\" has character 0x20 at 3"},
         {"event_id with a tab", id_tab, "event_id: \"bad\\x09id\" has character 0x09"},
         {"event_id with DEL", id_del, "event_id: "},
-        {"event_id not ASCII", id_utf8, "event_id: \"\\xe4"},
+        {"event_id not ASCII", id_utf8, "event_id: \"事件-1\" has character 0xe4"},
         {"agency empty", ag_empty, "agency: \"\" does not match"},
         {"agency upper case", ag_upper, "agency: \"GZ-test\" does not match"},
         {"agency starting with -", ag_dash, "agency: \"-gz\""},

@@ -65,7 +65,7 @@ static void test_log_q(void **state)
     (void)state;
     char b[64];
     assert_string_equal(log_q("a\"b\\c", b, sizeof b), "a\\\"b\\\\c");
-    assert_string_equal(log_q("x\x1b", b, sizeof b), "x\\\\x1b");
+    assert_string_equal(log_q("x\x1b", b, sizeof b), "x\\x1b");
     assert_string_equal(log_q("中文", b, sizeof b), "中文");
 }
 
