@@ -202,6 +202,118 @@ static size_t take_acks(struct pub *p, const Envelope *env, const char *const *n
     return answered;
 }
 
+/* Every file readable before anything is sent: a typo in the third name
+ * must not leave the first two half published. 0, or 2 (said on stderr). */
+static int check_inputs(const char *const *names, size_t nfiles)
+{
+    for (size_t i = 0; i < nfiles; i++) {
+        struct stat st;
+        if (strcmp(names[i], "-") == 0)
+            continue;
+        if (stat(names[i], &st) != 0 || access(names[i], R_OK) != 0) {
+            fprintf(stderr, "gongkai publish: cannot open %s: %s\n", names[i], strerror(errno));
+            return 2;
+        }
+        if (S_ISDIR(st.st_mode)) {
+            fprintf(stderr, "gongkai publish: %s is a directory: give the JSON Lines files in it\n",
+                    names[i]);
+            return 2;
+        }
+    }
+    return 0;
+}
+
+/* The input files, read a line at a time in order (stdin when "-"). */
+struct input {
+    const char *const *names;
+    size_t nfiles, f;   /* files, and the one being read */
+    long *base;         /* ref of the last line before file f (for messages) */
+    FILE *in;
+    long lineno;
+    uint64_t ref;       /* lines read in all: the entries' refs */
+    int eof;
+    char *line;
+    size_t linecap;
+};
+
+/* Reads lines into p while its window has room. 0, or 2 when a file cannot
+ * be opened or read (said on stderr). */
+static int read_ahead(struct pub *p, struct input *r, size_t window)
+{
+    while (!r->eof && (p->tail - p->head) < window) {
+        if (!r->in) {
+            if (r->f == r->nfiles) {
+                r->eof = 1;
+                break;
+            }
+            const char *name = r->names[r->f];
+            r->in = strcmp(name, "-") == 0 ? stdin : fopen(name, "r");
+            struct stat st;
+            if (r->in && fstat(fileno(r->in), &st) == 0 && S_ISDIR(st.st_mode)) {
+                fclose(r->in);
+                r->in = NULL;
+                errno = EISDIR;
+            }
+            if (!r->in) {
+                fprintf(stderr, "gongkai publish: cannot open %s: %s\n", name, strerror(errno));
+                return 2;
+            }
+            r->base[r->f] = (long)r->ref;
+            r->lineno = 0;
+        }
+        ssize_t n = getline(&r->line, &r->linecap, r->in);
+        if (n < 0) {
+            int failed = ferror(r->in);
+            if (failed)
+                fprintf(stderr, "gongkai publish: cannot read %s: %s\n", r->names[r->f],
+                        strerror(errno));
+            if (r->in != stdin)
+                fclose(r->in);
+            r->in = NULL;
+            if (failed)
+                return 2;
+            r->f++;
+            continue;
+        }
+        r->lineno++;
+        r->ref++;
+        while (n > 0 && (r->line[n - 1] == '\n' || r->line[n - 1] == '\r'))
+            n--;
+        size_t k = 0;
+        while (k < (size_t)n && (r->line[k] == ' ' || r->line[k] == '\t'))
+            k++;
+        if (k == (size_t)n)
+            continue; /* blank lines separate nothing and are not events */
+        push_line(p, r->ref, r->lineno, r->line, (size_t)n);
+    }
+    return 0;
+}
+
+/* Takes every answer waiting on the socket (at most 100 ms for the first);
+ * 1 when any acknowledged something, -1 when polling failed, else 0. */
+static int drain_answers(struct pub *p, const struct input *r)
+{
+    zmq_pollitem_t it = {p->sock, 0, ZMQ_POLLIN, 0};
+    int ready = zmq_poll(&it, 1, 100);
+    if (ready < 0 && errno != EINTR)
+        return -1;
+    int progress = 0;
+    while (ready > 0) {
+        zmq_msg_t m;
+        zmq_msg_init(&m);
+        if (zmq_msg_recv(&m, p->sock, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&m);
+            break;
+        }
+        Envelope *env = wire_unpack(zmq_msg_data(&m), zmq_msg_size(&m));
+        if (env && take_acks(p, env, r->names, r->base, r->nfiles))
+            progress = 1;
+        wire_free(env);
+        zmq_msg_close(&m);
+    }
+    return progress;
+}
+
 int cmd_publish(int argc, char **argv)
 {
     const char *endpoint, *window_s, *timeout_s, *cert, *server_key, *insecure;
@@ -242,23 +354,9 @@ int cmd_publish(int argc, char **argv)
     const char *const *names = nfiles ? (const char *const *)argv + first : stdin_name;
     if (!nfiles)
         nfiles = 1;
-    /* Every file readable before anything is sent: a typo in the third name
-     * must not leave the first two half published. */
-    for (size_t i = 0; i < nfiles; i++) {
-        struct stat st;
-        if (strcmp(names[i], "-") == 0)
-            continue;
-        if (stat(names[i], &st) != 0 || access(names[i], R_OK) != 0) {
-            fprintf(stderr, "gongkai publish: cannot open %s: %s\n", names[i], strerror(errno));
-            return 2;
-        }
-        if (S_ISDIR(st.st_mode)) {
-            fprintf(stderr, "gongkai publish: %s is a directory: give the JSON Lines files in it\n",
-                    names[i]);
-            return 2;
-        }
-    }
-    long *base = xcalloc(nfiles, sizeof *base); /* ref of the last line before file f */
+    if (check_inputs(names, nfiles))
+        return 2;
+    struct input rd = {names, nfiles, 0, xcalloc(nfiles, sizeof(long)), NULL, 0, 0, 0, NULL, 0};
 
     struct pub p = {0};
     p.endpoint = endpoint;
@@ -267,95 +365,28 @@ int cmd_publish(int argc, char **argv)
     open_socket(&p);
 
     int rc = 0;
-    uint64_t ref = 0;
-    size_t f = 0;
-    FILE *in = NULL;
-    long lineno = 0;
-    int eof = 0;
-    char *line = NULL;
-    size_t linecap = 0;
     int64_t last_progress = day_mono_us() / 1000, last_ack = day_mono_us() / 1000;
     long retry_ms = 3000;
     struct waiting waiting;
     waiting_init(&waiting, "gongkai publish", "intake", "gongkai-intake", endpoint, WAITING_AFTER_MS);
-    while (!eof || p.head < p.tail) {
-        /* Read ahead while the window has room. */
+    while (!rd.eof || p.head < p.tail) {
         int idle = p.head == p.tail;
-        while (!eof && (p.tail - p.head) < window) {
-            if (!in) {
-                if (f == nfiles) {
-                    eof = 1;
-                    break;
-                }
-                in = strcmp(names[f], "-") == 0 ? stdin : fopen(names[f], "r");
-                struct stat st;
-                if (in && fstat(fileno(in), &st) == 0 && S_ISDIR(st.st_mode)) {
-                    fclose(in);
-                    in = NULL;
-                    errno = EISDIR;
-                }
-                if (!in) {
-                    fprintf(stderr, "gongkai publish: cannot open %s: %s\n", names[f],
-                            strerror(errno));
-                    rc = 2;
-                    goto done;
-                }
-                base[f] = (long)ref;
-                lineno = 0;
-            }
-            ssize_t n = getline(&line, &linecap, in);
-            if (n < 0 && ferror(in)) {
-                fprintf(stderr, "gongkai publish: cannot read %s: %s\n", names[f], strerror(errno));
-                if (in != stdin)
-                    fclose(in);
-                in = NULL;
-                rc = 2;
-                goto done;
-            }
-            if (n < 0) {
-                if (in != stdin)
-                    fclose(in);
-                in = NULL;
-                f++;
-                continue;
-            }
-            lineno++;
-            ref++;
-            while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-                n--;
-            size_t k = 0;
-            while (k < (size_t)n && (line[k] == ' ' || line[k] == '\t'))
-                k++;
-            if (k == (size_t)n)
-                continue; /* blank lines separate nothing and are not events */
-            push_line(&p, ref, lineno, line, (size_t)n);
-        }
+        if ((rc = read_ahead(&p, &rd, window)))
+            goto done;
         /* Waiting for answers starts when there is something to answer: time
          * spent reading a slow stdin with nothing unanswered is not silence. */
         if (idle)
             last_progress = last_ack = day_mono_us() / 1000;
         send_pending(&p, window);
-        if (p.head == p.tail && eof)
+        if (p.head == p.tail && rd.eof)
             break;
-        zmq_pollitem_t it = {p.sock, 0, ZMQ_POLLIN, 0};
-        int r = zmq_poll(&it, 1, 100);
-        if (r < 0 && errno != EINTR)
+        int progress = drain_answers(&p, &rd);
+        if (progress < 0)
             break;
-        while (r > 0) {
-            zmq_msg_t m;
-            zmq_msg_init(&m);
-            if (zmq_msg_recv(&m, p.sock, ZMQ_DONTWAIT) < 0) {
-                zmq_msg_close(&m);
-                break;
-            }
-            Envelope *env = wire_unpack(zmq_msg_data(&m), zmq_msg_size(&m));
-            if (env && take_acks(&p, env, names, base, nfiles)) {
-                last_progress = last_ack = day_mono_us() / 1000;
-                retry_ms = 3000;
-                waiting_reset(&waiting);
-            }
-            wire_free(env);
-            zmq_msg_close(&m);
+        if (progress) {
+            last_progress = last_ack = day_mono_us() / 1000;
+            retry_ms = 3000;
+            waiting_reset(&waiting);
         }
         if (curve_refused(p.watch, why, sizeof why)) {
             /* Retrying cannot help until the allowlist changes. */
@@ -394,8 +425,10 @@ done:
     for (size_t i = p.head; i < p.tail; i++)
         free(p.q[i].data);
     free(p.q);
-    free(line);
-    free(base);
+    if (rd.in && rd.in != stdin)
+        fclose(rd.in);
+    free(rd.line);
+    free(rd.base);
     if (p.watch)
         zmq_close(p.watch);
     zmq_close(p.sock);
