@@ -67,6 +67,89 @@ static const char NO_KEYS[] =
     "  export GONGKAI_KEYS=allowlist         # or --keys: the dashboards that may query\n"
     "For local tests only: GONGKAI_INSECURE=1 (plaintext, no key checks).\n";
 
+/* The feed's SUB (connected) and the query ROUTER (bound), with CURVE when
+ * sec is not NULL (sec's secret is wiped: libzmq keeps its own copy), and a
+ * watch on the SUB's handshakes. 0, or -1 (logged). */
+static int open_sockets(void *ctx, struct curve_client *sec, const char *feed, const char *query,
+                        void **subp, void **routerp, void **watchp)
+{
+    void *sub = zmq_socket(ctx, ZMQ_SUB);
+    void *router = zmq_socket(ctx, ZMQ_ROUTER);
+    wire_socket_defaults(sub);
+    wire_socket_defaults(router);
+    int hwm = 100000, ivl_max = 5000;
+    zmq_setsockopt(sub, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "", 0);
+    /* A refused or absent intake is retried with backoff, not every 100 ms. */
+    zmq_setsockopt(sub, ZMQ_RECONNECT_IVL_MAX, &ivl_max, sizeof ivl_max);
+    void *watch = NULL;
+    if (sec) {
+        int rc = curve_client(sub, sec) | curve_server(router, &sec->me, AUTH_DOMAIN_QUERY);
+        curve_wipe(&sec->me); /* libzmq keeps its own copy */
+        watch = curve_watch(ctx, sub);
+        if (rc) {
+            log_error("cannot set up CURVE", "error=\"%s\"", zmq_strerror(errno));
+            return -1;
+        }
+    }
+    if (zmq_connect(sub, feed) || zmq_bind(router, query)) {
+        log_error("cannot connect or bind", "feed=%s query=%s error=\"%s\"", feed, query,
+                  zmq_strerror(errno));
+        return -1;
+    }
+    *subp = sub, *routerp = router, *watchp = watch;
+    return 0;
+}
+
+/* Until SIGTERM or a failure follow_broken reports: applies the feed in
+ * batches, answers report queries, ticks follow once a second, re-reads the
+ * HTTP tokens on SIGHUP, and says once a minute why the feed is refused. */
+static void serve(struct follow *f, void *sub, void *router, void *watch, const char *feed)
+{
+    int64_t next_tick = day_mono_us() / 1000 + 1000;
+    while (!stop_requested && !follow_broken(f)) {
+        zmq_pollitem_t items[] = {{sub, 0, ZMQ_POLLIN, 0}, {router, 0, ZMQ_POLLIN, 0}};
+        int64_t wait = next_tick - day_mono_us() / 1000;
+        int rc = zmq_poll(items, 2, wait > 0 ? (long)wait : 0);
+        if (rc < 0 && errno != EINTR)
+            break;
+        if (items[0].revents & ZMQ_POLLIN) {
+            /* Drain what is waiting, then commit it as one batch. */
+            for (int k = 0; k < 1000; k++) {
+                zmq_msg_t m;
+                zmq_msg_init(&m);
+                if (zmq_msg_recv(&m, sub, ZMQ_DONTWAIT) < 0) {
+                    zmq_msg_close(&m);
+                    break;
+                }
+                follow_feed(f, zmq_msg_data(&m), zmq_msg_size(&m));
+                zmq_msg_close(&m);
+            }
+            follow_flush(f);
+        }
+        if (items[1].revents & ZMQ_POLLIN)
+            for (int k = 0; k < 100; k++)
+                query_serve(&agg, router);
+        if (day_mono_us() / 1000 >= next_tick) {
+            follow_tick(f);
+            next_tick = day_mono_us() / 1000 + 1000;
+            char why[300];
+            if (curve_refused(watch, why, sizeof why)) {
+                /* libzmq keeps retrying with backoff; say why nothing arrives. */
+                static int64_t last_said;
+                if (day_mono_us() / 1000 - last_said > 60000) {
+                    log_error("intake's feed refused the handshake", "feed=%s reason=\"%s\"", feed, why);
+                    last_said = day_mono_us() / 1000;
+                }
+            }
+        }
+        if (reload_requested) {
+            reload_requested = 0;
+            http_reload_tokens();
+        }
+    }
+}
+
 int main(int argc, char **argv)
 {
     const char *db, *feed, *query, *http, *level, *insecure, *cert, *intake_key, *keys, *tokens;
@@ -137,31 +220,9 @@ int main(int argc, char **argv)
     /* The ZAP handler first: a CURVE socket bound without one admits any key. */
     if (secure && !(agg.auth = auth_start(ctx, keys)))
         return 1;
-    void *sub = zmq_socket(ctx, ZMQ_SUB);
-    void *router = zmq_socket(ctx, ZMQ_ROUTER);
-    wire_socket_defaults(sub);
-    wire_socket_defaults(router);
-    int hwm = 100000, ivl_max = 5000;
-    zmq_setsockopt(sub, ZMQ_RCVHWM, &hwm, sizeof hwm);
-    zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "", 0);
-    /* A refused or absent intake is retried with backoff, not every 100 ms. */
-    zmq_setsockopt(sub, ZMQ_RECONNECT_IVL_MAX, &ivl_max, sizeof ivl_max);
-    void *watch = NULL;
-    if (secure) {
-        int rc = curve_client(sub, &feed_sec) |
-                 curve_server(router, &feed_sec.me, AUTH_DOMAIN_QUERY);
-        curve_wipe(&feed_sec.me); /* libzmq keeps its own copy */
-        watch = curve_watch(ctx, sub);
-        if (rc) {
-            log_error("cannot set up CURVE", "error=\"%s\"", zmq_strerror(errno));
-            return 1;
-        }
-    }
-    if (zmq_connect(sub, feed) || zmq_bind(router, query)) {
-        log_error("cannot connect or bind", "feed=%s query=%s error=\"%s\"", feed, query,
-                  zmq_strerror(errno));
+    void *sub, *router, *watch;
+    if (open_sockets(ctx, secure ? &feed_sec : NULL, feed, query, &sub, &router, &watch))
         return 1;
-    }
     struct follow *f = follow_new(&agg, db);
     if (follow_start(f, (volatile int *)&stop_requested))
         return 1;
@@ -175,48 +236,7 @@ int main(int argc, char **argv)
              feed, query, http, (unsigned long long)agg.applied, secure ? "on" : "off",
              tokens ? "on" : "off");
 
-    int64_t next_tick = day_mono_us() / 1000 + 1000;
-    while (!stop_requested && !follow_broken(f)) {
-        zmq_pollitem_t items[] = {{sub, 0, ZMQ_POLLIN, 0}, {router, 0, ZMQ_POLLIN, 0}};
-        int64_t wait = next_tick - day_mono_us() / 1000;
-        int rc = zmq_poll(items, 2, wait > 0 ? (long)wait : 0);
-        if (rc < 0 && errno != EINTR)
-            break;
-        if (items[0].revents & ZMQ_POLLIN) {
-            /* Drain what is waiting, then commit it as one batch. */
-            for (int k = 0; k < 1000; k++) {
-                zmq_msg_t m;
-                zmq_msg_init(&m);
-                if (zmq_msg_recv(&m, sub, ZMQ_DONTWAIT) < 0) {
-                    zmq_msg_close(&m);
-                    break;
-                }
-                follow_feed(f, zmq_msg_data(&m), zmq_msg_size(&m));
-                zmq_msg_close(&m);
-            }
-            follow_flush(f);
-        }
-        if (items[1].revents & ZMQ_POLLIN)
-            for (int k = 0; k < 100; k++)
-                query_serve(&agg, router);
-        if (day_mono_us() / 1000 >= next_tick) {
-            follow_tick(f);
-            next_tick = day_mono_us() / 1000 + 1000;
-            char why[300];
-            if (curve_refused(watch, why, sizeof why)) {
-                /* libzmq keeps retrying with backoff; say why nothing arrives. */
-                static int64_t last_said;
-                if (day_mono_us() / 1000 - last_said > 60000) {
-                    log_error("intake's feed refused the handshake", "feed=%s reason=\"%s\"", feed, why);
-                    last_said = day_mono_us() / 1000;
-                }
-            }
-        }
-        if (reload_requested) {
-            reload_requested = 0;
-            http_reload_tokens();
-        }
-    }
+    serve(f, sub, router, watch, feed);
     int broken = follow_broken(f);
     if (!broken) {
         follow_flush(f);
