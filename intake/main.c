@@ -668,6 +668,79 @@ static const char NO_KEYS[] =
     "Publishers need intake.pub (GONGKAI_INTAKE_KEY). For local tests only:\n"
     "GONGKAI_INSECURE=1 (plaintext, no key checks).\n";
 
+/* The feed's PUB and the ROUTER, bound, with CURVE when pair is not NULL
+ * (its secret wiped after: libzmq keeps its own copy), and a monitor of the
+ * ROUTER's connections. 0, or -1 (logged). */
+static int open_sockets(void *ctx, struct curve_pair *pair, const char *ep_in, const char *ep_feed)
+{
+    in.pub = zmq_socket(ctx, ZMQ_PUB);
+    in.router = zmq_socket(ctx, ZMQ_ROUTER);
+    wire_socket_defaults(in.pub);
+    wire_socket_defaults(in.router);
+    int hwm = 100000, one = 1;
+    zmq_setsockopt(in.pub, ZMQ_SNDHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(in.router, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
+    in.monitor = zmq_socket(ctx, ZMQ_PAIR);
+    if (zmq_socket_monitor(in.router, MONITOR_ENDPOINT, ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED) ||
+        zmq_connect(in.monitor, MONITOR_ENDPOINT)) {
+        log_error("cannot monitor the intake socket", "error=\"%s\"", zmq_strerror(errno));
+        return -1;
+    }
+    if (pair) {
+        int rc = curve_server(in.pub, pair, AUTH_DOMAIN_FEED) |
+                 curve_server(in.router, pair, AUTH_DOMAIN_INTAKE);
+        curve_wipe(pair); /* libzmq keeps its own copy */
+        if (rc) {
+            log_error("cannot set up CURVE", "error=\"%s\"", zmq_strerror(errno));
+            return -1;
+        }
+    }
+    if (zmq_bind(in.pub, ep_feed) || zmq_bind(in.router, ep_in)) {
+        log_error("cannot bind", "intake=%s feed=%s error=\"%s\"", ep_in, ep_feed,
+                  zmq_strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* Until SIGTERM or a permanent database error: heartbeats every
+ * HEARTBEAT_MS, reads what publishers send into one batch, commits it and
+ * answers (flush); while the database is away, drops what arrives. */
+static void serve(void)
+{
+    int64_t next_hb = day_mono_us() / 1000;
+    while (!stop_requested) {
+        int64_t t = day_mono_us() / 1000;
+        if (t >= next_hb) {
+            heartbeat();
+            next_hb = t + HEARTBEAT_MS;
+        }
+        if (!store_connected(in.store)) {
+            drop_while_away();
+            store_reconnect(in.store);
+            continue;
+        }
+        drops_settle();
+        zmq_pollitem_t items[] = {{in.router, 0, ZMQ_POLLIN, 0}, {in.monitor, 0, ZMQ_POLLIN, 0}};
+        int rc = zmq_poll(items, 2, (long)(next_hb - t));
+        if (rc < 0 && errno != EINTR) {
+            log_error("zmq_poll failed; stopping", "error=\"%s\"", zmq_strerror(errno));
+            break;
+        }
+        if (rc > 0 && (items[1].revents & ZMQ_POLLIN))
+            drain_monitor();
+        if (rc <= 0 || !(items[0].revents & ZMQ_POLLIN))
+            continue;
+        ledger_begin(in.ledger);
+        while (in.b.nouts < BATCH_MAX_ENTRIES && in.b.nmsgs < BATCH_MAX_MSGS && receive_one() == 0)
+            ;
+        if (in.b.nmsgs)
+            flush();
+        else
+            ledger_commit(in.ledger);
+    }
+}
+
 int main(int argc, char **argv)
 {
     const char *db, *ep_in, *ep_feed, *level, *insecure, *cert, *keys;
@@ -728,67 +801,12 @@ int main(int argc, char **argv)
     /* The ZAP handler first: a CURVE socket bound without one admits any key. */
     if (secure && !(in.auth = auth_start(ctx, keys)))
         return 1;
-    in.pub = zmq_socket(ctx, ZMQ_PUB);
-    in.router = zmq_socket(ctx, ZMQ_ROUTER);
-    wire_socket_defaults(in.pub);
-    wire_socket_defaults(in.router);
-    int hwm = 100000, one = 1;
-    zmq_setsockopt(in.pub, ZMQ_SNDHWM, &hwm, sizeof hwm);
-    zmq_setsockopt(in.router, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
-    in.monitor = zmq_socket(ctx, ZMQ_PAIR);
-    if (zmq_socket_monitor(in.router, MONITOR_ENDPOINT, ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED) ||
-        zmq_connect(in.monitor, MONITOR_ENDPOINT)) {
-        log_error("cannot monitor the intake socket", "error=\"%s\"", zmq_strerror(errno));
+    if (open_sockets(ctx, secure ? &pair : NULL, ep_in, ep_feed))
         return 1;
-    }
-    if (secure) {
-        int rc = curve_server(in.pub, &pair, AUTH_DOMAIN_FEED) |
-                 curve_server(in.router, &pair, AUTH_DOMAIN_INTAKE);
-        curve_wipe(&pair); /* libzmq keeps its own copy */
-        if (rc) {
-            log_error("cannot set up CURVE", "error=\"%s\"", zmq_strerror(errno));
-            return 1;
-        }
-    }
-    if (zmq_bind(in.pub, ep_feed) || zmq_bind(in.router, ep_in)) {
-        log_error("cannot bind", "intake=%s feed=%s error=\"%s\"", ep_in, ep_feed,
-                  zmq_strerror(errno));
-        return 1;
-    }
     log_info("intake ready", "intake=%s feed=%s head_seq=%llu events=%zu curve=%s", ep_in, ep_feed,
              (unsigned long long)in.head, map_count(in.ids), secure ? "on" : "off");
 
-    int64_t next_hb = day_mono_us() / 1000;
-    while (!stop_requested) {
-        int64_t t = day_mono_us() / 1000;
-        if (t >= next_hb) {
-            heartbeat();
-            next_hb = t + HEARTBEAT_MS;
-        }
-        if (!store_connected(in.store)) {
-            drop_while_away();
-            store_reconnect(in.store);
-            continue;
-        }
-        drops_settle();
-        zmq_pollitem_t items[] = {{in.router, 0, ZMQ_POLLIN, 0}, {in.monitor, 0, ZMQ_POLLIN, 0}};
-        int rc = zmq_poll(items, 2, (long)(next_hb - t));
-        if (rc < 0 && errno != EINTR) {
-            log_error("zmq_poll failed; stopping", "error=\"%s\"", zmq_strerror(errno));
-            break;
-        }
-        if (rc > 0 && (items[1].revents & ZMQ_POLLIN))
-            drain_monitor();
-        if (rc <= 0 || !(items[0].revents & ZMQ_POLLIN))
-            continue;
-        ledger_begin(in.ledger);
-        while (in.b.nouts < BATCH_MAX_ENTRIES && in.b.nmsgs < BATCH_MAX_MSGS && receive_one() == 0)
-            ;
-        if (in.b.nmsgs)
-            flush();
-        else
-            ledger_commit(in.ledger);
-    }
+    serve();
     log_info("intake stopping", "accepted=%llu duplicate=%llu rejected=%llu head_seq=%llu",
              (unsigned long long)in.stats.accepted, (unsigned long long)in.stats.duplicate,
              (unsigned long long)in.stats.rejected, (unsigned long long)in.head);
