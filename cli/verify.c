@@ -155,6 +155,67 @@ static int compare_stored(PGconn *c, struct fold *f, int *differences)
     return 0;
 }
 
+/* Waits until the aggregator has applied the log's head (or wait_s seconds
+ * since t0 have passed): 0 with its seq in *applied, or 2 (said on stderr). */
+static int wait_caught_up(struct query *q, PGconn *c, time_t t0, int wait_s, uint64_t *applied)
+{
+    int64_t head = logread_head(c);
+    char *body = NULL, err[300];
+    for (;;) {
+        int r = query_report(q, "gongkai", 2000, NULL, "json", NULL, &body, applied, err, sizeof err);
+        free(body);
+        body = NULL;
+        if (r) {
+            fprintf(stderr, "gongkai verify: %s\n", err);
+            return 2;
+        }
+        if (*applied >= (uint64_t)head)
+            return 0;
+        if (time(NULL) - t0 > wait_s) {
+            fprintf(stderr, "gongkai verify: the aggregator is at seq %llu, the log at %lld after %d s\n",
+                    (unsigned long long)*applied, (long long)head, wait_s);
+            return 2;
+        }
+        struct timespec ts = {0, 200000000};
+        nanosleep(&ts, NULL);
+    }
+}
+
+/* Compares the aggregator's report of (agency id/code, year y, case rule)
+ * with the fold's, adding differences (printed) to *differences. 0 when
+ * compared; 1 when the aggregator has moved past applied (compare again);
+ * 2 when it did not answer (said on stderr). */
+static int compare_one(struct query *q, struct fold *f, uint32_t id, const char *code, int y,
+                       int rule, uint64_t applied, int64_t now, int *differences)
+{
+    const char *rn = rule ? "handled" : "filed";
+    char *body = NULL, err[300];
+    uint64_t at;
+    if (query_report(q, code, y, rn, "json", NULL, &body, &at, err, sizeof err)) {
+        fprintf(stderr, "gongkai verify: %s\n", err);
+        return 2;
+    }
+    if (at != applied) {
+        free(body);
+        return 1;
+    }
+    struct report r;
+    tables_report(f->tables, id, code, y, (enum case_rule)rule, &r);
+    struct buf mine = {0};
+    render_report(&r, NULL, FORMAT_JSON, now, &mine);
+    json_t *a = json_loads(mine.data, 0, NULL), *b = json_loads(body, 0, NULL);
+    json_object_del(a, "as_of"), json_object_del(b, "as_of");
+    json_object_del(a, "final"), json_object_del(b, "final");
+    json_object_del(a, "name"), json_object_del(b, "name");
+    char where[160];
+    snprintf(where, sizeof where, "%s %d (%s)", code, y, rn);
+    *differences += json_diff(where, "", a, b);
+    json_decref(a), json_decref(b);
+    buf_free(&mine);
+    free(body);
+    return 0;
+}
+
 int cmd_verify(int argc, char **argv)
 {
     const char *db, *endpoint, *only_agency, *only_year, *wait_s, *cert, *server_key, *insecure;
@@ -202,29 +263,9 @@ int cmd_verify(int argc, char **argv)
     /* Live reports: agree on a seq first, then compare; retry if it moves. */
     int reports = 0;
     for (int attempt = 0;; attempt++) {
-        int64_t head = logread_head(c);
         uint64_t applied = 0;
-        char *body = NULL, err[300];
-        for (;;) {
-            int r = query_report(q, "gongkai", 2000, NULL, "json", NULL, &body, &applied, err, sizeof err);
-            free(body);
-            body = NULL;
-            if (r) {
-                fprintf(stderr, "gongkai verify: %s\n", err);
-                rc = 2;
-                goto out;
-            }
-            if (applied >= (uint64_t)head)
-                break;
-            if (time(NULL) - t0 > atoi(wait_s)) {
-                fprintf(stderr, "gongkai verify: the aggregator is at seq %llu, the log at %lld after %s s\n",
-                        (unsigned long long)applied, (long long)head, wait_s);
-                rc = 2;
-                goto out;
-            }
-            struct timespec ts = {0, 200000000};
-            nanosleep(&ts, NULL);
-        }
+        if ((rc = wait_caught_up(q, c, t0, atoi(wait_s), &applied)))
+            goto out;
         if (fold_to(c, &f, applied)) {
             rc = 2;
             goto out;
@@ -247,33 +288,13 @@ int cmd_verify(int argc, char **argv)
                 lo = hi = atoi(only_year);
             for (int y = lo; y <= hi && !moved; y++) {
                 for (int rule = 0; rule < 2 && !moved; rule++) {
-                    const char *rn = rule ? "handled" : "filed";
-                    uint64_t at;
-                    if (query_report(q, code, y, rn, "json", NULL, &body, &at, err, sizeof err)) {
-                        fprintf(stderr, "gongkai verify: %s\n", err);
+                    int r = compare_one(q, &f, id, code, y, rule, applied, now, &differences);
+                    if (r == 2) {
                         rc = 2;
                         goto out;
                     }
-                    if (at != applied) {
-                        moved = 1;
-                        free(body);
-                        break;
-                    }
-                    struct report r;
-                    tables_report(f.tables, id, code, y, (enum case_rule)rule, &r);
-                    struct buf mine = {0};
-                    render_report(&r, NULL, FORMAT_JSON, now, &mine);
-                    json_t *a = json_loads(mine.data, 0, NULL), *b = json_loads(body, 0, NULL);
-                    json_object_del(a, "as_of"), json_object_del(b, "as_of");
-                    json_object_del(a, "final"), json_object_del(b, "final");
-                    json_object_del(a, "name"), json_object_del(b, "name");
-                    char where[160];
-                    snprintf(where, sizeof where, "%s %d (%s)", code, y, rn);
-                    differences += json_diff(where, "", a, b);
-                    json_decref(a), json_decref(b);
-                    buf_free(&mine);
-                    free(body);
-                    reports++;
+                    moved = r == 1;
+                    reports += r == 0;
                 }
             }
         }
