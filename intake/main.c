@@ -392,6 +392,30 @@ static void drop_while_away(void)
     }
 }
 
+static void heartbeat(void);
+
+/* store_set_waiter's wait while the database is away: rather than sleep,
+ * keep dropping what arrives (a sleep of up to 2 s let a burst of resends
+ * pile up in ZeroMQ first) and keep the heartbeat going. */
+static void wait_away(long ms, void *arg)
+{
+    (void)arg;
+    int64_t until = day_mono_us() / 1000 + ms;
+    for (int64_t now = day_mono_us() / 1000; now < until; now = day_mono_us() / 1000) {
+        zmq_pollitem_t it = {in.router, 0, ZMQ_POLLIN, 0};
+        long slice = until - now < 100 ? (long)(until - now) : 100;
+        if (zmq_poll(&it, 1, slice) > 0)
+            drop_while_away();
+        if (stop_requested)
+            return;
+        static int64_t last_hb;
+        if (now - last_hb >= HEARTBEAT_MS) {
+            heartbeat();
+            last_hb = now;
+        }
+    }
+}
+
 /* Back to normal: say what was dropped, and forget the connections after a
  * quiet while. */
 static void drops_settle(void)
@@ -601,7 +625,7 @@ static void flush(void)
              * disk): retried after a backoff, never in a tight loop, and
              * what arrives meanwhile is dropped as in an outage. */
             drop_while_away();
-            db_backoff(tries < 10 ? tries : 10);
+            wait_away(db_backoff_ms(tries < 10 ? tries : 10), NULL);
             tries++;
         }
         while (store_reconnect(in.store)) {
@@ -803,6 +827,7 @@ int main(int argc, char **argv)
         return 1;
     if (open_sockets(ctx, secure ? &pair : NULL, ep_in, ep_feed))
         return 1;
+    store_set_waiter(in.store, wait_away, NULL);
     log_info("intake ready", "intake=%s feed=%s head_seq=%llu events=%zu curve=%s", ep_in, ep_feed,
              (unsigned long long)in.head, map_count(in.ids), secure ? "on" : "off");
 

@@ -20,6 +20,8 @@ struct store {
     volatile sig_atomic_t *stop; /* set by SIGTERM: give up waiting for the database */
     PGconn *conn;     /* NULL when disconnected */
     int attempts;     /* consecutive failed connects, for backoff */
+    void (*wait)(long ms, void *arg); /* how a backoff waits (store_set_waiter) */
+    void *wait_arg;
 };
 
 struct store *store_new(const char *conninfo, volatile sig_atomic_t *stop)
@@ -40,6 +42,12 @@ void store_destroy(struct store **ps)
     free(s->conninfo);
     free(s);
     *ps = NULL;
+}
+
+void store_set_waiter(struct store *s, void (*wait)(long ms, void *arg), void *arg)
+{
+    s->wait = wait;
+    s->wait_arg = arg;
 }
 
 int store_connected(const struct store *s)
@@ -68,7 +76,9 @@ int store_reconnect(struct store *s)
         PQfinish(s->conn);
         s->conn = NULL;
     }
-    if (s->attempts)
+    if (s->attempts && s->wait)
+        s->wait(db_backoff_ms(s->attempts - 1), s->wait_arg);
+    else if (s->attempts)
         db_backoff(s->attempts - 1);
     s->attempts++;
     PGconn *c = db_connect(s->conninfo, "gongkai-intake");

@@ -44,6 +44,10 @@ int64_t store_open(struct store *s, struct ledger *ledger, struct map *ids);
 int store_connected(const struct store *s);
 /* Reconnects with backoff (one attempt per call); 0 when connected. */
 int store_reconnect(struct store *s);
+/* How the backoff waits: wait(ms, arg) instead of sleeping, so the caller
+ * can go on serving its sockets meanwhile (intake drops what arrives while
+ * the database is away). NULL: sleep. */
+void store_set_waiter(struct store *s, void (*wait)(long ms, void *arg), void *arg);
 /* Appends event e's row of event_log, as COPY binary (store_commit sends
  * the rows): seq, event_id, type, agency, occurred_at, digest, body (the
  * canonical encoding, blen bytes), event (its JSON), peer, identity ("" =

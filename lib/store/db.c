@@ -206,13 +206,17 @@ int db_copy_in_binary(PGconn *c, const char *sql, const struct buf *rows)
  * second waited after PostgreSQL is back is a second publishers are held. */
 #define BACKOFF_MAX_MS 2000
 
-void db_backoff(int attempt)
+long db_backoff_ms(int attempt)
 {
     long ms = 100;
     for (int i = 0; i < attempt && ms < BACKOFF_MAX_MS; i++)
         ms *= 2;
-    if (ms > BACKOFF_MAX_MS)
-        ms = BACKOFF_MAX_MS;
+    return ms > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : ms;
+}
+
+void db_backoff(int attempt)
+{
+    long ms = db_backoff_ms(attempt);
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
     nanosleep(&ts, NULL);
 }

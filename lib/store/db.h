@@ -55,6 +55,8 @@ void db_bin_timestamptz(struct buf *b, int64_t unix_us);
 int db_copy_in_binary(PGconn *c, const char *sql, const struct buf *rows);
 /* Sleeps for the n-th step of a capped exponential backoff (100 ms … 2 s). */
 void db_backoff(int attempt);
+/* How long that step is, in ms, for a caller that waits its own way. */
+long db_backoff_ms(int attempt);
 /* Big-endian 64-bit integer of a binary-format result field. */
 int64_t db_int8(const char *p);
 
