@@ -405,6 +405,7 @@ static enum MHD_Result metrics(struct agg *st, struct MHD_Connection *c)
            sizeof *st - offsetof(struct agg, batch_events));
     size_t ents = ledger_entities(st->ledger), bytes = ledger_bytes(st->ledger) + tables_bytes(st->live);
     uint32_t nag = st->agencies;
+    uint64_t saturated = tables_overflows(st->live);
     pthread_rwlock_unlock(&st->lock);
     struct buf b = {0};
 #define G(name, help, type, v) (prom_family(&b, name, type, help), prom_u64(&b, name, NULL, (v)))
@@ -422,6 +423,12 @@ static enum MHD_Result metrics(struct agg *st, struct MHD_Connection *c)
     G("gongkai_aggregator_agencies", "Agencies known.", "gauge", nag);
     G("gongkai_aggregator_entities", "Entities tracked (applications, documents, ...).", "gauge", ents);
     G("gongkai_aggregator_state_bytes", "Bytes of in-memory state.", "gauge", bytes);
+    G("gongkai_aggregator_sums_saturated_total",
+      "Metric additions that saturated instead of wrapping (only a log written before the "
+      "per agency-year limit can cause one; alert on any).", "counter", saturated);
+    G("gongkai_aggregator_http_slow_cut_total",
+      "HTTP connections cut because their request headers were not complete in time.", "counter",
+      (uint64_t)httpguard_cut(guard));
 #undef G
     int64_t now = day_now_us();
     prom_family(&b, "gongkai_aggregator_last_apply_time_seconds", "gauge",

@@ -171,6 +171,11 @@ gk.check(len(alive) == 0,
          "(%d accepted, %d refused at connect, %d still open)" % (len(slow), refused, len(alive)))
 for s in slow:
     s.close()
+m = agg.metrics()
+gk.check(m.get("gongkai_aggregator_http_slow_cut_total", 0) >= 1,
+         "/metrics counts the connections cut at the header deadline: %s"
+         % m.get("gongkai_aggregator_http_slow_cut_total"))
+gk.check(m.get("gongkai_aggregator_sums_saturated_total") == 0, "and no saturated sum")
 status, _, _ = get(b"/healthz", src=ATTACKER)
 gk.check(status == 200, "the slow address is served again once its connections are gone")
 agg.stop()
