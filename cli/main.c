@@ -21,6 +21,7 @@ static const struct {
     {"keygen", cmd_keygen, "write a CURVE key pair NAME.key (secret) and NAME.pub"},
     {"check", cmd_check, "check reports (contract JSON) for arithmetic and cross-year errors"},
     {"import-report", cmd_import_report, "turn a published report's text into contract JSON"},
+    {"template", cmd_template, "print the rows and columns of the report tables (both formats) as JSON"},
     {"agency", cmd_agency, "register agencies: names and the hierarchy for roll-ups"},
     {"calendar", cmd_calendar, "load a year's holiday notice into the working-day calendar"},
     {"open", cmd_open, "list an agency's open applications, soonest due first"},

@@ -1,48 +1,14 @@
 /* render — report JSON and the official table layout (see render.h). */
 #include "render.h"
 
-#include <stdarg.h>
+#include <assert.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "day.h"
 #include "money.h"
-
-static const char *const col_keys[] = {"natural_person", "commercial_enterprise",
-                                       "research_institution", "social_welfare_org",
-                                       "legal_service_org", "other_org", "total"};
-static const char *const col_labels[] = {"自然人", "商业企业", "科研机构", "社会公益组织",
-                                         "法律服务机构", "其他", "总计"};
-
-/* Section 三 rows: group headings and outcome rows, in report order. */
-static const char *const outcome_group[] = {
-    NULL, "", "", "(三)不予公开", "(三)不予公开", "(三)不予公开", "(三)不予公开", "(三)不予公开",
-    "(三)不予公开", "(三)不予公开", "(三)不予公开", "(四)无法提供", "(四)无法提供", "(四)无法提供",
-    "(五)不予处理", "(五)不予处理", "(五)不予处理", "(五)不予处理", "(五)不予处理", "(六)其他处理",
-    "(六)其他处理", "(六)其他处理"};
-static const char *const outcome_label[] = {
-    NULL,
-    "(一)予以公开",
-    "(二)部分公开(区分处理的,只计这一情形,不计其他情形)",
-    "1.属于国家秘密",
-    "2.其他法律行政法规禁止公开",
-    "3.危及“三安全一稳定”",
-    "4.保护第三方合法权益",
-    "5.属于三类内部事务信息",
-    "6.属于四类过程性信息",
-    "7.属于行政执法案卷",
-    "8.属于行政查询事项",
-    "1.本机关不掌握相关政府信息",
-    "2.没有现成信息需要另行制作",
-    "3.补正后申请内容仍不明确",
-    "1.信访举报投诉类申请",
-    "2.重复申请",
-    "3.要求提供公开出版物",
-    "4.无正当理由大量反复申请",
-    "5.要求行政机关确认或重新出具已获取信息",
-    "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",
-    "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请",
-    "3.其他"};
+#include "template.h"
 
 int render_parse_format(const char *s)
 {
@@ -72,55 +38,98 @@ const char *render_content_type(enum render_format f)
     }
 }
 
-/* ---- one application row of the template ---- */
+/* ---- cells, as the template names them ---- */
 
 struct app_row {
-    const char *key;
-    char label[200];
-    const char *group;   /* heading printed above, for text/md/csv */
-    int64_t v[7];
+    const struct tmpl_app_row *t;
+    char label[200];     /* "group label" when the row has a group */
+    int64_t v[TMPL_APP_COLS];
 };
 
-/* Rows of section 三 for r's template, in report order; returns the count. */
-static int app_rows(const struct report *r, struct app_row *rows)
+/* One row of section 三 from r: the outcome's counts, the sum of the three
+ * "other" outcomes for the 2019 format's single row, or a flow. */
+static void app_values(const struct report *r, const struct tmpl_app_row *t, int64_t *v)
 {
-    int n = 0;
-#define ROW(k, lab, grp, src)                                                         \
-    do {                                                                              \
-        rows[n].key = (k);                                                            \
-        snprintf(rows[n].label, sizeof rows[n].label, "%s", (lab));                   \
-        rows[n].group = (grp);                                                        \
-        int64_t tot = 0;                                                              \
-        for (int c_ = 0; c_ < N_COLS; c_++)                                           \
-            tot += rows[n].v[c_] = (src)[c_];                                         \
-        rows[n].v[N_COLS] = tot;                                                      \
-        n++;                                                                          \
-    } while (0)
-    ROW("received", "一、本年新收政府信息公开申请数量", NULL, r->received);
-    ROW("carried_over", "二、上年结转政府信息公开申请数量", NULL, r->carried_over);
-    int last = r->template2021 ? N_OUTCOMES : OUTCOME_OTHER_NO_CORRECTION - 1;
-    for (int o = 1; o <= last; o++) {
-        const char *g = o == 1 ? "三、本年度办理结果" : NULL;
-        const char *grp = outcome_group[o];
-        char lab[200];
-        if (*grp)
-            snprintf(lab, sizeof lab, "%s %s", grp, outcome_label[o]);
-        else
-            snprintf(lab, sizeof lab, "%s", outcome_label[o]);
-        ROW(ev_outcome_names[o], lab, g, r->outcome[o - 1]);
-    }
-    if (!r->template2021) {
-        int64_t other[N_COLS];
-        for (int c = 0; c < N_COLS; c++)
-            other[c] = r->outcome[OUTCOME_OTHER_NO_CORRECTION - 1][c] +
+    for (int c = 0; c < N_COLS; c++) {
+        switch (t->kind) {
+        case TMPL_RECEIVED: v[c] = r->received[c]; break;
+        case TMPL_CARRIED_OVER: v[c] = r->carried_over[c]; break;
+        case TMPL_TOTAL: v[c] = r->total_processed[c]; break;
+        case TMPL_FORWARD: v[c] = r->carried_forward[c]; break;
+        case TMPL_OUTCOME:
+            if (t->outcome)
+                v[c] = r->outcome[t->outcome - 1][c];
+            else /* the 2019 format's one "other" row */
+                v[c] = r->outcome[OUTCOME_OTHER_NO_CORRECTION - 1][c] +
                        r->outcome[OUTCOME_OTHER_FEE_UNPAID - 1][c] +
                        r->outcome[OUTCOME_OTHER_OTHER - 1][c];
-        ROW("other", "(六)其他处理", NULL, other);
+            break;
+        }
     }
-    ROW("total_processed", "(七)总计", NULL, r->total_processed);
-    ROW("carried_forward", "四、结转下年度继续办理", NULL, r->carried_forward);
-#undef ROW
+    int64_t tot = 0;
+    for (int c = 0; c < N_COLS; c++)
+        tot += v[c];
+    v[N_COLS] = tot;
+}
+
+/* Rows of section 三 for r's format, in report order; returns the count. */
+static int app_rows(const struct report *r, struct app_row *rows)
+{
+    unsigned form = r->template2021 ? TMPL_2021 : TMPL_2019;
+    int n = 0;
+    for (size_t i = 0; i < TMPL_APP_ROWS; i++) {
+        const struct tmpl_app_row *t = &tmpl_app_rows[i];
+        if (!(t->form & form))
+            continue;
+        rows[n].t = t;
+        snprintf(rows[n].label, sizeof rows[n].label, "%s%s%s", t->group ? t->group : "",
+                 t->group ? " " : "", t->label);
+        app_values(r, t, rows[n].v);
+        n++;
+    }
     return n;
+}
+
+/* One cell of section 二. Returns true when it is money (*v in fen). */
+static bool ad_value(const struct report *r, const struct tmpl_ad_row *row,
+                     const struct tmpl_ad_col *col, int64_t *v)
+{
+    const char *c = col->key;
+    if (strcmp(row->key, "procurement") == 0) {
+        *v = col->money ? r->procurement_fen : r->procurement_projects;
+        return col->money;
+    }
+    int d = ev_lookup(ev_document_kind_names, N_DOCKIND, row->key);
+    if (d) {
+        d--;
+        *v = strcmp(c, "issued") == 0      ? r->doc_issued[d]
+             : strcmp(c, "published") == 0 ? r->doc_published[d]
+             : strcmp(c, "repealed") == 0  ? r->doc_repealed[d]
+             : strcmp(c, "in_force") == 0  ? r->doc_in_force[d]
+                                           : r->doc_total_published[d];
+        return false;
+    }
+    int k = ev_lookup(ev_item_kind_names, N_ITEMKIND, row->key);
+    assert(k > 0);
+    if (col->money) {
+        *v = r->fee_fen;
+        return true;
+    }
+    *v = strcmp(c, "items_prev_year") == 0 ? r->items_prev_year[k - 1]
+         : strcmp(c, "items_change") == 0  ? r->items_change[k - 1]
+                                           : r->decisions[k - 1];
+    return false;
+}
+
+/* The cell as printed: an integer, or 万元 with two decimals. */
+static void ad_text(const struct report *r, const struct tmpl_ad_row *row,
+                    const struct tmpl_ad_col *col, char *out, size_t cap)
+{
+    int64_t v;
+    if (ad_value(r, row, col, &v))
+        money_wan_yuan(v, out, cap);
+    else
+        snprintf(out, cap, "%lld", (long long)v);
 }
 
 /* ---- JSON ---- */
@@ -162,55 +171,46 @@ static void render_json(const struct report *r, const char *name, int64_t now_us
     }
     buf_printf(b, ",\n  \"year\": %d,\n  \"template\": \"%s\",\n  \"as_of\": \"%s\",\n  \"final\": %s,\n",
                r->year, r->template2021 ? "2021" : "2019", asof, final ? "true" : "false");
-    buf_puts(b, "  \"active_disclosure\": {\n");
-    static const char *const dk[] = {"rule", "normative"};
-    for (int k = 0; k < 2; k++) {
-        if (r->template2021)
-            buf_printf(b, "    \"%s\": {\"issued\": %lld, \"repealed\": %lld, \"in_force\": %lld},\n",
-                       dk[k], (long long)r->doc_issued[k], (long long)r->doc_repealed[k],
-                       (long long)r->doc_in_force[k]);
-        else
-            buf_printf(b, "    \"%s\": {\"issued\": %lld, \"published\": %lld, \"total_published\": %lld},\n",
-                       dk[k], (long long)r->doc_issued[k], (long long)r->doc_published[k],
-                       (long long)r->doc_total_published[k]);
+    unsigned form = r->template2021 ? TMPL_2021 : TMPL_2019;
+    buf_puts(b, "  \"active_disclosure\": {");
+    const char *sep = "\n";
+    for (size_t i = 0; i < TMPL_AD_ROWS; i++) {
+        const struct tmpl_ad_row *row = &tmpl_ad_rows[i];
+        if (!(row->form & form))
+            continue;
+        buf_printf(b, "%s    \"%s\": {", sep, row->key);
+        const char *csep = "";
+        for (int c = 0; c < TMPL_AD_COLS && row->cols[c].key; c++) {
+            const struct tmpl_ad_col *col = &row->cols[c];
+            if (!(col->form & form))
+                continue;
+            ad_text(r, row, col, money, sizeof money);
+            buf_printf(b, col->money ? "%s\"%s\": \"%s\"" : "%s\"%s\": %s", csep, col->key, money);
+            csep = ", ";
+        }
+        buf_putc(b, '}');
+        sep = ",\n";
     }
-    if (r->template2021) {
-        static const int kinds[] = {ITEM_LICENSING, ITEM_PENALTY, ITEM_ENFORCEMENT};
-        for (int i = 0; i < 3; i++)
-            buf_printf(b, "    \"%s\": {\"decisions\": %lld},\n", ev_item_kind_names[kinds[i]],
-                       (long long)r->decisions[kinds[i] - 1]);
-        money_wan_yuan(r->fee_fen, money, sizeof money);
-        buf_printf(b, "    \"fee\": {\"amount_wan_yuan\": \"%s\"}\n", money);
-    } else {
-        for (int k = ITEM_LICENSING; k <= ITEM_ENFORCEMENT; k++)
-            buf_printf(b, "    \"%s\": {\"items_prev_year\": %lld, \"items_change\": %lld, \"decisions\": %lld},\n",
-                       ev_item_kind_names[k], (long long)r->items_prev_year[k - 1],
-                       (long long)r->items_change[k - 1], (long long)r->decisions[k - 1]);
-        buf_printf(b, "    \"fee\": {\"items_prev_year\": %lld, \"items_change\": %lld},\n",
-                   (long long)r->items_prev_year[ITEM_FEE - 1], (long long)r->items_change[ITEM_FEE - 1]);
-        money_wan_yuan(r->procurement_fen, money, sizeof money);
-        buf_printf(b, "    \"procurement\": {\"projects\": %lld, \"amount_wan_yuan\": \"%s\"}\n",
-                   (long long)r->procurement_projects, money);
-    }
-    buf_puts(b, "  },\n  \"applications\": {\n    \"columns\": [");
-    for (int c = 0; c <= N_COLS; c++)
-        buf_printf(b, "%s\"%s\"", c ? ", " : "", col_keys[c]);
+    buf_puts(b, "\n  },\n  \"applications\": {\n    \"columns\": [");
+    for (int c = 0; c < TMPL_APP_COLS; c++)
+        buf_printf(b, "%s\"%s\"", c ? ", " : "", tmpl_app_columns[c].key);
     buf_puts(b, "],\n    \"rows\": [\n");
     struct app_row rows[32];
     int n = app_rows(r, rows);
     for (int i = 0; i < n; i++) {
-        buf_printf(b, "      {\"key\": \"%s\", \"label\": ", rows[i].key);
+        buf_printf(b, "      {\"key\": \"%s\", \"label\": ", rows[i].t->key);
         buf_json_string(b, rows[i].label);
         buf_puts(b, ", \"values\": ");
-        json_ints(b, rows[i].v, 7);
+        json_ints(b, rows[i].v, TMPL_APP_COLS);
         buf_puts(b, i + 1 < n ? "},\n" : "}\n");
     }
-    buf_puts(b, "    ]\n  },\n  \"reviews_litigation\": {\n");
-    buf_puts(b, "    \"columns\": [\"upheld\", \"corrected\", \"other\", \"pending\", \"total\"],\n");
-    static const char *const rk[] = {"review", "litigation_direct", "litigation_after_review"};
-    for (int i = 0; i < 3; i++) {
-        buf_printf(b, "    \"%s\": ", rk[i]);
-        json_ints(b, r->cases[i], 5);
+    buf_puts(b, "    ]\n  },\n  \"reviews_litigation\": {\n    \"columns\": [");
+    for (int c = 0; c < TMPL_RL_COLS; c++)
+        buf_printf(b, "%s\"%s\"", c ? ", " : "", tmpl_rl_columns[c].key);
+    buf_puts(b, "],\n");
+    for (int i = 0; i < TMPL_RL_ROWS; i++) {
+        buf_printf(b, "    \"%s\": ", tmpl_rl_rows[i].key);
+        json_ints(b, r->cases[i], TMPL_RL_COLS);
         buf_puts(b, ",\n");
     }
     buf_printf(b, "    \"case_rule\": \"%s\"\n  }\n}\n",
@@ -310,112 +310,104 @@ static void heading(struct emitter *e, const char *text)
         buf_printf(e->b, "\n%s\n", text);
 }
 
-static void row_ints(struct sheet_row *row, const char *label, int n, ...)
+/* Section 二: one sub-table per item of Article 20, as the format prints
+ * them; the headings are those of the sub-table's first row. */
+static void layout_active(struct emitter *e, const struct report *r, unsigned form)
 {
-    va_list ap;
-    va_start(ap, n);
-    snprintf(row->label, sizeof row->label, "%s", label);
-    row->ncells = n;
-    for (int i = 0; i < n; i++)
-        snprintf(row->cell[i], sizeof row->cell[i], "%lld", (long long)va_arg(ap, int64_t));
-    va_end(ap);
+    int fi = tmpl_index(form);
+    struct sheet_row rows[4];
+    for (size_t i = 0; i < TMPL_AD_ROWS;) {
+        const struct tmpl_ad_row *first = &tmpl_ad_rows[i];
+        const char *head[1 + TMPL_AD_COLS] = {"信息内容"};
+        int nhead = 1, k = 0;
+        for (int c = 0; c < TMPL_AD_COLS && first->cols[c].key; c++)
+            if (first->cols[c].form & form)
+                head[nhead++] = first->cols[c].head[fi];
+        for (; i < TMPL_AD_ROWS && strcmp(tmpl_ad_rows[i].item, first->item) == 0; i++) {
+            const struct tmpl_ad_row *row = &tmpl_ad_rows[i];
+            if (!(row->form & form))
+                continue;
+            snprintf(rows[k].label, sizeof rows[k].label, "%s", row->label[fi]);
+            rows[k].ncells = 0;
+            for (int c = 0; c < TMPL_AD_COLS && row->cols[c].key; c++)
+                if (row->cols[c].form & form)
+                    ad_text(r, row, &row->cols[c], rows[k].cell[rows[k].ncells++],
+                            sizeof rows[k].cell[0]);
+            k++;
+        }
+        if (k)
+            emit_table(e, first->item, head, nhead, rows, k);
+    }
+}
+
+/* Section 三. Text and Markdown print headings and group names as rows of
+ * their own, as the official table does, and each row its short label; CSV
+ * gives every row its whole label. */
+static void layout_applications(struct emitter *e, const struct report *r)
+{
+    struct sheet_row rows[64];
+    struct app_row ar[32];
+    int n = app_rows(r, ar), k = 0;
+    const char *hc[1 + TMPL_APP_COLS] = {"申请人情况"};
+    for (int c = 0; c < TMPL_APP_COLS; c++)
+        hc[c + 1] = tmpl_app_columns[c].label;
+    for (int i = 0; i < n; i++) {
+        const struct tmpl_app_row *t = ar[i].t;
+        const char *lab = ar[i].label;
+        if (e->f != FORMAT_CSV) {
+            if (t->above) {
+                snprintf(rows[k].label, sizeof rows[k].label, "%s", t->above);
+                rows[k++].ncells = 0;
+            }
+            if (t->group && (i == 0 || ar[i - 1].t->group != t->group)) {
+                snprintf(rows[k].label, sizeof rows[k].label, "%s", t->group);
+                rows[k++].ncells = 0;
+            }
+            lab = t->label;
+        }
+        snprintf(rows[k].label, sizeof rows[k].label, "%s", lab);
+        rows[k].ncells = TMPL_APP_COLS;
+        for (int c = 0; c < TMPL_APP_COLS; c++)
+            snprintf(rows[k].cell[c], sizeof rows[k].cell[c], "%lld", (long long)ar[i].v[c]);
+        k++;
+    }
+    emit_table(e, "", hc, 1 + TMPL_APP_COLS, rows, k);
+}
+
+/* Section 四: one row per kind of case, the lawsuits under 行政诉讼. */
+static void layout_cases(struct emitter *e, const struct report *r)
+{
+    struct sheet_row rows[TMPL_RL_ROWS];
+    const char *hr[1 + TMPL_RL_COLS] = {""};
+    for (int c = 0; c < TMPL_RL_COLS; c++)
+        hr[c + 1] = tmpl_rl_columns[c].label;
+    for (int i = 0; i < TMPL_RL_ROWS; i++) {
+        const struct tmpl_rl_row *t = &tmpl_rl_rows[i];
+        snprintf(rows[i].label, sizeof rows[i].label, "%s%s%s", t->group ? t->group : "",
+                 t->group ? " " : "", t->label);
+        rows[i].ncells = TMPL_RL_COLS;
+        for (int c = 0; c < TMPL_RL_COLS; c++)
+            snprintf(rows[i].cell[c], sizeof rows[i].cell[c], "%lld", (long long)r->cases[i][c]);
+    }
+    emit_table(e, tmpl_case_rule_title[r->case_rule == CASE_RULE_FILED ? 0 : 1], hr,
+               1 + TMPL_RL_COLS, rows, TMPL_RL_ROWS);
 }
 
 static void render_layout(const struct report *r, const char *name, enum render_format f,
                           struct buf *b)
 {
     struct emitter e = {f, b, ""};
-    struct sheet_row rows[32];
-    char money[32];
     if (f == FORMAT_CSV)
         buf_puts(b, "section,table,row,cells\n");
     else
-        buf_printf(b, "%s%s%d年政府信息公开工作年度报告%s\n", f == FORMAT_MD ? "# " : "",
-                   name ? name : r->agency, r->year,
-                   r->template2021 ? "" : "");
-    heading(&e, "二、主动公开政府信息情况");
-    if (!r->template2021) {
-        const char *h1[] = {"信息内容", "本年新制作数量", "本年新公开数量", "对外公开总数量"};
-        row_ints(&rows[0], "规章", 3, r->doc_issued[0], r->doc_published[0], r->doc_total_published[0]);
-        row_ints(&rows[1], "规范性文件", 3, r->doc_issued[1], r->doc_published[1], r->doc_total_published[1]);
-        emit_table(&e, "第二十条第(一)项", h1, 4, rows, 2);
-        const char *h5[] = {"信息内容", "上一年项目数量", "本年增/减", "处理决定数量"};
-        row_ints(&rows[0], "行政许可", 3, r->items_prev_year[0], r->items_change[0], r->decisions[0]);
-        row_ints(&rows[1], "其他对外管理服务事项", 3, r->items_prev_year[1], r->items_change[1], r->decisions[1]);
-        emit_table(&e, "第二十条第(五)项", h5, 4, rows, 2);
-        row_ints(&rows[0], "行政处罚", 3, r->items_prev_year[2], r->items_change[2], r->decisions[2]);
-        row_ints(&rows[1], "行政强制", 3, r->items_prev_year[3], r->items_change[3], r->decisions[3]);
-        emit_table(&e, "第二十条第(六)项", h5, 4, rows, 2);
-        const char *h8[] = {"信息内容", "上一年项目数量", "本年增/减"};
-        row_ints(&rows[0], "行政事业性收费", 2, r->items_prev_year[4], r->items_change[4]);
-        emit_table(&e, "第二十条第(八)项", h8, 3, rows, 1);
-        const char *h9[] = {"信息内容", "采购项目数量", "采购总金额(万元)"};
-        row_ints(&rows[0], "政府集中采购", 1, r->procurement_projects);
-        money_wan_yuan(r->procurement_fen, money, sizeof money);
-        snprintf(rows[0].cell[1], sizeof rows[0].cell[1], "%s", money);
-        rows[0].ncells = 2;
-        emit_table(&e, "第二十条第(九)项", h9, 3, rows, 1);
-    } else {
-        const char *h1[] = {"信息内容", "本年制发件数", "本年废止件数", "现行有效件数"};
-        row_ints(&rows[0], "规章", 3, r->doc_issued[0], r->doc_repealed[0], r->doc_in_force[0]);
-        row_ints(&rows[1], "行政规范性文件", 3, r->doc_issued[1], r->doc_repealed[1], r->doc_in_force[1]);
-        emit_table(&e, "第二十条第(一)项", h1, 4, rows, 2);
-        const char *h5[] = {"信息内容", "本年处理决定数量"};
-        row_ints(&rows[0], "行政许可", 1, r->decisions[0]);
-        emit_table(&e, "第二十条第(五)项", h5, 2, rows, 1);
-        row_ints(&rows[0], "行政处罚", 1, r->decisions[2]);
-        row_ints(&rows[1], "行政强制", 1, r->decisions[3]);
-        emit_table(&e, "第二十条第(六)项", h5, 2, rows, 2);
-        const char *h8[] = {"信息内容", "本年收费金额(单位:万元)"};
-        money_wan_yuan(r->fee_fen, money, sizeof money);
-        snprintf(rows[0].label, sizeof rows[0].label, "行政事业性收费");
-        snprintf(rows[0].cell[0], sizeof rows[0].cell[0], "%s", money);
-        rows[0].ncells = 1;
-        emit_table(&e, "第二十条第(八)项", h8, 2, rows, 1);
-    }
-
-    heading(&e, "三、收到和处理政府信息公开申请情况");
-    struct app_row ar[32];
-    int n = app_rows(r, ar);
-    const char *hc[8] = {"申请人情况"};
-    for (int c = 0; c < 7; c++)
-        hc[c + 1] = col_labels[c];
-    int k = 0;
-    for (int i = 0; i < n; i++) {
-        /* Text and Markdown print group headings as rows of their own, as the
-         * official table does; each outcome row then carries its short label. */
-        if (ar[i].group && f != FORMAT_CSV) {
-            snprintf(rows[k].label, sizeof rows[k].label, "%s", ar[i].group);
-            rows[k++].ncells = 0;
-        }
-        const char *lab = ar[i].label;
-        if (f != FORMAT_CSV) {
-            const char *sp = strchr(lab, ' ');
-            int o = ev_lookup(ev_outcome_names, N_OUTCOME, ar[i].key);
-            if (sp && o) {
-                /* First row of a group: the group's own heading row comes first. */
-                if (i == 0 || strncmp(ar[i - 1].label, lab, (size_t)(sp - lab)) != 0) {
-                    snprintf(rows[k].label, sizeof rows[k].label, "%.*s", (int)(sp - lab), lab);
-                    rows[k++].ncells = 0;
-                }
-                lab = sp + 1;
-            }
-        }
-        snprintf(rows[k].label, sizeof rows[k].label, "%s", lab);
-        rows[k].ncells = 7;
-        for (int c = 0; c < 7; c++)
-            snprintf(rows[k].cell[c], sizeof rows[k].cell[c], "%lld", (long long)ar[i].v[c]);
-        k++;
-    }
-    emit_table(&e, "", hc, 8, rows, k);
-
-    heading(&e, "四、政府信息公开行政复议、行政诉讼情况");
-    const char *hr[] = {"", "结果维持", "结果纠正", "其他结果", "尚未审结", "总计"};
-    static const char *const rl[] = {"行政复议", "行政诉讼 未经复议直接起诉", "行政诉讼 复议后起诉"};
-    for (int i = 0; i < 3; i++)
-        row_ints(&rows[i], rl[i], 5, r->cases[i][0], r->cases[i][1], r->cases[i][2], r->cases[i][3],
-                 r->cases[i][4]);
-    emit_table(&e, r->case_rule == CASE_RULE_FILED ? "按立案年度统计" : "按办理年度统计", hr, 6, rows, 3);
+        buf_printf(b, "%s%s%d年政府信息公开工作年度报告\n", f == FORMAT_MD ? "# " : "",
+                   name ? name : r->agency, r->year);
+    heading(&e, tmpl_section[0]);
+    layout_active(&e, r, r->template2021 ? TMPL_2021 : TMPL_2019);
+    heading(&e, tmpl_section[1]);
+    layout_applications(&e, r);
+    heading(&e, tmpl_section[2]);
+    layout_cases(&e, r);
 }
 
 void render_report(const struct report *r, const char *name, enum render_format f, int64_t now_us,

@@ -15,6 +15,7 @@
 #include "alloc.h"
 #include "money.h"
 #include "day.h"
+#include "template.h"
 #include "utf8.h"
 
 #include <stdbool.h>
@@ -25,12 +26,18 @@
  * form far from overflow. */
 #define VALUE_LIMIT 1000000000000000LL
 
-#define N_APP_COLS 7
-#define N_RL_COLS 5
-#define N_RL_ROWS 3
-#define AD_MAX_COLS 5
-
-enum { T2019 = 1, T2021 = 2, TBOTH = 3 };
+/* Rows, columns and which format has them: template.h. */
+#define T2019 TMPL_2019
+#define T2021 TMPL_2021
+#define TBOTH TMPL_BOTH
+#define N_APP_COLS TMPL_APP_COLS
+#define N_RL_COLS TMPL_RL_COLS
+#define N_RL_ROWS TMPL_RL_ROWS
+#define N_APP_ROWS TMPL_APP_ROWS
+#define N_AD_ROWS TMPL_AD_ROWS
+#define AD_MAX_COLS TMPL_AD_COLS
+#define APP_TOTAL (N_APP_COLS - 1)
+#define RL_TOTAL (N_RL_COLS - 1)
 
 enum cell_state { CELL_MISSING = 0, CELL_BLANK, CELL_NUM };
 
@@ -41,106 +48,8 @@ struct cell {
     long long dv;
 };
 
-static const char *const app_columns[N_APP_COLS] = {
-    "natural_person", "commercial_enterprise", "research_institution",
-    "social_welfare_org", "legal_service_org", "other_org", "total",
-};
-#define APP_TOTAL (N_APP_COLS - 1)
-
-static const char *const rl_columns[N_RL_COLS] = {
-    "upheld", "corrected", "other", "pending", "total",
-};
-#define RL_TOTAL (N_RL_COLS - 1)
-
-static const char *const rl_rows[N_RL_ROWS] = {
-    "review", "litigation_direct", "litigation_after_review",
-};
-
-enum app_kind { K_RECEIVED, K_CARRIED_OVER, K_OUTCOME, K_TOTAL, K_FORWARD };
-
-/* The "other" outcome is one row in 2019 and three in 2021; a report printed
- * with one form stands in for the other (with a warning). */
-enum other_form { OF_NONE, OF_SINGLE, OF_SPLIT };
-
-static const struct app_row_def {
-    const char *key;
-    unsigned tmpl;
-    enum app_kind kind;
-    enum other_form other;
-} app_rows[] = {
-    {"received", TBOTH, K_RECEIVED, OF_NONE},
-    {"carried_over", TBOTH, K_CARRIED_OVER, OF_NONE},
-    {"disclosed", TBOTH, K_OUTCOME, OF_NONE},
-    {"partially_disclosed", TBOTH, K_OUTCOME, OF_NONE},
-    {"withheld.state_secret", TBOTH, K_OUTCOME, OF_NONE},
-    {"withheld.prohibited_by_law", TBOTH, K_OUTCOME, OF_NONE},
-    {"withheld.security_stability", TBOTH, K_OUTCOME, OF_NONE},
-    {"withheld.third_party_rights", TBOTH, K_OUTCOME, OF_NONE},
-    {"withheld.internal_affairs", TBOTH, K_OUTCOME, OF_NONE},
-    {"withheld.process_information", TBOTH, K_OUTCOME, OF_NONE},
-    {"withheld.enforcement_case_file", TBOTH, K_OUTCOME, OF_NONE},
-    {"withheld.administrative_query", TBOTH, K_OUTCOME, OF_NONE},
-    {"unavailable.not_held", TBOTH, K_OUTCOME, OF_NONE},
-    {"unavailable.needs_creation", TBOTH, K_OUTCOME, OF_NONE},
-    {"unavailable.still_unclear", TBOTH, K_OUTCOME, OF_NONE},
-    {"not_processed.petition_complaint", TBOTH, K_OUTCOME, OF_NONE},
-    {"not_processed.duplicate", TBOTH, K_OUTCOME, OF_NONE},
-    {"not_processed.publication", TBOTH, K_OUTCOME, OF_NONE},
-    {"not_processed.excessive", TBOTH, K_OUTCOME, OF_NONE},
-    {"not_processed.confirmation", TBOTH, K_OUTCOME, OF_NONE},
-    {"other", T2019, K_OUTCOME, OF_SINGLE},
-    {"other.no_correction", T2021, K_OUTCOME, OF_SPLIT},
-    {"other.fee_unpaid", T2021, K_OUTCOME, OF_SPLIT},
-    {"other.other", T2021, K_OUTCOME, OF_SPLIT},
-    {"total_processed", TBOTH, K_TOTAL, OF_NONE},
-    {"carried_forward", TBOTH, K_FORWARD, OF_NONE},
-};
-#define N_APP_ROWS (sizeof app_rows / sizeof app_rows[0])
-
 enum { R_RECEIVED = 0, R_CARRIED_OVER = 1, R_TOTAL = N_APP_ROWS - 2,
        R_FORWARD = N_APP_ROWS - 1 };
-
-struct ad_col_def {
-    const char *name;
-    unsigned tmpl;
-    bool money;     /* a decimal string of 万元 */
-    bool signed_ok; /* items_change is a signed difference */
-};
-
-static const struct ad_row_def {
-    const char *key;
-    unsigned tmpl;
-    struct ad_col_def cols[AD_MAX_COLS];
-} ad_rows[] = {
-    {"rule", TBOTH, {{"issued", TBOTH, false, false},
-                     {"published", T2019, false, false},
-                     {"total_published", T2019, false, false},
-                     {"repealed", T2021, false, false},
-                     {"in_force", T2021, false, false}}},
-    {"normative", TBOTH, {{"issued", TBOTH, false, false},
-                          {"published", T2019, false, false},
-                          {"total_published", T2019, false, false},
-                          {"repealed", T2021, false, false},
-                          {"in_force", T2021, false, false}}},
-    {"licensing", TBOTH, {{"items_prev_year", T2019, false, false},
-                          {"items_change", T2019, false, true},
-                          {"decisions", TBOTH, false, false}}},
-    {"other_service", T2019, {{"items_prev_year", T2019, false, false},
-                              {"items_change", T2019, false, true},
-                              {"decisions", T2019, false, false}}},
-    {"penalty", TBOTH, {{"items_prev_year", T2019, false, false},
-                        {"items_change", T2019, false, true},
-                        {"decisions", TBOTH, false, false}}},
-    {"enforcement", TBOTH, {{"items_prev_year", T2019, false, false},
-                            {"items_change", T2019, false, true},
-                            {"decisions", TBOTH, false, false}}},
-    {"fee", TBOTH, {{"items_prev_year", T2019, false, false},
-                    {"items_change", T2019, false, true},
-                    {"amount_wan_yuan", T2021, true, false}}},
-    {"procurement", T2019, {{"projects", T2019, false, false},
-                            {"amount_wan_yuan", T2019, true, false}}},
-};
-#define N_AD_ROWS (sizeof ad_rows / sizeof ad_rows[0])
 
 static const char *const top_keys[] = {
     "agency", "name", "year", "template", "as_of", "final",
@@ -334,23 +243,23 @@ static void unknown_key(struct ctx *c, char *cell, json_t *v)
 static int ad_row_index(const char *key)
 {
     for (size_t i = 0; i < N_AD_ROWS; i++)
-        if (strcmp(ad_rows[i].key, key) == 0)
+        if (strcmp(tmpl_ad_rows[i].key, key) == 0)
             return (int)i;
     return -1;
 }
 
 static int ad_col_index(size_t row, const char *name)
 {
-    for (int i = 0; i < AD_MAX_COLS && ad_rows[row].cols[i].name; i++)
-        if (strcmp(ad_rows[row].cols[i].name, name) == 0)
+    for (int i = 0; i < AD_MAX_COLS && tmpl_ad_rows[row].cols[i].key; i++)
+        if (strcmp(tmpl_ad_rows[row].cols[i].key, name) == 0)
             return i;
     return -1;
 }
 
 static void read_ad_row(struct ctx *c, struct sheet *r, size_t ri, json_t *row)
 {
-    const struct ad_row_def *d = &ad_rows[ri];
-    bool row_in_tmpl = (d->tmpl & r->tmpl) != 0;
+    const struct tmpl_ad_row *d = &tmpl_ad_rows[ri];
+    bool row_in_tmpl = (d->form & r->tmpl) != 0;
     const char *key;
     json_t *v;
 
@@ -361,7 +270,7 @@ static void read_ad_row(struct ctx *c, struct sheet *r, size_t ri, json_t *row)
         int ci = ad_col_index(ri, key);
         if (ci < 0) {
             unknown_key(c, path3("active_disclosure", d->key, key), v);
-        } else if (!(d->cols[ci].tmpl & r->tmpl)) {
+        } else if (!(d->cols[ci].form & r->tmpl)) {
             foreign_present = true;
             if (row_in_tmpl)
                 add(c, CHECK_WARNING, foreign_rule(r->tmpl),
@@ -369,14 +278,14 @@ static void read_ad_row(struct ctx *c, struct sheet *r, size_t ri, json_t *row)
                     json_string(foreign_what(r->tmpl)));
         }
     }
-    for (int ci = 0; ci < AD_MAX_COLS && d->cols[ci].name; ci++) {
-        const struct ad_col_def *cd = &d->cols[ci];
-        v = json_object_get(row, cd->name);
-        if (v == NULL && row_in_tmpl && (cd->tmpl & r->tmpl) && !foreign_present)
-            missing(c, path3("active_disclosure", d->key, cd->name),
+    for (int ci = 0; ci < AD_MAX_COLS && d->cols[ci].key; ci++) {
+        const struct tmpl_ad_col *cd = &d->cols[ci];
+        v = json_object_get(row, cd->key);
+        if (v == NULL && row_in_tmpl && (cd->form & r->tmpl) && !foreign_present)
+            missing(c, path3("active_disclosure", d->key, cd->key),
                     "an integer or null");
         read_cell(c, v, &r->ad[ri][ci], cd->money, cd->signed_ok,
-                  "active_disclosure", d->key, cd->name);
+                  "active_disclosure", d->key, cd->key);
     }
 }
 
@@ -396,19 +305,19 @@ static void read_active(struct ctx *c, struct sheet *r, json_t *ad)
         int ri = ad_row_index(key);
         if (ri < 0)
             unknown_key(c, path3("active_disclosure", key, NULL), v);
-        else if (!(ad_rows[ri].tmpl & r->tmpl))
+        else if (!(tmpl_ad_rows[ri].form & r->tmpl))
             add(c, CHECK_WARNING, foreign_rule(r->tmpl),
                 path3("active_disclosure", key, NULL), json_incref(v),
                 json_string(foreign_what(r->tmpl)));
     }
     for (size_t ri = 0; ri < N_AD_ROWS; ri++) {
-        v = json_object_get(ad, ad_rows[ri].key);
+        v = json_object_get(ad, tmpl_ad_rows[ri].key);
         if (v == NULL) {
-            if (ad_rows[ri].tmpl & r->tmpl)
-                missing(c, path3("active_disclosure", ad_rows[ri].key, NULL),
+            if (tmpl_ad_rows[ri].form & r->tmpl)
+                missing(c, path3("active_disclosure", tmpl_ad_rows[ri].key, NULL),
                         "an object");
         } else if (!json_is_object(v)) {
-            structure(c, path3("active_disclosure", ad_rows[ri].key, NULL), v,
+            structure(c, path3("active_disclosure", tmpl_ad_rows[ri].key, NULL), v,
                       "an object");
         } else {
             read_ad_row(c, r, ri, v);
@@ -420,7 +329,7 @@ static void read_active(struct ctx *c, struct sheet *r, json_t *ad)
  * equals want; false when it names other columns, which makes every
  * position meaningless. */
 static bool check_columns(struct ctx *c, json_t *cols, const char *sec,
-                          const char *const *want, size_t n)
+                          const struct tmpl_column *want, size_t n)
 {
     if (cols == NULL) {
         missing(c, path3(sec, "columns", NULL), "the list of column names");
@@ -429,12 +338,12 @@ static bool check_columns(struct ctx *c, json_t *cols, const char *sec,
     bool ok = json_is_array(cols) && json_array_size(cols) == n;
     for (size_t i = 0; ok && i < n; i++) {
         json_t *s = json_array_get(cols, i);
-        ok = json_is_string(s) && strcmp(json_string_value(s), want[i]) == 0;
+        ok = json_is_string(s) && strcmp(json_string_value(s), want[i].key) == 0;
     }
     if (!ok) {
         json_t *w = json_array();
         for (size_t i = 0; i < n; i++)
-            json_array_append_new(w, json_string(want[i]));
+            json_array_append_new(w, json_string(want[i].key));
         add(c, CHECK_ERROR, "structure", path3(sec, "columns", NULL),
             json_incref(cols), w);
     }
@@ -444,7 +353,7 @@ static bool check_columns(struct ctx *c, json_t *cols, const char *sec,
 static int app_row_index(const char *key)
 {
     for (size_t i = 0; i < N_APP_ROWS; i++)
-        if (strcmp(app_rows[i].key, key) == 0)
+        if (strcmp(tmpl_app_rows[i].key, key) == 0)
             return (int)i;
     return -1;
 }
@@ -476,7 +385,7 @@ static void read_app_row(struct ctx *c, struct sheet *r, size_t idx,
         return;
     }
     r->app_present[ri] = true;
-    if (!(app_rows[ri].tmpl & r->tmpl))
+    if (!(tmpl_app_rows[ri].form & r->tmpl))
         add(c, CHECK_WARNING, foreign_rule(r->tmpl),
             path3("applications", key, NULL),
             vals ? json_incref(vals) : NULL,
@@ -493,7 +402,7 @@ static void read_app_row(struct ctx *c, struct sheet *r, size_t idx,
     }
     for (size_t ci = 0; ci < N_APP_COLS; ci++)
         read_cell(c, json_array_get(vals, ci), &r->app[ri][ci], false, false,
-                  "applications", key, app_columns[ci]);
+                  "applications", key, tmpl_app_columns[ci].key);
 }
 
 static void read_applications(struct ctx *c, struct sheet *r, json_t *a)
@@ -513,7 +422,7 @@ static void read_applications(struct ctx *c, struct sheet *r, json_t *a)
             unknown_key(c, path3("applications", key, NULL), v);
     }
     if (!check_columns(c, json_object_get(a, "columns"), "applications",
-                       app_columns, N_APP_COLS))
+                       tmpl_app_columns, N_APP_COLS))
         return;
     json_t *rows = json_object_get(a, "rows");
     if (rows == NULL) {
@@ -532,20 +441,20 @@ static void read_applications(struct ctx *c, struct sheet *r, json_t *a)
     bool single = r->app_present[app_row_index("other")];
     bool split = false;
     for (size_t i = 0; i < N_APP_ROWS; i++)
-        if (app_rows[i].other == OF_SPLIT && r->app_present[i])
+        if (tmpl_app_rows[i].other == TMPL_OTHER_SPLIT && r->app_present[i])
             split = true;
-    enum other_form use = r->tmpl == T2021 ? (split || !single ? OF_SPLIT : OF_SINGLE)
-                                           : (single || !split ? OF_SINGLE : OF_SPLIT);
+    enum tmpl_other use = r->tmpl == T2021 ? (split || !single ? TMPL_OTHER_SPLIT : TMPL_OTHER_SINGLE)
+                                           : (single || !split ? TMPL_OTHER_SINGLE : TMPL_OTHER_SPLIT);
     r->outcome_complete = true;
     for (size_t i = 0; i < N_APP_ROWS; i++) {
-        const struct app_row_def *d = &app_rows[i];
-        bool wanted = d->other == OF_NONE ? (d->tmpl & r->tmpl) != 0
+        const struct tmpl_app_row *d = &tmpl_app_rows[i];
+        bool wanted = d->other == TMPL_OTHER_NONE ? (d->form & r->tmpl) != 0
                                           : d->other == use;
-        if (d->kind == K_OUTCOME)
+        if (d->kind == TMPL_OUTCOME)
             r->use_row[i] = wanted && r->app_present[i];
         if (wanted && !r->app_present[i]) {
             missing(c, path3("applications", d->key, NULL), "a row");
-            if (d->kind == K_OUTCOME)
+            if (d->kind == TMPL_OUTCOME)
                 r->outcome_complete = false;
         }
     }
@@ -566,7 +475,7 @@ static void read_reviews(struct ctx *c, struct sheet *r, json_t *rl)
     json_object_foreach(rl, key, v) {
         bool known = strcmp(key, "columns") == 0 || strcmp(key, "case_rule") == 0;
         for (size_t i = 0; i < N_RL_ROWS; i++)
-            known = known || strcmp(key, rl_rows[i]) == 0;
+            known = known || strcmp(key, tmpl_rl_rows[i].key) == 0;
         if (!known)
             unknown_key(c, path3("reviews_litigation", key, NULL), v);
     }
@@ -579,23 +488,23 @@ static void read_reviews(struct ctx *c, struct sheet *r, json_t *rl)
         structure(c, xstrdup("reviews_litigation.case_rule"), v,
                   "\"filed\" or \"handled\"");
     if (!check_columns(c, json_object_get(rl, "columns"), "reviews_litigation",
-                       rl_columns, N_RL_COLS))
+                       tmpl_rl_columns, N_RL_COLS))
         return;
     for (size_t ri = 0; ri < N_RL_ROWS; ri++) {
-        v = json_object_get(rl, rl_rows[ri]);
+        v = json_object_get(rl, tmpl_rl_rows[ri].key);
         if (v == NULL) {
-            missing(c, path3("reviews_litigation", rl_rows[ri], NULL),
+            missing(c, path3("reviews_litigation", tmpl_rl_rows[ri].key, NULL),
                     "an array of 5 values");
             continue;
         }
         if (!json_is_array(v) || json_array_size(v) != N_RL_COLS) {
-            structure(c, path3("reviews_litigation", rl_rows[ri], NULL), v,
+            structure(c, path3("reviews_litigation", tmpl_rl_rows[ri].key, NULL), v,
                       "an array of 5 values");
             continue;
         }
         for (size_t ci = 0; ci < N_RL_COLS; ci++)
             read_cell(c, json_array_get(v, ci), &r->rl[ri][ci], false, false,
-                      "reviews_litigation", rl_rows[ri], rl_columns[ci]);
+                      "reviews_litigation", tmpl_rl_rows[ri].key, tmpl_rl_columns[ci].key);
     }
 }
 
@@ -720,7 +629,7 @@ static void check_applications(struct ctx *c, struct sheet *r)
         t[1] = (struct term){&r->app[R_CARRIED_OVER][col], +1};
         t[2] = (struct term){&r->app[R_FORWARD][col], -1};
         check_sum(c, "balance", t, 3, &r->app[R_TOTAL][col],
-                  path3("applications", "total_processed", app_columns[col]));
+                  path3("applications", "total_processed", tmpl_app_columns[col].key));
     }
     if (r->outcome_complete) {
         for (size_t col = 0; col < N_APP_COLS; col++) {
@@ -730,7 +639,7 @@ static void check_applications(struct ctx *c, struct sheet *r)
                     t[n++] = (struct term){&r->app[i][col], +1};
             check_sum(c, "outcome_sum", t, n, &r->app[R_TOTAL][col],
                       path3("applications", "total_processed",
-                            app_columns[col]));
+                            tmpl_app_columns[col].key));
         }
     }
     for (size_t i = 0; i < N_APP_ROWS; i++) {
@@ -739,7 +648,7 @@ static void check_applications(struct ctx *c, struct sheet *r)
         for (size_t col = 0; col < APP_TOTAL; col++)
             t[col] = (struct term){&r->app[i][col], +1};
         check_sum(c, "applicant_sum", t, APP_TOTAL, &r->app[i][APP_TOTAL],
-                  path3("applications", app_rows[i].key, "total"));
+                  path3("applications", tmpl_app_rows[i].key, "total"));
     }
 }
 
@@ -750,7 +659,7 @@ static void check_reviews(struct ctx *c, struct sheet *r)
         for (size_t col = 0; col < RL_TOTAL; col++)
             t[col] = (struct term){&r->rl[ri][col], +1};
         check_sum(c, "reviews_sum", t, RL_TOTAL, &r->rl[ri][RL_TOTAL],
-                  path3("reviews_litigation", rl_rows[ri], "total"));
+                  path3("reviews_litigation", tmpl_rl_rows[ri].key, "total"));
     }
 }
 
@@ -767,7 +676,7 @@ static void check_items(struct ctx *c, struct sheet *r)
         if (prev->state == CELL_NUM && chg->state == CELL_NUM &&
             prev->v + chg->v < 0)
             add(c, CHECK_ERROR, "items_chain",
-                path3("active_disclosure", ad_rows[ri].key, "items_change"),
+                path3("active_disclosure", tmpl_ad_rows[ri].key, "items_change"),
                 json_integer(chg->v),
                 json_sprintf(">= %lld", -prev->v));
     }
@@ -785,23 +694,23 @@ static void blank_warning(struct ctx *c, const struct cell *cl, bool money,
 static void check_blanks(struct ctx *c, struct sheet *r)
 {
     for (size_t ri = 0; ri < N_AD_ROWS; ri++)
-        for (int ci = 0; ci < AD_MAX_COLS && ad_rows[ri].cols[ci].name; ci++)
+        for (int ci = 0; ci < AD_MAX_COLS && tmpl_ad_rows[ri].cols[ci].key; ci++)
             if (r->ad[ri][ci].state == CELL_BLANK)
-                blank_warning(c, &r->ad[ri][ci], ad_rows[ri].cols[ci].money,
-                              path3("active_disclosure", ad_rows[ri].key,
-                                    ad_rows[ri].cols[ci].name));
+                blank_warning(c, &r->ad[ri][ci], tmpl_ad_rows[ri].cols[ci].money,
+                              path3("active_disclosure", tmpl_ad_rows[ri].key,
+                                    tmpl_ad_rows[ri].cols[ci].key));
     for (size_t i = 0; i < N_APP_ROWS; i++)
         for (size_t col = 0; col < N_APP_COLS; col++)
             if (r->app[i][col].state == CELL_BLANK)
                 blank_warning(c, &r->app[i][col], false,
-                              path3("applications", app_rows[i].key,
-                                    app_columns[col]));
+                              path3("applications", tmpl_app_rows[i].key,
+                                    tmpl_app_columns[col].key));
     for (size_t ri = 0; ri < N_RL_ROWS; ri++)
         for (size_t col = 0; col < N_RL_COLS; col++)
             if (r->rl[ri][col].state == CELL_BLANK)
                 blank_warning(c, &r->rl[ri][col], false,
-                              path3("reviews_litigation", rl_rows[ri],
-                                    rl_columns[col]));
+                              path3("reviews_litigation", tmpl_rl_rows[ri].key,
+                                    tmpl_rl_columns[col].key));
 }
 
 /* ---- rules across consecutive years ------------------------------------ */
@@ -832,7 +741,7 @@ static void check_chain(struct ctx *c, const struct sheet *prev,
         const struct cell *ov = &cur->app[R_CARRIED_OVER][col];
         if (nums(fw, ov) && fw->v != ov->v)
             add(c, CHECK_ERROR, "carried_over_chain",
-                path3("applications", "carried_over", app_columns[col]),
+                path3("applications", "carried_over", tmpl_app_columns[col].key),
                 json_integer(ov->v), json_integer(fw->v));
     }
     for (size_t ri = 0; ri < N_AD_ROWS; ri++) {
@@ -844,7 +753,7 @@ static void check_chain(struct ctx *c, const struct sheet *prev,
             if (nums(pp, pd) && cp->state == CELL_NUM &&
                 cp->v != pp->v + pd->v)
                 add(c, CHECK_ERROR, "items_prev_year_chain",
-                    path3("active_disclosure", ad_rows[ri].key,
+                    path3("active_disclosure", tmpl_ad_rows[ri].key,
                           "items_prev_year"),
                     json_integer(cp->v), json_integer(pp->v + pd->v));
         }
@@ -857,7 +766,7 @@ static void check_chain(struct ctx *c, const struct sheet *prev,
             if (nums(pf, cf) && nums(ci, cr) &&
                 cf->v != pf->v + ci->v - cr->v)
                 add(c, CHECK_ERROR, "in_force_chain",
-                    path3("active_disclosure", ad_rows[ri].key, "in_force"),
+                    path3("active_disclosure", tmpl_ad_rows[ri].key, "in_force"),
                     json_integer(cf->v), json_integer(pf->v + ci->v - cr->v));
         }
     }

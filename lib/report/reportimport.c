@@ -18,6 +18,7 @@
 
 #include "alloc.h"
 #include "buf.h"
+#include "template.h"
 #include "utf8.h"
 #include "money.h"
 
@@ -565,9 +566,9 @@ static void doc_free(struct doc *d)
 
 /* ---- the parser -------------------------------------------------------- */
 
-enum { T2019 = 1, T2021 = 2, TBOTH = 3 };
+#define T2019 TMPL_2019 /* formats and rows: template.h */
+#define T2021 TMPL_2021
 
-enum match { M_SUB, M_SUFFIX };
 
 struct parser {
     struct doc d;
@@ -622,9 +623,9 @@ static bool starts_with_number(const struct line *l)
 
 /* Short labels match at the end only: "3.其他" is a row, the column header
  * "法人或其他组织" is not, nor is prose that mentions 规章 in passing. */
-static bool label_matches(const char *label, const char *pat, enum match how)
+static bool label_matches(const char *label, const char *pat, enum tmpl_match how)
 {
-    if (how == M_SUB)
+    if (how == TMPL_SUB)
         return strstr(label, pat) != NULL;
     size_t ll = strlen(label), pl = strlen(pat);
     return ll >= pl && strcmp(label + ll - pl, pat) == 0;
@@ -672,7 +673,7 @@ static bool range_contains(const struct parser *p, size_t from, size_t to,
  * (headers, group rows, remarks) are passed over; a line that starts with a
  * number is not, since its row would be lost. Returns -1 after fail(). */
 static long find_row(struct parser *p, size_t from, size_t end,
-                     const char *pat, enum match how, const char *section)
+                     const char *pat, enum tmpl_match how, const char *section)
 {
     for (size_t i = from; i < end; i++) {
         const struct line *l = &p->d.lines[i];
@@ -842,44 +843,6 @@ static json_t *cell_json(struct parser *p, const struct cellv *c, bool money,
 
 /* ---- section 二 --------------------------------------------------------- */
 
-struct ad_col {
-    const char *name;
-    bool money;
-};
-
-struct ad_row {
-    const char *key;
-    const char *pat;
-    enum match how;
-    size_t ncols;
-    struct ad_col cols[3];
-};
-
-#define DOCS_2019 {{"issued", false}, {"published", false}, {"total_published", false}}
-#define DOCS_2021 {{"issued", false}, {"repealed", false}, {"in_force", false}}
-#define ITEMS_2019 {{"items_prev_year", false}, {"items_change", false}, {"decisions", false}}
-#define DECISIONS_2021 {{"decisions", false}}
-
-static const struct ad_row ad_2019[] = {
-    {"rule", "规章", M_SUFFIX, 3, DOCS_2019},
-    {"normative", "规范性文件", M_SUB, 3, DOCS_2019},
-    {"licensing", "行政许可", M_SUB, 3, ITEMS_2019},
-    {"other_service", "其他对外管理服务", M_SUB, 3, ITEMS_2019},
-    {"penalty", "行政处罚", M_SUB, 3, ITEMS_2019},
-    {"enforcement", "行政强制", M_SUB, 3, ITEMS_2019},
-    {"fee", "行政事业性收费", M_SUB, 2, {{"items_prev_year", false}, {"items_change", false}}},
-    {"procurement", "政府集中采购", M_SUB, 2, {{"projects", false}, {"amount_wan_yuan", true}}},
-};
-
-static const struct ad_row ad_2021[] = {
-    {"rule", "规章", M_SUFFIX, 3, DOCS_2021},
-    {"normative", "规范性文件", M_SUB, 3, DOCS_2021},
-    {"licensing", "行政许可", M_SUB, 1, DECISIONS_2021},
-    {"penalty", "行政处罚", M_SUB, 1, DECISIONS_2021},
-    {"enforcement", "行政强制", M_SUB, 1, DECISIONS_2021},
-    {"fee", "行政事业性收费", M_SUB, 1, {{"amount_wan_yuan", true}}},
-};
-
 static const char *const markers_2021_ad[] = {"制发件数", "废止件数", "现行有效件数",
                                               "收费金额"};
 static const char *const markers_2019_ad[] = {"新制作数量", "新公开数量", "对外公开总数量",
@@ -888,13 +851,10 @@ static const char *const markers_2019_ad[] = {"新制作数量", "新公开数�
 static json_t *parse_active(struct parser *p, size_t from, size_t end,
                             unsigned *form)
 {
-    const struct ad_row *rows;
-    size_t nrows;
-
     if (range_contains(p, from, end, markers_2021_ad, 4)) {
-        *form = T2021, rows = ad_2021, nrows = sizeof ad_2021 / sizeof ad_2021[0];
+        *form = T2021;
     } else if (range_contains(p, from, end, markers_2019_ad, 4)) {
-        *form = T2019, rows = ad_2019, nrows = sizeof ad_2019 / sizeof ad_2019[0];
+        *form = T2019;
     } else {
         fail(p, line_no(p, from > 0 ? from - 1 : 0),
              "section 二: neither the 2019 columns (本年新制作数量 …) nor the 2021 "
@@ -903,25 +863,32 @@ static json_t *parse_active(struct parser *p, size_t from, size_t end,
     }
     json_t *ad = json_object();
     size_t at = from;
-    for (size_t r = 0; r < nrows; r++) {
-        struct cellv cells[3];
-        long li = find_row(p, at, end, rows[r].pat, rows[r].how, "二");
+    for (size_t r = 0; r < TMPL_AD_ROWS; r++) {
+        const struct tmpl_ad_row *d = &tmpl_ad_rows[r];
+        if (!(d->form & *form))
+            continue;
+        const struct tmpl_ad_col *cols[TMPL_AD_COLS];
+        size_t ncols = 0;
+        for (int c = 0; c < TMPL_AD_COLS && d->cols[c].key; c++)
+            if (d->cols[c].form & *form)
+                cols[ncols++] = &d->cols[c];
+        struct cellv cells[TMPL_AD_COLS];
+        long li = find_row(p, at, end, d->match, d->how, "二");
         if (li < 0)
             goto bad;
-        long next = read_row(p, (size_t)li, end, rows[r].ncols, cells, rows[r].pat);
+        long next = read_row(p, (size_t)li, end, ncols, cells, d->match);
         if (next < 0)
             goto bad;
         at = (size_t)next;
         json_t *row = json_object();
-        json_object_set_new(ad, rows[r].key, row);
-        for (size_t c = 0; c < rows[r].ncols; c++) {
+        json_object_set_new(ad, d->key, row);
+        for (size_t c = 0; c < ncols; c++) {
             bool ok = true;
-            json_t *v = cell_json(p, &cells[c], rows[r].cols[c].money,
-                                  "active_disclosure", rows[r].key,
-                                  rows[r].cols[c].name, &ok);
+            json_t *v = cell_json(p, &cells[c], cols[c]->money, "active_disclosure", d->key,
+                                  cols[c]->key, &ok);
             if (!ok)
                 goto bad;
-            json_object_set_new(row, rows[r].cols[c].name, v);
+            json_object_set_new(row, cols[c]->key, v);
         }
     }
     return ad;
@@ -931,45 +898,6 @@ bad:
 }
 
 /* ---- section 三 --------------------------------------------------------- */
-
-static const char *const app_columns[7] = {
-    "natural_person", "commercial_enterprise", "research_institution",
-    "social_welfare_org", "legal_service_org", "other_org", "total",
-};
-
-static const struct app_row {
-    const char *key;
-    const char *pat;
-    enum match how;
-    unsigned tmpl;
-} app_rows[] = {
-    {"received", "本年新收", M_SUB, TBOTH},
-    {"carried_over", "上年结转", M_SUB, TBOTH},
-    {"disclosed", "予以公开", M_SUB, TBOTH},
-    {"partially_disclosed", "部分公开", M_SUB, TBOTH},
-    {"withheld.state_secret", "国家秘密", M_SUB, TBOTH},
-    {"withheld.prohibited_by_law", "禁止公开", M_SUB, TBOTH},
-    {"withheld.security_stability", "安全一稳定", M_SUB, TBOTH},
-    {"withheld.third_party_rights", "第三方合法权益", M_SUB, TBOTH},
-    {"withheld.internal_affairs", "内部事务", M_SUB, TBOTH},
-    {"withheld.process_information", "过程性信息", M_SUB, TBOTH},
-    {"withheld.enforcement_case_file", "执法案卷", M_SUB, TBOTH},
-    {"withheld.administrative_query", "查询事项", M_SUB, TBOTH},
-    {"unavailable.not_held", "不掌握", M_SUB, TBOTH},
-    {"unavailable.needs_creation", "另行制作", M_SUB, TBOTH},
-    {"unavailable.still_unclear", "仍不明确", M_SUB, TBOTH},
-    {"not_processed.petition_complaint", "信访举报投诉", M_SUB, TBOTH},
-    {"not_processed.duplicate", "重复申请", M_SUB, TBOTH},
-    {"not_processed.publication", "公开出版物", M_SUB, TBOTH},
-    {"not_processed.excessive", "大量反复申请", M_SUB, TBOTH},
-    {"not_processed.confirmation", "重新出具", M_SUB, TBOTH},
-    {"other", "其他处理", M_SUB, T2019},
-    {"other.no_correction", "逾期不补正", M_SUB, T2021},
-    {"other.fee_unpaid", "缴纳费用", M_SUB, T2021},
-    {"other.other", "其他", M_SUFFIX, T2021},
-    {"total_processed", "总计", M_SUB, TBOTH},
-    {"carried_forward", "结转下年度", M_SUB, TBOTH},
-};
 
 static const char *const markers_2021_apps[] = {"逾期不补正", "缴纳费用"};
 
@@ -983,24 +911,25 @@ static json_t *parse_applications(struct parser *p, size_t from, size_t end,
     json_object_set_new(apps, "columns", cols);
     json_object_set_new(apps, "rows", rows);
     for (size_t c = 0; c < 7; c++)
-        json_array_append_new(cols, json_string(app_columns[c]));
+        json_array_append_new(cols, json_string(tmpl_app_columns[c].key));
 
     size_t at = from;
-    for (size_t r = 0; r < sizeof app_rows / sizeof app_rows[0]; r++) {
-        if (!(app_rows[r].tmpl & *form))
+    for (size_t r = 0; r < TMPL_APP_ROWS; r++) {
+        const struct tmpl_app_row *d = &tmpl_app_rows[r];
+        if (!(d->form & *form))
             continue;
         struct cellv cells[7];
-        long li = find_row(p, at, end, app_rows[r].pat, app_rows[r].how, "三");
+        long li = find_row(p, at, end, d->match, d->how, "三");
         if (li < 0)
             goto bad;
-        long next = read_row(p, (size_t)li, end, 7, cells, app_rows[r].pat);
+        long next = read_row(p, (size_t)li, end, TMPL_APP_COLS, cells, d->match);
         if (next < 0)
             goto bad;
         at = (size_t)next;
         json_t *row = json_object();
         json_t *vals = json_array();
         json_array_append_new(rows, row);
-        json_object_set_new(row, "key", json_string(app_rows[r].key));
+        json_object_set_new(row, "key", json_string(d->key));
         json_t *label = json_string(p->d.lines[li].label);
         if (label)
             json_object_set_new(row, "label", label);
@@ -1008,7 +937,7 @@ static json_t *parse_applications(struct parser *p, size_t from, size_t end,
         for (size_t c = 0; c < 7; c++) {
             bool ok = true;
             json_t *v = cell_json(p, &cells[c], false, "applications",
-                                  app_rows[r].key, app_columns[c], &ok);
+                                  d->key, tmpl_app_columns[c].key, &ok);
             if (!ok)
                 goto bad;
             json_array_append_new(vals, v);
@@ -1021,11 +950,6 @@ bad:
 }
 
 /* ---- section 四 --------------------------------------------------------- */
-
-static const char *const rl_columns[5] = {"upheld", "corrected", "other", "pending",
-                                          "total"};
-static const char *const rl_rows[3] = {"review", "litigation_direct",
-                                       "litigation_after_review"};
 
 /* The official table: one header block, then one data row of 15 cells
  * (review, direct suit, suit after review; five columns each). */
@@ -1076,13 +1000,6 @@ static bool read_reviews_row(struct parser *p, size_t from, size_t end,
     return check_no_more(p, i, end, what, 15);
 }
 
-static const struct {
-    const char *pat;
-    enum match how;
-} rl_pats[3] = {
-    {"行政复议", M_SUFFIX}, {"直接起诉", M_SUB}, {"复议后起诉", M_SUB},
-};
-
 /* Some reports (and `gongkai report --format text`) print the table
  * transposed, a labelled row of five per kind of case. Told apart by what
  * follows the 未经复议直接起诉 label: numbers, or the next header. */
@@ -1090,7 +1007,7 @@ static bool reviews_by_kind(const struct parser *p, size_t from, size_t end)
 {
     for (size_t i = from; i < end; i++) {
         const struct line *l = &p->d.lines[i];
-        if (l->first_cell == 0 || !label_matches(l->label, rl_pats[1].pat, M_SUB))
+        if (l->first_cell == 0 || !label_matches(l->label, tmpl_rl_rows[1].match, TMPL_SUB))
             continue;
         if (l->first_cell < l->ntok)
             return true;
@@ -1107,10 +1024,10 @@ static bool read_reviews_by_kind(struct parser *p, size_t from, size_t end,
 {
     size_t at = from;
     for (size_t r = 0; r < 3; r++) {
-        long li = find_row(p, at, end, rl_pats[r].pat, rl_pats[r].how, "四");
+        long li = find_row(p, at, end, tmpl_rl_rows[r].match, tmpl_rl_rows[r].how, "四");
         if (li < 0)
             return false;
-        long next = read_row(p, (size_t)li, end, 5, cells + 5 * r, rl_pats[r].pat);
+        long next = read_row(p, (size_t)li, end, 5, cells + 5 * r, tmpl_rl_rows[r].match);
         if (next < 0)
             return false;
         at = (size_t)next;
@@ -1130,14 +1047,14 @@ static json_t *parse_reviews(struct parser *p, size_t from, size_t end,
     json_t *cols = json_array();
     json_object_set_new(rl, "columns", cols);
     for (size_t c = 0; c < 5; c++)
-        json_array_append_new(cols, json_string(rl_columns[c]));
+        json_array_append_new(cols, json_string(tmpl_rl_columns[c].key));
     for (size_t r = 0; r < 3; r++) {
         json_t *vals = json_array();
-        json_object_set_new(rl, rl_rows[r], vals);
+        json_object_set_new(rl, tmpl_rl_rows[r].key, vals);
         for (size_t c = 0; c < 5; c++) {
             bool ok = true;
             json_t *v = cell_json(p, &cells[r * 5 + c], false,
-                                  "reviews_litigation", rl_rows[r], rl_columns[c],
+                                  "reviews_litigation", tmpl_rl_rows[r].key, tmpl_rl_columns[c].key,
                                   &ok);
             if (!ok) {
                 json_decref(rl);
