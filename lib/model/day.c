@@ -6,6 +6,9 @@
 #include <string.h>
 #include <time.h>
 
+/* Howard Hinnant's days_from_civil and civil_from_days: exact for the
+ * proleptic Gregorian calendar, no tables; int arithmetic is ample for the
+ * years a day number can hold. */
 int32_t day_from_ymd(int y, int m, int d)
 {
     y -= m <= 2;

@@ -13,9 +13,8 @@
 
 /* ---- civil dates ------------------------------------------------------
  *
- * Howard Hinnant's days_from_civil / civil_from_days: exact for the whole
- * proleptic Gregorian calendar, no tables, no time zone. Intermediate values
- * are 64-bit so that no int32_t day number can overflow them.
+ * The day numbers are day.c's (days since 1970-01-01); these wrappers add
+ * the range checks of a civil date and the calendar's own names.
  */
 
 static bool is_leap(int y)

@@ -13,7 +13,7 @@
  *
  * Dates are Beijing reporting days (day.h), 0 = none. Entities are keyed by a
  * 128-bit hash of (agency, entity kind, id), so memory per entity is a fixed
- * 48-byte slot whatever the id's length.
+ * 32-byte map slot (map.h) whatever the id's length.
  */
 #ifndef GK_LEDGER_H
 #define GK_LEDGER_H

@@ -12,8 +12,8 @@
  *   query    aggregator's ROUTER    dashboard, aggregator
  *
  * An admitted connection's messages carry the key (Z85) as the ZeroMQ
- * property "User-Id"; auth_sender() maps it to the key's entry in the
- * current allowlist, so a key removed by a reload is refused at once, also
+ * property "User-Id"; keyring_find(auth_keys(a), User-Id) maps it to the
+ * key's entry in the current allowlist, so a key removed by a reload is refused at once, also
  * on connections opened before.
  *
  * Why not CZMQ's zauth: it admits one certificate store for every socket of

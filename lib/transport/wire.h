@@ -1,8 +1,9 @@
 /* wire — gongkai.v1.Envelope over ZeroMQ (proto/PROTOCOL.md).
  *
  * Every message on gongkai's sockets is one Envelope in the last frame,
- * after any routing frames. wire_send packs and sends; wire_recv receives
- * one whole message and unpacks it. Limits below are part of the protocol.
+ * after any routing frames. wire_send packs and sends; wire_unpack checks
+ * and unpacks a received last frame (the caller receives the frames: intake
+ * keeps them for its answer). Limits below are part of the protocol.
  */
 #ifndef GK_WIRE_H
 #define GK_WIRE_H
