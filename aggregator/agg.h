@@ -5,10 +5,13 @@
  * every field below `lock` is written only by the main thread, only under the
  * write lock, and read by other threads only under the read lock — except
  * http_requests and query_requests, which any thread increments with
- * __atomic_add_fetch and reads with __atomic_load_n. The writer holds the
+ * __atomic_add_fetch and reads with __atomic_load_n, and applied, head and
+ * last_event_us, which main stores with __atomic_store_n (under the write
+ * lock) and /healthz loads without the lock. The writer holds the
  * write lock only while it changes memory, never across database I/O;
- * readers hold the read lock while they copy out what they render, and
- * render after unlocking. The lock prefers writers (main.c), so a stream of
+ * readers hold the read lock while they copy out what they need (for the
+ * timeliness figures, the applications themselves: tl_copy), and compute
+ * and render after unlocking. The lock prefers writers (main.c), so a stream of
  * dashboard requests cannot hold the feed back.
  */
 #ifndef GK_AGG_H
@@ -42,7 +45,11 @@ struct agg {
     struct tl *tl;             /* timeliness state of applications (lib/rules/timeliness.h) */
     struct calendar *calendar; /* working days: table calendar_day as last read (due.c) */
     int64_t calendar_version;  /* calendar_version.version of that read, -1 before */
+    struct calendar **retired; /* calendars replaced since start: requests may still
+                                  count in them off the lock (due.c); freed at exit */
+    size_t nretired;
     bool count_makeup_days;    /* GONGKAI_COUNT_MAKEUP_DAYS (调休 weekend days count) */
+    int debug_read_delay_ms;   /* GONGKAI_DEBUG_READ_DELAY_MS (tests; set before threads) */
     uint64_t applied;          /* last seq applied and committed */
     uint32_t agencies;         /* ledger agency ids 0..agencies-1 have committed events: a
                                   batch not committed yet may have interned more */

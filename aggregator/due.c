@@ -2,15 +2,21 @@
  * list, the year's timeliness report, the overdue gauges of /metrics, and
  * the working-day calendar they are counted in, read from PostgreSQL.
  *
- * Everything is computed at request time from st->tl and st->calendar under
- * the read lock, so a calendar loaded a second ago and the event applied a
- * millisecond ago both show in the next answer. "Today" is the Beijing date;
+ * Everything is computed at request time, so a calendar loaded a second ago
+ * and the event applied a millisecond ago both show in the next answer; but
+ * not under the lock: under it a request only copies the applications it
+ * covers (tl_copy: a walk and a copy) and takes the calendar in use, then
+ * unlocks and computes due dates on the copy. Counting working days is the
+ * expensive part (seconds for a few hundred thousand applications), and the
+ * feed must never wait for it (issue 24). A calendar replaced by a newer one
+ * is kept until exit (st->retired), as a request may still be counting in it. "Today" is the Beijing date;
  * ?as_of=YYYY-MM-DD asks for the state at the end of an earlier day (events
  * dated later are left out), which is also what makes answers reproducible.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "agg.h"
 #include "serve.h"
@@ -64,17 +70,30 @@ int due_calendar_refresh(struct agg *st, PGconn *c)
     }
     buf_free(&csv);
     pthread_rwlock_wrlock(&st->lock);
-    struct calendar *old = st->calendar;
+    if (st->calendar) {
+        st->retired = xrealloc(st->retired, (st->nretired + 1) * sizeof *st->retired);
+        st->retired[st->nretired++] = st->calendar;
+    }
     st->calendar = cal;
     st->calendar_version = version;
     pthread_rwlock_unlock(&st->lock);
-    calendar_destroy(&old);
     log_info("calendar loaded", "rows=%d last_year=%d count_makeup_days=%d version=%lld", rows,
              calendar_last_year(cal), (int)st->count_makeup_days, (long long)version);
     return 0;
 }
 
 /* ---- requests ---------------------------------------------------------- */
+
+/* Where a heavy read counts, off the lock: GONGKAI_DEBUG_READ_DELAY_MS
+ * makes it last as long as a country's worth of counting would, so a test
+ * can tell that the feed does not wait for it (test_agg_readers.py). */
+static void counting(const struct agg *st)
+{
+    if (st->debug_read_delay_ms > 0)
+        nanosleep(&(struct timespec){st->debug_read_delay_ms / 1000,
+                                     (long)(st->debug_read_delay_ms % 1000) * 1000000L},
+                  NULL);
+}
 
 /* ?as_of= (default today in Beijing) and ?scope=. */
 static int parse_params(const char *scope, const char *as_of, int *subtree, int32_t *day,
@@ -204,16 +223,24 @@ int due_open(struct agg *st, const char *agency, const char *scope, const char *
     }
     struct tl_open *v = NULL;
     size_t n, bad_timelines = 0;
-    /* Under the lock: the list and its agencies' codes (interned strings,
-     * which live as long as the ledger); rendering comes after unlocking. */
     pthread_rwlock_rdlock(&st->lock);
     struct tl_scope sc = scope_of(st, agency, subtree);
-    n = tl_open_list(st->tl, st->calendar, sc, day, &v, &bad_timelines);
+    struct tl *copy = tl_copy(st->tl, sc, day + 1, day);
+    const struct calendar *cal = st->calendar;
+    head(st, out, agency, subtree);
+    pthread_rwlock_unlock(&st->lock);
+    free((void *)sc.want);
+    counting(st);
+    n = tl_open_list(copy, cal, (struct tl_scope){NULL, 0}, day, &v, &bad_timelines);
+    tl_destroy(&copy);
+    /* The codes of the listed applications' agencies: interned strings,
+     * which live as long as the ledger; looked up under the lock again,
+     * at most limit of them. */
     size_t shown = n < limit ? n : limit;
     const char **codes = xmalloc((shown ? shown : 1) * sizeof *codes);
+    pthread_rwlock_rdlock(&st->lock);
     for (size_t i = 0; i < shown; i++)
         codes[i] = ledger_agency_code(st->ledger, v[i].agency);
-    head(st, out, agency, subtree);
     pthread_rwlock_unlock(&st->lock);
     buf_puts(out, ", \"as_of\": ");
     json_date(out, day);
@@ -230,7 +257,6 @@ int due_open(struct agg *st, const char *agency, const char *scope, const char *
     }
     buf_puts(out, shown ? "\n]}\n" : "]}\n");
     free(codes);
-    free((void *)sc.want);
     free(v);
     return 0;
 }
@@ -244,10 +270,17 @@ int due_report(struct agg *st, const char *agency, const char *year_text, const 
         parse_params(scope, as_of, &subtree, &day, code, code_cap, message, message_cap))
         return -1;
     struct tl_year *s = xmalloc(sizeof *s);
+    int32_t first = day_from_ymd(year, 1, 1), last = day_from_ymd(year, 12, 31);
     pthread_rwlock_rdlock(&st->lock);
     struct tl_scope sc = scope_of(st, agency, subtree);
-    tl_year_stats(st->tl, st->calendar, sc, year, day, s);
+    struct tl *copy = tl_copy(st->tl, sc, first, day < last ? day : last);
+    const struct calendar *cal = st->calendar;
     head(st, out, agency, subtree);
+    pthread_rwlock_unlock(&st->lock);
+    free((void *)sc.want);
+    counting(st);
+    tl_year_stats(copy, cal, (struct tl_scope){NULL, 0}, year, day, s);
+    tl_destroy(&copy);
     buf_printf(out, ", \"year\": %d, \"as_of\": ", year);
     json_date(out, day);
     buf_puts(out, ", \"cut_off\": ");
@@ -278,45 +311,114 @@ int due_report(struct agg *st, const char *agency, const char *year_text, const 
                (unsigned long long)s->supplement_requested, (unsigned long long)s->supplement_late,
                (unsigned long long)s->consulted, (unsigned long long)s->consultations,
                (unsigned long long)s->open, (unsigned long long)s->overdue);
+    const char *codes[TL_OLDEST];
+    pthread_rwlock_rdlock(&st->lock);
+    for (size_t i = 0; i < s->noldest; i++)
+        codes[i] = ledger_agency_code(st->ledger, s->oldest[i].agency);
+    pthread_rwlock_unlock(&st->lock);
     for (size_t i = 0; i < s->noldest; i++) {
         buf_puts(out, i ? ",\n  " : "\n  ");
-        open_json(out, &s->oldest[i], ledger_agency_code(st->ledger, s->oldest[i].agency));
+        open_json(out, &s->oldest[i], codes[i]);
     }
     buf_printf(out, "%s]},\n \"inconsistent\": %llu}\n", s->noldest ? "\n " : "",
                (unsigned long long)s->inconsistent);
-    pthread_rwlock_unlock(&st->lock);
-    free((void *)sc.want);
     free(s);
     return 0;
 }
 
-void due_metrics(struct agg *st, struct buf *out)
+/* Agencies by overdue, then open, then id (a total order, so the series
+ * a scrape shows do not flicker between equal agencies). */
+struct agency_count {
+    uint32_t id;
+    uint64_t open, overdue;
+};
+
+static int count_cmp(const void *pa, const void *pb)
+{
+    const struct agency_count *a = pa, *b = pb;
+    if (a->overdue != b->overdue)
+        return a->overdue > b->overdue ? -1 : 1;
+    if (a->open != b->open)
+        return a->open > b->open ? -1 : 1;
+    return (a->id > b->id) - (a->id < b->id);
+}
+
+int due_metrics_agencies(const char *text, uint32_t *n)
+{
+    if (!text) {
+        *n = METRICS_AGENCIES_DEFAULT;
+        return 0;
+    }
+    if (strcmp(text, "all") == 0) {
+        *n = UINT32_MAX;
+        return 0;
+    }
+    char *end;
+    unsigned long long v = strtoull(text, &end, 10);
+    if (!*text || *end || *text < '0' || *text > '9' || v > UINT32_MAX - 1)
+        return -1;
+    *n = (uint32_t)v;
+    return 0;
+}
+
+void due_metrics(struct agg *st, uint32_t top, struct buf *out)
 {
     int32_t today = day_beijing(day_now_us());
     pthread_rwlock_rdlock(&st->lock);
-    uint32_t n = ledger_agency_count(st->ledger);
+    uint32_t n = st->agencies;
+    struct tl *copy = tl_copy(st->tl, (struct tl_scope){NULL, 0}, today + 1, today);
+    const struct calendar *cal = st->calendar;
+    int last_year = cal ? calendar_last_year(cal) : 0;
+    pthread_rwlock_unlock(&st->lock);
+    counting(st);
     uint64_t *open = xcalloc(n ? n : 1, sizeof *open);
     uint64_t *overdue = xcalloc(n ? n : 1, sizeof *overdue);
-    tl_open_counts(st->tl, st->calendar, today, n, open, overdue);
-    buf_puts(out,
-             "# HELP gongkai_aggregator_open_applications Applications open today (Beijing), per agency.\n"
-             "# TYPE gongkai_aggregator_open_applications gauge\n");
-    for (uint32_t i = 0; i < n; i++)
-        buf_printf(out, "gongkai_aggregator_open_applications{agency=\"%s\"} %llu\n",
-                   ledger_agency_code(st->ledger, i), (unsigned long long)open[i]);
-    buf_puts(out,
-             "# HELP gongkai_aggregator_overdue_applications Open applications past their legal "
-             "due date today (Beijing), per agency.\n"
-             "# TYPE gongkai_aggregator_overdue_applications gauge\n");
-    for (uint32_t i = 0; i < n; i++)
-        buf_printf(out, "gongkai_aggregator_overdue_applications{agency=\"%s\"} %llu\n",
-                   ledger_agency_code(st->ledger, i), (unsigned long long)overdue[i]);
+    tl_open_counts(copy, cal, today, n, open, overdue);
+    tl_destroy(&copy);
+    uint64_t all_open = 0, all_overdue = 0;
+    struct agency_count *v = xmalloc((n ? n : 1) * sizeof *v);
+    for (uint32_t i = 0; i < n; i++) {
+        v[i] = (struct agency_count){i, open[i], overdue[i]};
+        all_open += open[i], all_overdue += overdue[i];
+    }
+    free(open);
+    free(overdue);
+    uint32_t shown = n < top ? n : top;
+    if (shown < n)
+        qsort(v, n, sizeof *v, count_cmp);
+    const char **codes = xmalloc((shown ? shown : 1) * sizeof *codes);
+    pthread_rwlock_rdlock(&st->lock);
+    for (uint32_t i = 0; i < shown; i++)
+        codes[i] = ledger_agency_code(st->ledger, v[i].id);
+    pthread_rwlock_unlock(&st->lock);
+    buf_printf(out,
+               "# HELP gongkai_aggregator_open_applications_all Applications open today (Beijing), all agencies.\n"
+               "# TYPE gongkai_aggregator_open_applications_all gauge\n"
+               "gongkai_aggregator_open_applications_all %llu\n"
+               "# HELP gongkai_aggregator_overdue_applications_all Open applications past their legal "
+               "due date today (Beijing), all agencies.\n"
+               "# TYPE gongkai_aggregator_overdue_applications_all gauge\n"
+               "gongkai_aggregator_overdue_applications_all %llu\n",
+               (unsigned long long)all_open, (unsigned long long)all_overdue);
+    buf_printf(out,
+               "# HELP gongkai_aggregator_open_applications Applications open today (Beijing), per agency "
+               "(the %u agencies with most overdue; ?agencies=N|all).\n"
+               "# TYPE gongkai_aggregator_open_applications gauge\n", shown);
+    for (uint32_t i = 0; i < shown; i++)
+        buf_printf(out, "gongkai_aggregator_open_applications{agency=\"%s\"} %llu\n", codes[i],
+                   (unsigned long long)v[i].open);
+    buf_printf(out,
+               "# HELP gongkai_aggregator_overdue_applications Open applications past their legal "
+               "due date today (Beijing), per agency (the same %u agencies).\n"
+               "# TYPE gongkai_aggregator_overdue_applications gauge\n", shown);
+    for (uint32_t i = 0; i < shown; i++)
+        buf_printf(out, "gongkai_aggregator_overdue_applications{agency=\"%s\"} %llu\n", codes[i],
+                   (unsigned long long)v[i].overdue);
     buf_printf(out,
                "# HELP gongkai_aggregator_calendar_last_year Newest holiday notice year loaded.\n"
                "# TYPE gongkai_aggregator_calendar_last_year gauge\n"
                "gongkai_aggregator_calendar_last_year %d\n",
-               st->calendar ? calendar_last_year(st->calendar) : 0);
-    pthread_rwlock_unlock(&st->lock);
-    free(open);
-    free(overdue);
+               last_year);
+    free(codes);
+    free(v);
 }

@@ -285,13 +285,13 @@ static int apply_batch(struct follow *f, const struct logrow *rows, size_t n, ui
              * there is nothing to undo (timeliness.h). */
             for (size_t i = 0; i < n; i++)
                 tl_apply(f->st->tl, ledger_agency_id(f->st->ledger, rows[i].ev.agency), &rows[i].ev);
-            f->st->applied = first + n - 1;
+            __atomic_store_n(&f->st->applied, first + n - 1, __ATOMIC_RELAXED);
             f->st->agencies = ledger_agency_count(f->st->ledger);
             if (f->st->head < f->st->applied)
-                f->st->head = f->st->applied;
+                __atomic_store_n(&f->st->head, f->st->applied, __ATOMIC_RELAXED);
             f->st->events_applied += n;
             f->st->batches_applied++;
-            f->st->last_event_us = day_now_us();
+            __atomic_store_n(&f->st->last_event_us, day_now_us(), __ATOMIC_RELAXED);
         } else {
             ledger_rollback(f->st->ledger);
             f->st->db_failures++;
@@ -525,7 +525,8 @@ static void checkpoint_load(struct follow *f, int64_t cursor)
     ok = ok && ledger_load(f->st->ledger, &in) == 0 && tables_load(f->st->live, &in) == 0 &&
          tl_load(f->st->tl, &in) == 0 && !in.left;
     if (ok) {
-        f->st->applied = f->st->head = (uint64_t)seq;
+        __atomic_store_n(&f->st->applied, (uint64_t)seq, __ATOMIC_RELAXED);
+        __atomic_store_n(&f->st->head, (uint64_t)seq, __ATOMIC_RELAXED);
         f->st->agencies = ledger_agency_count(f->st->ledger);
         f->ck.last_seq = (uint64_t)seq;
     } else {
@@ -585,8 +586,8 @@ int follow_start(struct follow *f, volatile int *stop)
             tables_apply(f->st->live, &chg);
             tl_apply(f->st->tl, chg.agency, &rows[i].ev);
         }
-        f->st->applied += (uint64_t)n;
-        f->st->head = f->st->applied;
+        __atomic_store_n(&f->st->applied, f->st->applied + (uint64_t)n, __ATOMIC_RELAXED);
+        __atomic_store_n(&f->st->head, f->st->applied, __ATOMIC_RELAXED);
         f->st->agencies = ledger_agency_count(f->st->ledger);
         pthread_rwlock_unlock(&f->st->lock);
     }
@@ -596,7 +597,8 @@ int follow_start(struct follow *f, volatile int *stop)
     PGresult *r = PQexec(f->conn, "SELECT (extract(epoch FROM updated_at) * 1000000)::bigint"
                                   " FROM agg_cursor WHERE id = 1 AND applied_seq > 0");
     if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
-        f->st->last_event_us = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+        __atomic_store_n(&f->st->last_event_us, strtoll(PQgetvalue(r, 0, 0), NULL, 10),
+                         __ATOMIC_RELAXED);
     PQclear(r);
     registry_refresh(f->st, f->conn);
     if (due_calendar_refresh(f->st, f->conn))
@@ -644,7 +646,7 @@ void follow_feed(struct follow *f, const void *data, size_t len)
     if (env->body_case == GONGKAI__V1__ENVELOPE__BODY_HEARTBEAT && env->heartbeat->has_head_seq) {
         pthread_rwlock_wrlock(&f->st->lock);
         if (env->heartbeat->head_seq > f->st->head)
-            f->st->head = env->heartbeat->head_seq;
+            __atomic_store_n(&f->st->head, env->heartbeat->head_seq, __ATOMIC_RELAXED);
         pthread_rwlock_unlock(&f->st->lock);
         if (env->heartbeat->stats)
             take_stats(f, env->heartbeat->stats);
@@ -654,7 +656,7 @@ void follow_feed(struct follow *f, const void *data, size_t len)
         uint64_t next = f->st->applied + f->npending + 1;
         pthread_rwlock_wrlock(&f->st->lock);
         if (last > f->st->head)
-            f->st->head = last;
+            __atomic_store_n(&f->st->head, last, __ATOMIC_RELAXED);
         if (first > next)
             f->st->feed_gaps++;
         pthread_rwlock_unlock(&f->st->lock);

@@ -37,6 +37,7 @@
 #include "render.h"
 #include "utf8.h"
 #include "reportcheck.h"
+#include "workers.h"
 
 #define TOKEN_MIN 16        /* shorter tokens are guessable: refused */
 #define HTTP_BODY_MAX 65536 /* a declared body above this is refused unread (413) */
@@ -52,6 +53,7 @@ struct tokens {
 };
 
 static struct httpguard *guard; /* owned by http_start/http_stop */
+static struct workers *heavy; /* heavy requests' threads (workers.h) */
 
 static struct {
     char *path;              /* owned; NULL when /v1/... is open */
@@ -189,17 +191,23 @@ static enum MHD_Result respond(struct MHD_Connection *c, unsigned status, const 
     return ret;
 }
 
-/* {"error": code, "message": message}, with one more header when header is
- * not NULL (Allow for a 405, WWW-Authenticate for a 401). */
+/* {"error": code, "message": message} into b. */
+static void error_body(struct buf *b, const char *code, const char *message)
+{
+    buf_puts(b, "{\"error\": ");
+    buf_json_string(b, code);
+    buf_puts(b, ", \"message\": ");
+    buf_json_string(b, message);
+    buf_puts(b, "}\n");
+}
+
+/* An error answer, with one more header when header is not NULL (Allow for
+ * a 405, WWW-Authenticate for a 401, Retry-After for a 503). */
 static enum MHD_Result error_with(struct MHD_Connection *c, unsigned status, const char *code,
                                   const char *message, const char *header, const char *value)
 {
     struct buf b = {0};
-    buf_puts(&b, "{\"error\": ");
-    buf_json_string(&b, code);
-    buf_puts(&b, ", \"message\": ");
-    buf_json_string(&b, message);
-    buf_puts(&b, "}\n");
+    error_body(&b, code, message);
     struct MHD_Response *r = MHD_create_response_from_buffer(b.len, b.data, MHD_RESPMEM_MUST_COPY);
     MHD_add_response_header(r, "Content-Type", "application/json; charset=utf-8");
     MHD_add_response_header(r, "Cache-Control", "no-store");
@@ -326,10 +334,11 @@ static enum MHD_Result agencies(struct agg *st, struct MHD_Connection *c)
 
 static enum MHD_Result healthz(struct agg *st, struct MHD_Connection *c)
 {
-    pthread_rwlock_rdlock(&st->lock);
-    uint64_t applied = st->applied, head = st->head;
-    int64_t last = st->last_event_us;
-    pthread_rwlock_unlock(&st->lock);
+    /* Without the lock (atomics, agg.h): a probe answers at once, whatever
+     * holds the lock or waits for it. */
+    uint64_t applied = __atomic_load_n(&st->applied, __ATOMIC_RELAXED);
+    uint64_t head = __atomic_load_n(&st->head, __ATOMIC_RELAXED);
+    int64_t last = __atomic_load_n(&st->last_event_us, __ATOMIC_RELAXED);
     struct buf b = {0};
     char ts[40] = "";
     if (last)
@@ -393,7 +402,8 @@ static void metrics_intake(struct buf *b, const struct agg *s, int64_t now)
                "Intake batch transaction time, BEGIN to COMMIT returned.", &in->commit_seconds);
 }
 
-static enum MHD_Result metrics(struct agg *st, struct MHD_Connection *c)
+/* The /metrics body (on a worker: the timeliness gauges count). */
+static void metrics_body(struct agg *st, uint32_t top, struct buf *out)
 {
     struct agg *s = xmalloc(sizeof *s); /* a consistent copy, rendered outside the lock */
     pthread_rwlock_rdlock(&st->lock);
@@ -429,6 +439,8 @@ static enum MHD_Result metrics(struct agg *st, struct MHD_Connection *c)
     G("gongkai_aggregator_http_slow_cut_total",
       "HTTP connections cut because their request headers were not complete in time.", "counter",
       (uint64_t)httpguard_cut(guard));
+    G("gongkai_aggregator_http_heavy_busy", "Heavy HTTP requests (open lists, timeliness, /metrics) "
+      "waiting for or running on a worker.", "gauge", (uint64_t)workers_busy(heavy));
 #undef G
     int64_t now = day_now_us();
     prom_family(&b, "gongkai_aggregator_last_apply_time_seconds", "gauge",
@@ -443,38 +455,129 @@ static enum MHD_Result metrics(struct agg *st, struct MHD_Connection *c)
                "its counters committed here.",
                &s->e2e_seconds);
     metrics_intake(&b, s, now);
-    due_metrics(st, &b);
+    due_metrics(st, top, &b);
     free(s);
-    return respond(c, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", &b);
+    *out = b;
+}
+
+/* ---- heavy requests, answered on a worker (workers.h) ---- */
+
+#define HEAVY_WORKERS 2    /* threads that count; libmicrohttpd's stay free */
+#define HEAVY_QUEUE 256    /* heavy requests waiting at most; then 503 */
+
+
+enum job_kind { JOB_OPEN, JOB_TIMELINESS, JOB_METRICS };
+
+/* One heavy request: what it asks (copied: the worker runs while the
+ * connection is suspended) and, once done, its answer. */
+struct job {
+    struct agg *st;
+    enum job_kind kind;
+    char agency[128], year[32];
+    char *scope, *as_of, *limit;
+    uint32_t top;
+    unsigned status;
+    const char *type;
+    struct buf body;
+};
+
+static char *copy_arg(struct MHD_Connection *c, const char *name)
+{
+    const char *v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, name);
+    return v ? xstrdup(v) : NULL;
+}
+
+static void job_free(struct job *j)
+{
+    free(j->scope), free(j->as_of), free(j->limit);
+    buf_free(&j->body);
+    free(j);
+}
+
+static void job_run(void *arg)
+{
+    struct job *j = arg;
+    char code[32], message[200];
+    int rc = 0;
+    j->status = MHD_HTTP_OK;
+    j->type = "application/json; charset=utf-8";
+    switch (j->kind) {
+    case JOB_METRICS:
+        metrics_body(j->st, j->top, &j->body);
+        j->type = "text/plain; version=0.0.4; charset=utf-8";
+        return;
+    case JOB_TIMELINESS:
+        rc = due_report(j->st, j->agency, j->year, j->scope, j->as_of, &j->body, code, sizeof code,
+                        message, sizeof message);
+        break;
+    case JOB_OPEN:
+        rc = due_open(j->st, j->agency, j->scope, j->as_of, j->limit, &j->body, code, sizeof code,
+                      message, sizeof message);
+        break;
+    }
+    if (rc) {
+        buf_reset(&j->body);
+        error_body(&j->body, code, message);
+        j->status = MHD_HTTP_BAD_REQUEST;
+    }
+}
+
+/* Hands j to a worker; the handler is called again, with *state = j, once
+ * it is done. 503 at once when the workers are all taken and many wait. */
+static enum MHD_Result submit(struct MHD_Connection *c, void **state, struct job *j)
+{
+    if (workers_submit(heavy, c, job_run, j) != 0) {
+        job_free(j);
+        return error_with(c, MHD_HTTP_SERVICE_UNAVAILABLE, "busy",
+                          "too many heavy requests (open lists, timeliness, /metrics) are waiting; "
+                          "retry in a second",
+                          "Retry-After", "1");
+    }
+    *state = j;
+    return MHD_YES;
+}
+
+static enum MHD_Result metrics(struct agg *st, struct MHD_Connection *c, void **state)
+{
+    uint32_t top;
+    const char *agencies = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "agencies");
+    if (due_metrics_agencies(agencies, &top)) {
+        char shown[64], msg[160];
+        snprintf(msg, sizeof msg, "agencies: \"%s\": a number of agencies, or all",
+                 utf8_shown(agencies, shown, sizeof shown));
+        return error(c, MHD_HTTP_BAD_REQUEST, "bad_agencies", msg);
+    }
+    struct job *j = xcalloc(1, sizeof *j);
+    j->st = st, j->kind = JOB_METRICS, j->top = top;
+    return submit(c, state, j);
 }
 
 /* The timeliness routes (due.c): which is which by want_report. */
-static enum MHD_Result timeliness(struct agg *st, struct MHD_Connection *c, const char *agency, const char *year,
-                                  int want_report)
+static enum MHD_Result timeliness(struct agg *st, struct MHD_Connection *c, const char *agency,
+                                  const char *year, int want_report, void **state)
 {
-    char code[32], message[200];
-    struct buf b = {0};
     const char *fmt = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "format");
     if (fmt && strcmp(fmt, "json") != 0) {
         /* Refused, not silently answered in JSON (issue 23). */
-        char shown[64];
+        char shown[64], message[200];
         snprintf(message, sizeof message, "format: \"%s\": these routes answer json only",
                  utf8_shown(fmt, shown, sizeof shown));
         return error(c, MHD_HTTP_BAD_REQUEST, "bad_format", message);
     }
-    const char *sc = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "scope");
-    const char *as_of = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "as_of");
-    int rc = want_report ? due_report(st, agency, year, sc, as_of, &b, code, sizeof code, message,
-                                      sizeof message)
-                         : due_open(st, agency, sc, as_of,
-                                    MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "limit"),
-                                    &b, code, sizeof code, message, sizeof message);
-    if (rc) {
-        buf_free(&b);
-        return error(c, MHD_HTTP_BAD_REQUEST, code, message);
-    }
-    return respond(c, MHD_HTTP_OK, "application/json; charset=utf-8", &b);
+    struct job *j = xcalloc(1, sizeof *j);
+    j->st = st;
+    j->kind = want_report ? JOB_TIMELINESS : JOB_OPEN;
+    snprintf(j->agency, sizeof j->agency, "%s", agency);
+    snprintf(j->year, sizeof j->year, "%s", year ? year : "");
+    j->scope = copy_arg(c, "scope");
+    j->as_of = copy_arg(c, "as_of");
+    j->limit = copy_arg(c, "limit");
+    return submit(c, state, j);
 }
+
+/* The marker of a request seen once (its headers are in); a heavy one's
+ * *state is its struct job instead. */
+static int seen;
 
 static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
                                const char *method, const char *version, const char *upload,
@@ -486,7 +589,11 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
      * when there is none): a response queued while a body is unread makes
      * libmicrohttpd close the connection, which would drop a request the
      * client pipelined behind it; keep-alive is worth the extra call. */
-    static int seen;
+    if (*state && *state != &seen) {
+        /* Resumed: the worker has answered (workers.h). */
+        struct job *j = *state;
+        return respond(c, j->status, j->type, &j->body);
+    }
     if (!*state) {
         *state = &seen;
         httpguard_headers_done(c);
@@ -525,7 +632,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         snprintf(agency, sizeof agency, "%.*s", (int)(slash - p), p);
         snprintf(year, sizeof year, "%.*s", (int)ylen, slash + 1);
         if (want_timeliness)
-            return timeliness(st, c, agency, year, 1);
+            return timeliness(st, c, agency, year, 1, state);
         return report(st, c, agency, year, want_check);
     }
     if (strncmp(url, "/v1/agencies/", 13) == 0) {
@@ -534,14 +641,14 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         if (!slash || strcmp(slash, "/open") != 0 || (size_t)(slash - p) >= sizeof agency)
             return error(c, MHD_HTTP_NOT_FOUND, "not_found", "use /v1/agencies/{agency}/open");
         snprintf(agency, sizeof agency, "%.*s", (int)(slash - p), p);
-        return timeliness(st, c, agency, NULL, 0);
+        return timeliness(st, c, agency, NULL, 0, state);
     }
     if (strcmp(url, "/v1/agencies") == 0)
         return agencies(st, c);
     if (strcmp(url, "/healthz") == 0)
         return healthz(st, c);
     if (strcmp(url, "/metrics") == 0)
-        return metrics(st, c);
+        return metrics(st, c, state);
     if (strcmp(url, "/") == 0) {
         struct buf b = {0};
         buf_puts(&b, page_html);
@@ -553,7 +660,9 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 static void request_done(void *cls, struct MHD_Connection *c, void **state,
                          enum MHD_RequestTerminationCode toe)
 {
-    (void)cls, (void)state, (void)toe;
+    (void)cls, (void)toe;
+    if (*state && *state != &seen)
+        job_free(*state);
     httpguard_request_done(c);
 }
 
@@ -596,11 +705,16 @@ struct MHD_Daemon *http_start(struct agg *st, const char *hostport, const char *
      * may hold HTTP_PER_ADDRESS connections; a silent one is closed after
      * HTTP_IDLE_S; a request's headers must be complete within
      * HTTP_HEADER_DEADLINE_S however slowly they trickle (slowloris). */
-    unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+    unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
     if (ai->ai_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     if (!(guard = httpguard_new(HTTP_HEADER_DEADLINE_S))) {
         freeaddrinfo(ai);
+        return NULL;
+    }
+    if (!(heavy = workers_new(HEAVY_WORKERS, HEAVY_QUEUE))) {
+        freeaddrinfo(ai);
+        httpguard_destroy(&guard);
         return NULL;
     }
     struct MHD_Daemon *d = MHD_start_daemon(
@@ -614,6 +728,7 @@ struct MHD_Daemon *http_start(struct agg *st, const char *hostport, const char *
     freeaddrinfo(ai);
     if (!d) {
         log_error("cannot start HTTP", "http=%s", hostport);
+        workers_destroy(&heavy);
         httpguard_destroy(&guard);
     }
     return d;
@@ -621,6 +736,9 @@ struct MHD_Daemon *http_start(struct agg *st, const char *hostport, const char *
 
 void http_stop(struct MHD_Daemon *d)
 {
+    /* The workers first: they answer what is queued and resume every
+     * suspended connection, which libmicrohttpd needs before it stops. */
+    workers_destroy(&heavy);
     if (d)
         MHD_stop_daemon(d);
     httpguard_destroy(&guard);

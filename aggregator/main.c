@@ -153,7 +153,7 @@ static void serve(struct follow *f, void *sub, void *router, void *watch, const 
 int main(int argc, char **argv)
 {
     const char *db, *feed, *query, *http, *level, *insecure, *cert, *intake_key, *keys, *tokens;
-    const char *makeup;
+    const char *makeup, *read_delay;
     const struct config_opt opts[] = {
         {"db", "GONGKAI_DB", "dbname=gongkai", "libpq conninfo", &db},
         {"feed", "GONGKAI_FEED", "tcp://127.0.0.1:7102", "intake's PUB endpoint to connect to", &feed},
@@ -168,6 +168,9 @@ int main(int argc, char **argv)
         {"intake-key", "GONGKAI_INTAKE_KEY", NULL, "intake's public key: its .pub file or Z85 text", &intake_key},
         {"keys", "GONGKAI_KEYS", NULL, "allowlist file: PUBLIC-KEY NAME ROLE [AGENCY...] per line", &keys},
         {"insecure", "GONGKAI_INSECURE", NULL, "[flag] plaintext ZeroMQ, no key checks (local runs and tests)", &insecure},
+        {"debug-read-delay-ms", "GONGKAI_DEBUG_READ_DELAY_MS", "0",
+         "tests only: heavy reads (open lists, timeliness, /metrics) wait this long after leaving the lock, "
+         "standing for a country's worth of counting", &read_delay},
         {0}};
     int i = config_parse("gongkai-aggregator", USAGE, opts, argc, argv);
     if (config_service("gongkai-aggregator", i, argc, argv, level))
@@ -176,8 +179,16 @@ int main(int argc, char **argv)
         fprintf(stderr, "gongkai-aggregator: --count-makeup-days \"%s\": use 1 or 0\n", makeup);
         return 2;
     }
+    char *end;
+    long delay = strtol(read_delay, &end, 10);
+    if (*end || end == read_delay || delay < 0 || delay > 600000) {
+        fprintf(stderr, "gongkai-aggregator: --debug-read-delay-ms \"%s\": milliseconds, 0-600000\n",
+                read_delay);
+        return 2;
+    }
     agg_init(&agg);
     agg.count_makeup_days = strcmp(makeup, "1") == 0;
+    agg.debug_read_delay_ms = (int)delay;
     int secure = !(insecure && strcmp(insecure, "1") == 0);
     struct curve_client feed_sec = {0}; /* our pair as intake's client; also our server pair */
     if (!secure) {
@@ -256,5 +267,8 @@ int main(int argc, char **argv)
     registry_destroy(&agg.registry);
     tl_destroy(&agg.tl);
     calendar_destroy(&agg.calendar);
+    for (size_t k = 0; k < agg.nretired; k++)
+        calendar_destroy(&agg.retired[k]);
+    free(agg.retired);
     return broken ? 1 : 0;
 }

@@ -34,8 +34,14 @@ int due_open(struct agg *st, const char *agency, const char *scope, const char *
              struct buf *out, char *code, size_t code_cap, char *message, size_t message_cap);
 int due_report(struct agg *st, const char *agency, const char *year, const char *scope, const char *as_of,
                struct buf *out, char *code, size_t code_cap, char *message, size_t message_cap);
-/* Appends the per-agency open and overdue gauges to a /metrics body. */
-void due_metrics(struct agg *st, struct buf *out);
+/* Appends the open and overdue gauges to a /metrics body: the totals, and
+ * per agency for the top agencies by overdue (then open), so that a scrape
+ * stays small with a country's agencies. METRICS_AGENCIES_DEFAULT of them
+ * unless ?agencies=N or ?agencies=all; due_metrics_agencies parses that
+ * (NULL: the default): 0, or -1 when it is neither. */
+#define METRICS_AGENCIES_DEFAULT 100
+int due_metrics_agencies(const char *text, uint32_t *top);
+void due_metrics(struct agg *st, uint32_t top, struct buf *out);
 
 /* query.c: answers one message waiting on the ROUTER. */
 void query_serve(struct agg *st, void *router);

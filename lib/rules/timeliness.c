@@ -45,7 +45,9 @@ struct extra {
 };
 
 struct tl {
-    struct map *apps;      /* key128(agency + 1, ENT_APP, id) → struct app */
+    struct map *apps;      /* key128(agency + 1, ENT_APP, id) → struct app; NULL in a copy */
+    struct app *flat;      /* a copy's applications (tl_copy), in no order */
+    size_t nflat, flat_cap;
     struct extra *extra;
     size_t nextra, extra_cap;
     char *ids;             /* NUL-terminated ids, back to back */
@@ -68,6 +70,7 @@ void tl_destroy(struct tl **pt)
         free(t->extra[i].grant), free(t->extra[i].consult);
     free(t->extra);
     free(t->ids);
+    free(t->flat);
     map_destroy(&t->apps);
     free(t);
     *pt = NULL;
@@ -75,7 +78,15 @@ void tl_destroy(struct tl **pt)
 
 size_t tl_applications(const struct tl *t)
 {
-    return map_count(t->apps);
+    return t->apps ? map_count(t->apps) : t->nflat;
+}
+
+/* The next application of t from position *i (start at 0), or NULL. */
+static const struct app *next_app(const struct tl *t, size_t *i)
+{
+    if (!t->apps)
+        return *i < t->nflat ? &t->flat[(*i)++] : NULL;
+    return map_next(t->apps, i, NULL);
 }
 
 size_t tl_bytes(const struct tl *t)
@@ -365,7 +376,7 @@ static void timeline_at(const struct tl *t, const struct app *a, int32_t asof,
 
 static bool in_scope(struct tl_scope sc, uint32_t agency)
 {
-    return agency < sc.n && sc.want[agency];
+    return !sc.want || (agency < sc.n && sc.want[agency]);
 }
 
 /* Whether a was open at the end of asof. */
@@ -430,7 +441,7 @@ size_t tl_open_list(const struct tl *t, const struct calendar *c, struct tl_scop
     size_t n = 0, cap = 0, bad = 0, i = 0;
     const struct app *a;
     char err[200];
-    while ((a = map_next(t->apps, &i, NULL))) {
+    while ((a = next_app(t, &i))) {
         if (!in_scope(scope, a->agency) || !open_at(a, asof))
             continue;
         struct dl_timeline tm;
@@ -462,7 +473,7 @@ void tl_open_counts(const struct tl *t, const struct calendar *c, int32_t asof, 
     char err[200];
     memset(open, 0, n * sizeof *open);
     memset(overdue, 0, n * sizeof *overdue);
-    while ((a = map_next(t->apps, &i, NULL))) {
+    while ((a = next_app(t, &i))) {
         if (a->agency >= n || !open_at(a, asof))
             continue;
         struct dl_timeline tm;
@@ -501,7 +512,7 @@ void tl_year_stats(const struct tl *t, const struct calendar *c, struct tl_scope
         out->cutoff = CAL_DAY_NONE;
         return;
     }
-    while ((a = map_next(t->apps, &i, NULL))) {
+    while ((a = next_app(t, &i))) {
         if (!in_scope(scope, a->agency) || !a->received)
             continue;
         struct dl_timeline tm;
@@ -561,4 +572,41 @@ void tl_year_stats(const struct tl *t, const struct calendar *c, struct tl_scope
     }
     free(taken);
     free(s.v);
+}
+
+/* ---- copies ------------------------------------------------------------- */
+
+struct tl *tl_copy(const struct tl *t, struct tl_scope scope, int32_t from, int32_t asof)
+{
+    assert(t->apps);
+    struct tl *c = xcalloc(1, sizeof *c);
+    size_t i = 0;
+    const struct app *a;
+    while ((a = map_next(t->apps, &i, NULL))) {
+        if (!in_scope(scope, a->agency) || !a->received ||
+            !(open_at(a, asof) || (a->answered >= from && a->answered <= asof)))
+            continue;
+        if (c->nflat == c->flat_cap)
+            c->flat = xrealloc(c->flat, (c->flat_cap = c->flat_cap ? 2 * c->flat_cap : 256) *
+                                            sizeof *c->flat);
+        struct app *d = &c->flat[c->nflat++];
+        *d = *a;
+        d->id = store_id(c, t->ids + a->id);
+        d->extra = 0;
+        if (!a->extra)
+            continue;
+        const struct extra *x = &t->extra[a->extra - 1];
+        struct extra *y = extra_of(c, d);
+        *y = *x;
+        y->grant = NULL, y->consult = NULL;
+        if (x->ngrant) {
+            y->grant = xmalloc(x->ngrant * sizeof *x->grant);
+            memcpy(y->grant, x->grant, x->ngrant * sizeof *x->grant);
+        }
+        if (x->nconsult) {
+            y->consult = xmalloc(x->nconsult * sizeof *x->consult);
+            memcpy(y->consult, x->consult, x->nconsult * sizeof *x->consult);
+        }
+    }
+    return c;
 }

@@ -63,7 +63,7 @@ void tl_save(const struct tl *t, struct buf *out);
 int tl_load(struct tl *t, struct rd *in);
 
 /* Which agencies a query covers: want[id] for id < n (ids the caller does
- * not know are simply not wanted). */
+ * not know are simply not wanted); want NULL: every agency. */
 struct tl_scope {
     const bool *want;
     uint32_t n;
@@ -96,6 +96,16 @@ size_t tl_open_list(const struct tl *t, const struct calendar *c, struct tl_scop
  * id < n (arrays of n, zeroed here). */
 void tl_open_counts(const struct tl *t, const struct calendar *c, int32_t asof, uint32_t n,
                     uint64_t *open, uint64_t *overdue);
+
+/* A copy of the applications in scope that were open at the end of asof
+ * or answered from day from to asof: what tl_open_list, tl_open_counts and
+ * tl_year_stats need for that day (from = asof + 1: the open ones only; for
+ * a year's statistics, from = 1 January and asof = its cut-off). Taking it
+ * is a walk and a copy, no deadline computation, so a reader can take it
+ * under its lock and compute after unlocking (the aggregator's rule: no
+ * request holds the counting back). Destroy it with tl_destroy; not a store
+ * to apply events to or checkpoint. */
+struct tl *tl_copy(const struct tl *t, struct tl_scope scope, int32_t from, int32_t asof);
 
 #define TL_OLDEST 10
 

@@ -397,6 +397,71 @@ static void test_pauses_and_counts(void **state)
     calendar_destroy(&c);
 }
 
+/* The counts come from running sums (calendar.c); a day-by-day walk is the
+ * reference: random spans from 1989 to 2101 (both directions), with random
+ * pauses, open ones included, under both makeup settings, with and without
+ * the project's calendar loaded — the count and the provisional flag. */
+static int walk_count(const struct calendar *c, int32_t from, int32_t to,
+                      const struct cal_pauses *p, bool *prov)
+{
+    if (to < from)
+        return -walk_count(c, to, from, p, prov);
+    int n = 0;
+    for (int32_t d = from + 1; d <= to; d++) {
+        bool paused = false, ends = false;
+        for (size_t i = 0; i < p->count; i++)
+            if (p->span[i].first <= d && d <= p->span[i].last) {
+                paused = true;
+                ends = p->span[i].last >= to;
+            }
+        if (ends)
+            break;
+        if (paused)
+            continue;
+        if (calendar_is_workday(c, d)) {
+            n++;
+        }
+        if (!calendar_covers(c, d))
+            *prov = true;
+    }
+    return n;
+}
+
+static void test_counts_match_a_walk(void **state)
+{
+    (void)state;
+    struct calendar *cals[2] = {calendar_new(), load_project_calendar()};
+    unsigned seed = 12345;
+#define RND(n) (int32_t)(((seed = seed * 1103515245u + 12345u) >> 8) % (unsigned)(n))
+    int32_t lo = cal_day_from_ymd(1989, 1, 1), hi = cal_day_from_ymd(2101, 12, 31);
+    for (int k = 0; k < 2; k++) {
+        for (int makeup = 0; makeup < 2; makeup++) {
+            calendar_set_count_makeup_days(cals[k], makeup);
+            for (int t = 0; t < 400; t++) {
+                int32_t from = lo + (int32_t)RND(hi - lo);
+                int32_t to = t % 4 == 0 ? from + (int32_t)RND(60)
+                                        : lo + (int32_t)RND(hi - lo);
+                struct cal_span sp[4];
+                size_t np = (size_t)RND(4);
+                for (size_t i = 0; i < np; i++) {
+                    int32_t a = (from < to ? from : to) + (int32_t)RND(400) - 30;
+                    sp[i].first = a;
+                    sp[i].last = RND(10) == 0 ? CAL_DAY_OPEN : a + (int32_t)RND(90);
+                }
+                cal_spans_merge(sp, &np);
+                struct cal_pauses p = {sp, np};
+                bool pa = false, pb = false;
+                int want = walk_count(cals[k], from, to, &p, &pa);
+                int got = calendar_count_workdays(cals[k], from, to, &p, &pb);
+                assert_int_equal(got, want);
+                assert_int_equal(pb, pa);
+            }
+        }
+        calendar_destroy(&cals[k]);
+    }
+#undef RND
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -411,6 +476,7 @@ int main(void)
         cmocka_unit_test(test_load_new_year_fixes_provisional),
         cmocka_unit_test(test_spans_merge),
         cmocka_unit_test(test_pauses_and_counts),
+        cmocka_unit_test(test_counts_match_a_walk),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

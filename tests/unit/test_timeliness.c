@@ -266,6 +266,62 @@ static size_t assert_same_figures(const struct tl *a, const struct tl *b, const 
     return total;
 }
 
+/* Copies (tl_copy) give the figures of the store they were taken from, for
+ * the day they were taken for: open lists and counts on every seventh day,
+ * each year's statistics; and a copy of one agency holds that agency only. */
+static void assert_copies_agree(const struct tl *t, const struct calendar *c)
+{
+    bool want[2] = {true, true}, first[2] = {true, false};
+    struct tl_scope sc = {want, 2};
+    for (int32_t d = D("2024-11-25"); d <= D("2026-01-10"); d += 7) {
+        struct tl *k = tl_copy(t, (struct tl_scope){NULL, 0}, d + 1, d);
+        struct tl_open *va, *vb;
+        size_t bada, badb;
+        size_t na = tl_open_list(t, c, sc, d, &va, &bada);
+        size_t nb = tl_open_list(k, c, sc, d, &vb, &badb);
+        assert_int_equal(na, nb);
+        assert_int_equal(bada, badb);
+        assert_int_equal(tl_applications(k), na + bada);
+        for (size_t i = 0; i < na; i++)
+            assert_same_open(&va[i], &vb[i]);
+        free(va), free(vb);
+        uint64_t oa[2], ova[2], ob[2], ovb[2];
+        tl_open_counts(t, c, d, 2, oa, ova);
+        tl_open_counts(k, c, d, 2, ob, ovb);
+        assert_memory_equal(oa, ob, sizeof oa);
+        assert_memory_equal(ova, ovb, sizeof ova);
+        tl_destroy(&k);
+        k = tl_copy(t, (struct tl_scope){first, 2}, d + 1, d);
+        nb = tl_open_list(k, c, sc, d, &vb, &badb);
+        for (size_t i = 0; i < nb; i++)
+            assert_int_equal(vb[i].agency, 0);
+        assert_int_equal(nb, oa[0]);
+        free(vb);
+        tl_destroy(&k);
+    }
+    for (int year = 2024; year <= 2026; year++) {
+        int32_t cutoff = D("2026-01-10") < day_from_ymd(year, 12, 31) ? D("2026-01-10")
+                                                                      : day_from_ymd(year, 12, 31);
+        struct tl *k = tl_copy(t, sc, day_from_ymd(year, 1, 1), cutoff);
+        struct tl_year ya, yb;
+        tl_year_stats(t, c, sc, year, D("2026-01-10"), &ya);
+        tl_year_stats(k, c, sc, year, D("2026-01-10"), &yb);
+        assert_int_equal(ya.answered, yb.answered);
+        assert_int_equal(ya.on_time, yb.on_time);
+        assert_int_equal(ya.late, yb.late);
+        assert_true(ya.median_days == yb.median_days);
+        assert_int_equal(ya.extended, yb.extended);
+        assert_int_equal(ya.extension_days, yb.extension_days);
+        assert_int_equal(ya.consultations, yb.consultations);
+        assert_int_equal(ya.open, yb.open);
+        assert_int_equal(ya.overdue, yb.overdue);
+        assert_int_equal(ya.noldest, yb.noldest);
+        for (size_t i = 0; i < ya.noldest; i++)
+            assert_same_open(&ya.oldest[i], &yb.oldest[i]);
+        tl_destroy(&k);
+    }
+}
+
 /* A copy of t through its checkpoint bytes. */
 static struct tl *round_trip(const struct tl *t, struct buf *bytes)
 {
@@ -332,6 +388,7 @@ static void test_checkpoint_round_trip(void **state)
 
     u = round_trip(t, &bytes);
     assert_true(assert_same_figures(t, u, c) > 0);
+    assert_copies_agree(t, c);
 
     /* The loaded store goes on like the original: the same later events on
      * both (a new application, one more grant, the end of a consultation, a
