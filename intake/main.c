@@ -163,19 +163,21 @@ int main(int argc, char **argv)
     in->b.ids = map_new(sizeof(struct seen));
     in->b.peers = map_new(sizeof(struct peer_load));
     in->store = store_new(db, &stop_requested);
+    int rc = 1;
+    void *ctx = NULL;
     int64_t head = store_open(in->store, in->ledger, in->ids);
     if (head < 0) {
         log_error("intake not started", "%s", "reason=\"no database or writer lock\"");
-        return 1;
+        goto out;
     }
     in->head = (uint64_t)head;
 
-    void *ctx = zmq_ctx_new();
+    ctx = zmq_ctx_new();
     /* The ZAP handler first: a CURVE socket bound without one admits any key. */
     if (secure && !(in->auth = auth_start(ctx, keys)))
-        return 1;
+        goto out;
     if (router_open(in, ctx, secure ? &pair : NULL, ep_in, ep_feed))
-        return 1;
+        goto out;
     store_set_waiter(in->store, router_wait_away, in);
     log_info("intake ready", "intake=%s feed=%s head_seq=%llu events=%zu curve=%s", ep_in, ep_feed,
              (unsigned long long)in->head, map_count(in->ids), secure ? "on" : "off");
@@ -184,16 +186,25 @@ int main(int argc, char **argv)
     log_info("intake stopping", "accepted=%llu duplicate=%llu rejected=%llu head_seq=%llu",
              (unsigned long long)in->stats.accepted, (unsigned long long)in->stats.duplicate,
              (unsigned long long)in->stats.rejected, (unsigned long long)in->head);
-    zmq_socket_monitor(in->router, NULL, 0);
-    zmq_close(in->monitor);
-    zmq_close(in->router);
-    zmq_close(in->pub);
+    rc = in->broken ? 1 : 0;
+out:
+    /* Every way out frees what it holds (the state lives on this stack:
+     * left behind, a sanitizer counts it as leaked). */
+    if (secure)
+        curve_wipe(&pair);
+    if (in->router)
+        zmq_socket_monitor(in->router, NULL, 0);
+    void *socks[] = {in->monitor, in->router, in->pub};
+    for (size_t k = 0; k < sizeof socks / sizeof socks[0]; k++)
+        if (socks[k])
+            zmq_close(socks[k]);
     auth_stop(&in->auth);
-    zmq_ctx_term(ctx);
+    if (ctx)
+        zmq_ctx_term(ctx);
     store_destroy(&in->store);
     ledger_destroy(&in->ledger);
     map_destroy(&in->ids);
     map_destroy(&in->dropped);
     batch_free(in);
-    return in->broken ? 1 : 0;
+    return rc;
 }
