@@ -4,9 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
+#include "buf.h"
 #include "cmd.h"
 #include "config.h"
 #include "db.h"
+#include "event.h"
 
 static const char USAGE[] =
     "usage: gongkai agency add CODE --name NAME [--parent CODE]\n"
@@ -37,6 +40,87 @@ static int upsert(PGconn *c, const char *code, const char *name, const char *par
     return ok ? 0 : -1;
 }
 
+/* A code as the agency table's CHECK has it: ^[a-z0-9][a-z0-9._-]{0,63}$. */
+static int code_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n < 1 || n > 64 || !((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9')))
+        return 0;
+    for (size_t i = 1; i < n; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '.' ||
+              s[i] == '_' || s[i] == '-'))
+            return 0;
+    return 1;
+}
+
+struct load_row {
+    char *code, *name, *parent; /* owned; parent "" for none */
+    long line;
+};
+
+static int load_row_cmp(const void *a, const void *b)
+{
+    const struct load_row *x = a, *y = b;
+    int c = strcmp(x->code, y->code);
+    return c ? c : (x->line > y->line) - (x->line < y->line);
+}
+
+/* Reads FILE into rows, checking each line as the table would: -1 after a
+ * message naming the line. */
+static int read_rows(FILE *f, struct load_row **out, size_t *count)
+{
+    char *line = NULL, shown[160];
+    size_t cap = 0, n = 0, rcap = 0;
+    long no = 0;
+    struct load_row *v = NULL;
+    int rc = 0;
+    while (rc == 0 && getline(&line, &cap, f) > 0) {
+        no++;
+        line[strcspn(line, "\r\n")] = '\0';
+        if (!*line || *line == '#' || (no == 1 && strncmp(line, "code,", 5) == 0))
+            continue;
+        char *code = line, *name = strchr(line, ','), *parent = NULL;
+        if (name) {
+            *name++ = '\0';
+            if ((parent = strchr(name, ',')))
+                *parent++ = '\0';
+        }
+        const char *why = !name ? "expected code,name[,parent]"
+                          : !code_ok(code) ? "code: lowercase letters, digits, . _ -, at most 64, "
+                                             "starting with a letter or digit"
+                          : !*name ? "name: empty"
+                          : parent && *parent && !code_ok(parent) ? "parent: not an agency code"
+                          : parent && strcmp(parent, code) == 0 ? "parent: the agency itself"
+                                                                 : NULL;
+        if (why) {
+            fprintf(stderr, "gongkai agency: line %ld: \"%s\": %s\n", no,
+                    ev_show(code, shown, sizeof shown), why);
+            rc = -1;
+            break;
+        }
+        if (n == rcap)
+            v = xrealloc(v, (rcap = rcap ? 2 * rcap : 1024) * sizeof *v);
+        v[n++] = (struct load_row){xstrdup(code), xstrdup(name), xstrdup(parent ? parent : ""), no};
+    }
+    free(line);
+    if (rc == 0) {
+        qsort(v, n, sizeof *v, load_row_cmp);
+        for (size_t i = 1; i < n; i++)
+            if (strcmp(v[i].code, v[i - 1].code) == 0) {
+                fprintf(stderr, "gongkai agency: line %ld: \"%s\" is given again (first on line %ld)\n",
+                        v[i].line, v[i].code, v[i - 1].line);
+                rc = -1;
+                break;
+            }
+    }
+    *out = v;
+    *count = n;
+    return rc;
+}
+
+/* All the file's rows in one transaction and one INSERT (set-based: one
+ * version bump, one reload by the aggregator; the old row-by-row load was
+ * quadratic — 8,000 rows took 7 s). */
 static int load(PGconn *c, const char *path)
 {
     FILE *f = fopen(path, "r");
@@ -44,41 +128,55 @@ static int load(PGconn *c, const char *path)
         fprintf(stderr, "gongkai agency: cannot open %s: %s\n", path, strerror(errno));
         return 2;
     }
-    char *line = NULL;
-    size_t cap = 0;
-    long n = 0, loaded = 0;
-    int rc = 0;
-    db_exec(c, "BEGIN"); /* all or nothing; parents may come after children */
-    while (getline(&line, &cap, f) > 0) {
-        n++;
-        line[strcspn(line, "\r\n")] = '\0';
-        if (!*line || *line == '#' || (n == 1 && strncmp(line, "code,", 5) == 0))
-            continue;
-        char *code = line, *name = strchr(line, ',');
-        if (!name) {
-            fprintf(stderr, "gongkai agency: line %ld: expected code,name[,parent]\n", n);
-            rc = 1;
-            break;
-        }
-        *name++ = '\0';
-        char *parent = strchr(name, ',');
-        if (parent)
-            *parent++ = '\0';
-        if (upsert(c, code, name, parent, n)) {
-            rc = 1;
-            break;
-        }
-        loaded++;
-    }
-    if (rc == 0 && db_exec(c, "COMMIT") == 0) {
-        printf("loaded %ld agencies\n", loaded);
-    } else {
-        db_exec(c, "ROLLBACK");
-        rc = 1;
-    }
-    free(line);
+    struct load_row *v;
+    size_t n;
+    int rc = read_rows(f, &v, &n);
     fclose(f);
-    return rc;
+    struct buf data = {0};
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        db_copy_text(&data, v[i].code, strlen(v[i].code));
+        buf_putc(&data, '\t');
+        db_copy_text(&data, v[i].name, strlen(v[i].name));
+        buf_putc(&data, '\t');
+        db_copy_text(&data, v[i].parent, strlen(v[i].parent));
+        buf_putc(&data, '\n');
+    }
+    if (rc == 0) {
+        /* Parents may come after children: the foreign key is checked at COMMIT. */
+        PGresult *r = NULL;
+        rc = db_exec(c, "BEGIN") || db_exec(c, "CREATE TEMP TABLE agency_load (code text, name text, "
+                                               "parent text) ON COMMIT DROP") ||
+             db_copy_in(c, "COPY agency_load FROM STDIN", &data) != DB_OK;
+        if (rc == 0) {
+            r = PQexec(c, "INSERT INTO agency (code, name, parent)"
+                          " SELECT code, name, nullif(parent, '') FROM agency_load"
+                          " ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name,"
+                          " parent = EXCLUDED.parent, updated_at = now()"
+                          " WHERE (agency.name, agency.parent) IS DISTINCT FROM"
+                          " (EXCLUDED.name, EXCLUDED.parent)");
+            rc = PQresultStatus(r) != PGRES_COMMAND_OK;
+        }
+        if (rc == 0) {
+            PQclear(r);
+            r = PQexec(c, "COMMIT");
+            rc = PQresultStatus(r) != PGRES_COMMAND_OK;
+        }
+        if (rc) {
+            const char *msg = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+            const char *detail = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_DETAIL) : NULL;
+            fprintf(stderr, "gongkai agency: %s: nothing loaded: %s%s%s\n", path,
+                    msg ? msg : PQerrorMessage(c), detail ? " — " : "", detail ? detail : "");
+            db_exec(c, "ROLLBACK");
+        } else {
+            printf("loaded %zu agencies\n", n);
+        }
+        PQclear(r);
+    }
+    buf_free(&data);
+    for (size_t i = 0; i < n; i++)
+        free(v[i].code), free(v[i].name), free(v[i].parent);
+    free(v);
+    return rc ? 1 : 0;
 }
 
 int cmd_agency(int argc, char **argv)
