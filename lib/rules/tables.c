@@ -2,6 +2,7 @@
 #include "tables.h"
 
 #include <assert.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,16 +11,35 @@
 #include "day.h"
 #include "money.h"
 
-/* Years lo .. lo+n-1 of one agency, M_COUNT metrics each. */
+/* Storage is sparse, so that memory follows what is counted (issue 24):
+ * an agency holds a block only for the years it has a metric in (not the
+ * whole span between its first and last: one event in 1991 and one in 2099
+ * used to cost 109 years of every metric), and a block holds only the
+ * metrics that were ever added to, as sorted pairs (metric, value): a real
+ * agency-year touches some tens of the M_COUNT metrics. A metric whose
+ * value went back to 0 keeps its pair; tables_foreach skips zeros. */
+struct yblock {
+    int16_t year;
+    uint8_t n, cap;          /* pairs held, room (M_COUNT < 256) */
+    int64_t *val;            /* cap values, then cap metric ids (bytes), ascending: ids(b) */
+};
+
+static uint8_t *ids(const struct yblock *b)
+{
+    return (uint8_t *)(b->val + b->cap);
+}
+_Static_assert(M_COUNT < 256, "metric ids are bytes");
+
 struct agency_tab {
-    int lo, n;
-    int64_t *m;
+    struct yblock *y;        /* ascending years */
+    uint32_t n, cap;
 };
 
 struct tables {
     struct agency_tab *ag;  /* by ledger agency id */
     uint32_t nag;
     uint64_t overflows;     /* additions that saturated (money_add) */
+    size_t bytes;           /* held by blocks and pairs */
 };
 
 #define NO_YEAR 0 /* an open interval's end */
@@ -29,53 +49,106 @@ struct tables *tables_new(void)
     return xcalloc(1, sizeof(struct tables));
 }
 
+static void agency_free(struct agency_tab *a)
+{
+    for (uint32_t i = 0; i < a->n; i++)
+        free(a->y[i].val);
+    free(a->y);
+    *a = (struct agency_tab){NULL, 0, 0};
+}
+
 void tables_destroy(struct tables **pt)
 {
     struct tables *t = *pt;
     if (!t)
         return;
     for (uint32_t i = 0; i < t->nag; i++)
-        free(t->ag[i].m);
+        agency_free(&t->ag[i]);
     free(t->ag);
     free(t);
     *pt = NULL;
 }
 
-static int64_t *cell(struct tables *t, uint32_t agency, int year)
+/* The agency's block of year, or NULL; with create, made if missing. */
+static struct yblock *block(struct tables *t, uint32_t agency, int year, bool create)
 {
     assert(year >= YEAR_MIN && year <= YEAR_MAX);
     if (agency >= t->nag) {
+        if (!create)
+            return NULL;
         uint32_t n = t->nag ? t->nag : 16;
         while (n <= agency)
             n *= 2;
         t->ag = xrealloc(t->ag, n * sizeof *t->ag);
         memset(t->ag + t->nag, 0, (n - t->nag) * sizeof *t->ag);
+        t->bytes += (n - t->nag) * sizeof *t->ag;
         t->nag = n;
     }
     struct agency_tab *a = &t->ag[agency];
-    if (!a->n) {
-        a->lo = year;
-        a->n = 1;
-        a->m = xcalloc(M_COUNT, sizeof *a->m);
-    } else if (year < a->lo || year >= a->lo + a->n) {
-        int lo = year < a->lo ? year : a->lo;
-        int hi = year >= a->lo + a->n ? year : a->lo + a->n - 1;
-        int n = hi - lo + 1;
-        int64_t *m = xcalloc((size_t)n * M_COUNT, sizeof *m);
-        memcpy(m + (size_t)(a->lo - lo) * M_COUNT, a->m, (size_t)a->n * M_COUNT * sizeof *m);
-        free(a->m);
-        a->m = m;
-        a->lo = lo;
-        a->n = n;
+    uint32_t lo = 0, hi = a->n;
+    while (lo < hi) {
+        uint32_t mid = (lo + hi) / 2;
+        if (a->y[mid].year < year)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
-    return a->m + (size_t)(year - a->lo) * M_COUNT;
+    if (lo < a->n && a->y[lo].year == year)
+        return &a->y[lo];
+    if (!create)
+        return NULL;
+    if (a->n == a->cap) {
+        uint32_t cap = a->cap ? 2 * a->cap : 2;
+        a->y = xrealloc(a->y, cap * sizeof *a->y);
+        t->bytes += (cap - a->cap) * sizeof *a->y;
+        a->cap = cap;
+    }
+    memmove(&a->y[lo + 1], &a->y[lo], (a->n - lo) * sizeof *a->y);
+    a->y[lo] = (struct yblock){(int16_t)year, 0, 0, NULL};
+    a->n++;
+    return &a->y[lo];
+}
+
+/* The value of metric in b, added as 0 if missing. Room grows 8 pairs at a
+ * time: a real agency-year holds some tens, and doubling would waste half. */
+static int64_t *pair(struct tables *t, struct yblock *b, int metric)
+{
+    uint8_t *id = ids(b);
+    unsigned lo = 0, hi = b->n;
+    while (lo < hi) {
+        unsigned mid = (lo + hi) / 2;
+        if (id[mid] < metric)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < b->n && id[lo] == metric)
+        return &b->val[lo];
+    if (b->n == b->cap) {
+        unsigned cap = b->cap + 8u > M_COUNT ? M_COUNT : b->cap + 8u;
+        int64_t *val = xmalloc(cap * (sizeof *val + 1));
+        if (b->n) {
+            memcpy(val, b->val, b->n * sizeof *val);
+            memcpy(val + cap, id, b->n);
+        }
+        free(b->val);
+        t->bytes += (cap - b->cap) * (sizeof *val + 1);
+        b->val = val, b->cap = (uint8_t)cap;
+        id = ids(b);
+    }
+    memmove(&b->val[lo + 1], &b->val[lo], (b->n - lo) * sizeof *b->val);
+    memmove(&id[lo + 1], &id[lo], b->n - lo);
+    b->val[lo] = 0;
+    id[lo] = (uint8_t)metric;
+    b->n++;
+    return &b->val[lo];
 }
 
 void tables_add(struct tables *t, uint32_t agency, int year, int metric, int64_t delta)
 {
     assert(metric >= 0 && metric < M_COUNT);
     if (delta) {
-        int64_t *v = &cell(t, agency, year)[metric];
+        int64_t *v = pair(t, block(t, agency, year, true), metric);
         *v = money_add(*v, delta, &t->overflows);
     }
 }
@@ -177,17 +250,9 @@ void tables_merge(struct tables *dst, const struct tables *src)
 {
     for (uint32_t a = 0; a < src->nag; a++) {
         const struct agency_tab *s = &src->ag[a];
-        for (int y = 0; y < s->n; y++) {
-            const int64_t *m = s->m + (size_t)y * M_COUNT;
-            int64_t *d = NULL;
-            for (int k = 0; k < M_COUNT; k++) {
-                if (!m[k])
-                    continue;
-                if (!d)
-                    d = cell(dst, a, s->lo + y);
-                d[k] = money_add(d[k], m[k], &dst->overflows);
-            }
-        }
+        for (uint32_t y = 0; y < s->n; y++)
+            for (unsigned k = 0; k < s->y[y].n; k++)
+                tables_add(dst, a, s->y[y].year, ids(&s->y[y])[k], s->y[y].val[k]);
     }
 }
 
@@ -197,19 +262,18 @@ void tables_foreach(const struct tables *t,
 {
     for (uint32_t a = 0; a < t->nag; a++) {
         const struct agency_tab *s = &t->ag[a];
-        for (int y = 0; y < s->n; y++)
-            for (int k = 0; k < M_COUNT; k++)
-                if (s->m[(size_t)y * M_COUNT + k])
-                    fn(arg, a, s->lo + y, k, s->m[(size_t)y * M_COUNT + k]);
+        for (uint32_t y = 0; y < s->n; y++)
+            for (unsigned k = 0; k < s->y[y].n; k++)
+                if (s->y[y].val[k])
+                    fn(arg, a, s->y[y].year, ids(&s->y[y])[k], s->y[y].val[k]);
     }
 }
 
 void tables_clear(struct tables *t)
 {
-    for (uint32_t a = 0; a < t->nag; a++) {
-        free(t->ag[a].m);
-        t->ag[a] = (struct agency_tab){0, 0, NULL};
-    }
+    for (uint32_t a = 0; a < t->nag; a++)
+        agency_free(&t->ag[a]);
+    t->bytes = t->nag * sizeof *t->ag;
 }
 
 int tables_has_agency(const struct tables *t, uint32_t agency)
@@ -221,8 +285,8 @@ int tables_year_range(const struct tables *t, uint32_t agency, int *lo, int *hi)
 {
     if (!tables_has_agency(t, agency))
         return 0;
-    *lo = t->ag[agency].lo;
-    *hi = t->ag[agency].lo + t->ag[agency].n - 1;
+    *lo = t->ag[agency].y[0].year;
+    *hi = t->ag[agency].y[t->ag[agency].n - 1].year;
     return 1;
 }
 
@@ -285,19 +349,18 @@ void tables_report(const struct tables *t, uint32_t agency, const char *agency_c
     if (!tables_has_agency(t, agency))
         return;
     const struct agency_tab *a = &t->ag[agency];
-    static const int64_t zero[M_COUNT];
     /* cum: metrics summed over years ≤ year; prev: over years ≤ year-1; cur: year. */
-    int64_t cum[M_COUNT] = {0}, prev[M_COUNT];
-    const int64_t *cur = zero;
-    for (int y = a->lo; y < a->lo + a->n && y < year; y++)
-        for (int k = 0; k < M_COUNT; k++)
-            cum[k] += a->m[(size_t)(y - a->lo) * M_COUNT + k];
+    int64_t cum[M_COUNT] = {0}, prev[M_COUNT], cur[M_COUNT] = {0};
+    uint32_t i = 0;
+    for (; i < a->n && a->y[i].year < year; i++)
+        for (unsigned k = 0; k < a->y[i].n; k++)
+            cum[ids(&a->y[i])[k]] += a->y[i].val[k];
     memcpy(prev, cum, sizeof prev);
-    if (year >= a->lo && year < a->lo + a->n) {
-        cur = a->m + (size_t)(year - a->lo) * M_COUNT;
-        for (int k = 0; k < M_COUNT; k++)
-            cum[k] += cur[k];
-    }
+    if (i < a->n && a->y[i].year == year)
+        for (unsigned k = 0; k < a->y[i].n; k++) {
+            cur[ids(&a->y[i])[k]] = a->y[i].val[k];
+            cum[ids(&a->y[i])[k]] += a->y[i].val[k];
+        }
     for (int c = 0; c < N_COLS; c++) {
         r->received[c] = cur[M_APP_RECEIVED + c];
         int64_t resolved_prev = 0, resolved_cum = 0;
@@ -360,12 +423,12 @@ uint64_t tables_overflows(const struct tables *t)
 
 size_t tables_bytes(const struct tables *t)
 {
-    size_t n = sizeof *t + t->nag * sizeof *t->ag;
-    for (uint32_t a = 0; a < t->nag; a++)
-        n += (size_t)t->ag[a].n * M_COUNT * sizeof(int64_t);
-    return n;
+    return sizeof *t + t->bytes;
 }
 
+/* The bytes TABLES_FORMAT names: u32 agencies; per agency u32 blocks; per
+ * block i32 year, u32 pairs, then each pair as u8 metric and i64 value
+ * (zeros left out). Native byte order, like the rest of the checkpoint. */
 void tables_save(const struct tables *t, struct buf *out)
 {
     uint32_t nag = t->nag;
@@ -374,10 +437,21 @@ void tables_save(const struct tables *t, struct buf *out)
     buf_append(out, &nag, sizeof nag);
     for (uint32_t a = 0; a < nag; a++) {
         const struct agency_tab *s = &t->ag[a];
-        int32_t lo = s->lo, n = s->n;
-        buf_append(out, &lo, sizeof lo);
-        buf_append(out, &n, sizeof n);
-        buf_append(out, s->m, (size_t)n * M_COUNT * sizeof *s->m);
+        buf_append(out, &s->n, sizeof s->n);
+        for (uint32_t y = 0; y < s->n; y++) {
+            const struct yblock *b = &s->y[y];
+            int32_t year = b->year;
+            uint32_t n = 0;
+            for (unsigned k = 0; k < b->n; k++)
+                n += b->val[k] != 0;
+            buf_append(out, &year, sizeof year);
+            buf_append(out, &n, sizeof n);
+            for (unsigned k = 0; k < b->n; k++)
+                if (b->val[k]) {
+                    buf_append(out, &ids(b)[k], 1);
+                    buf_append(out, &b->val[k], sizeof b->val[k]);
+                }
+        }
     }
 }
 
@@ -387,20 +461,28 @@ int tables_load(struct tables *t, struct rd *in)
     if (rd_copy(in, &nag, sizeof nag))
         return -1;
     for (uint32_t a = 0; a < nag; a++) {
-        int32_t lo, n;
-        if (rd_copy(in, &lo, sizeof lo) || rd_copy(in, &n, sizeof n) || n < 0 ||
-            n > YEAR_MAX - YEAR_MIN + 1 || (n && (lo < YEAR_MIN || lo + n - 1 > YEAR_MAX)))
+        uint32_t nb;
+        if (rd_copy(in, &nb, sizeof nb) || nb > (uint32_t)(YEAR_MAX - YEAR_MIN + 1))
             return -1;
-        const void *m = rd_take(in, (size_t)n * M_COUNT * sizeof(int64_t));
-        if (!m)
-            return -1;
-        if (!n)
-            continue;
-        /* cell() sizes the agency's years; then the metrics go in as they
-         * were (memcpy: the bytes need not be aligned). */
-        cell(t, a, lo);
-        cell(t, a, lo + n - 1);
-        memcpy(t->ag[a].m, m, (size_t)n * M_COUNT * sizeof(int64_t));
+        int prev = YEAR_MIN - 1;
+        for (uint32_t y = 0; y < nb; y++) {
+            int32_t year;
+            uint32_t n;
+            if (rd_copy(in, &year, sizeof year) || rd_copy(in, &n, sizeof n) || year <= prev ||
+                year > YEAR_MAX || n > M_COUNT)
+                return -1;
+            prev = year;
+            struct yblock *b = block(t, a, year, true);
+            int last = -1;
+            for (uint32_t k = 0; k < n; k++) {
+                uint8_t id;
+                int64_t v;
+                if (rd_copy(in, &id, 1) || rd_copy(in, &v, sizeof v) || id >= M_COUNT || id <= last)
+                    return -1;
+                last = id;
+                *pair(t, b, id) = v;
+            }
+        }
     }
     return in->ok ? 0 : -1;
 }

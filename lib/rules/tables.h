@@ -111,7 +111,7 @@ size_t tables_bytes(const struct tables *t);
 
 /* Checkpoints: the metrics as bytes (layout TABLES_FORMAT), and back into
  * empty tables; tables_load: 0, or -1 when the bytes are short or bad. */
-#define TABLES_FORMAT (1000 + M_COUNT)
+#define TABLES_FORMAT (2000 + M_COUNT) /* sparse years and pairs */
 void tables_save(const struct tables *t, struct buf *out);
 int tables_load(struct tables *t, struct rd *in);
 

@@ -949,6 +949,81 @@ static void test_no_events(void **state)
     fold_free(&f);
 }
 
+/* ---- storage ---------------------------------------------------------------- */
+
+#define SP_AG 3
+#define SP_Y0 1990
+#define SP_NY (2100 - 1990 + 1)
+static int64_t sp_ref[SP_AG][SP_NY][M_COUNT];
+static int64_t sp_seen[SP_AG][SP_NY][M_COUNT];
+
+static void sp_collect(void *arg, uint32_t agency, int year, int metric, int64_t value)
+{
+    (void)arg;
+    assert_true(agency < SP_AG && value != 0);
+    assert_int_equal(sp_seen[agency][year - SP_Y0][metric], 0);
+    sp_seen[agency][year - SP_Y0][metric] = value;
+}
+
+static void sp_assert_equal(const struct tables *t)
+{
+    memset(sp_seen, 0, sizeof sp_seen);
+    tables_foreach(t, sp_collect, NULL);
+    assert_memory_equal(sp_seen, sp_ref, sizeof sp_ref);
+}
+
+/* Memory follows what is counted (issue 24): one agency with a metric in
+ * 1991 and one in 2099 holds two small blocks, not 109 years of every
+ * metric; and the sparse store keeps exactly what a dense one would, through
+ * corrections back to zero, a merge and a checkpoint. */
+static void test_sparse_storage(void **state)
+{
+    (void)state;
+    struct tables *t = tables_new();
+    size_t empty = tables_bytes(t);
+    tables_add(t, 1, 1991, M_DECISION, 1);
+    tables_add(t, 1, 2099, M_FEE_FEN, 5);
+    assert_true(tables_bytes(t) - empty < 1024);
+    int lo, hi;
+    assert_true(tables_year_range(t, 1, &lo, &hi));
+    assert_int_equal(lo, 1991);
+    assert_int_equal(hi, 2099);
+    tables_destroy(&t);
+
+    t = tables_new();
+    memset(sp_ref, 0, sizeof sp_ref);
+    unsigned seed = 7;
+    for (int i = 0; i < 20000; i++) {
+        seed = seed * 1103515245u + 12345u;
+        uint32_t ag = (seed >> 8) % SP_AG;
+        int y = (int)((seed >> 12) % SP_NY);
+        int m = (int)((seed >> 4) % M_COUNT);
+        int64_t d = (int64_t)((seed >> 16) % 7) - 3;
+        tables_add(t, ag, SP_Y0 + y, m, d);
+        sp_ref[ag][y][m] += d;
+    }
+    sp_assert_equal(t);
+    struct tables *u = tables_new();
+    tables_merge(u, t);
+    sp_assert_equal(u);
+    struct buf bytes = {0};
+    tables_save(t, &bytes);
+    struct tables *v = tables_new();
+    struct rd in = {(const unsigned char *)bytes.data, bytes.len, 1};
+    assert_int_equal(tables_load(v, &in), 0);
+    assert_int_equal(in.left, 0);
+    sp_assert_equal(v);
+    /* A truncated checkpoint is refused. */
+    struct tables *w = tables_new();
+    struct rd cut = {(const unsigned char *)bytes.data, bytes.len / 2, 1};
+    assert_int_equal(tables_load(w, &cut), -1);
+    tables_destroy(&w);
+    buf_free(&bytes);
+    tables_destroy(&v);
+    tables_destroy(&u);
+    tables_destroy(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -964,6 +1039,7 @@ int main(void)
         cmocka_unit_test(test_corrections),
         cmocka_unit_test(test_batches_and_balance),
         cmocka_unit_test(test_no_events),
+        cmocka_unit_test(test_sparse_storage),
     };
     (void)tables_metric_name(0);
     return cmocka_run_group_tests(tests, NULL, NULL);
