@@ -379,27 +379,96 @@ long follow_catch_up(struct follow *f, long limit)
 }
 
 /* Stores data as the checkpoint at seq; 0 or -1 (logged). */
+/* Parts of the stored state: each well below bytea's 1 GB and libpq's int
+ * lengths, whatever the state's size (sql/009). */
+#define CHECKPOINT_PART ((size_t)64 << 20)
+
+/* Writes the parts and the header in one transaction: a reader sees the
+ * previous checkpoint whole or this one whole. 0, or -1 (logged with
+ * PostgreSQL's message). */
 static int checkpoint_store(PGconn *c, uint64_t seq, const struct buf *data)
 {
-    char s[24], fmt[16];
+    size_t parts = (data->len + CHECKPOINT_PART - 1) / CHECKPOINT_PART;
+    if (db_exec(c, "BEGIN") != DB_OK || db_exec(c, "DELETE FROM agg_checkpoint_part") != DB_OK)
+        goto fail;
+    for (size_t i = 0; i < parts; i++) {
+        char n[24];
+        snprintf(n, sizeof n, "%zu", i + 1);
+        size_t off = i * CHECKPOINT_PART;
+        size_t len = data->len - off < CHECKPOINT_PART ? data->len - off : CHECKPOINT_PART;
+        const char *p[] = {n, data->data + off};
+        int lens[] = {0, (int)len}, bin[] = {0, 1};
+        PGresult *r = PQexecParams(c, "INSERT INTO agg_checkpoint_part (part, data) VALUES ($1::int, $2)",
+                                   2, NULL, p, lens, bin, 0);
+        int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+        if (!ok)
+            db_failure(c, r, "INSERT INTO agg_checkpoint_part");
+        PQclear(r);
+        if (!ok)
+            goto fail;
+    }
+    char s[24], fmt[16], np[24];
     snprintf(s, sizeof s, "%llu", (unsigned long long)seq);
     snprintf(fmt, sizeof fmt, "%d", CHECKPOINT_FORMAT);
-    const char *p[] = {s, fmt, data->data};
-    int len[] = {0, 0, (int)data->len};
-    int bin[] = {0, 0, 1};
+    snprintf(np, sizeof np, "%zu", parts);
+    const char *p[] = {s, fmt, np};
     PGresult *r = PQexecParams(
         c,
-        "INSERT INTO agg_checkpoint (id, seq, format, state) VALUES (1, $1::bigint, $2::int, $3)"
+        "INSERT INTO agg_checkpoint (id, seq, format, state, parts)"
+        " VALUES (1, $1::bigint, $2::int, '', $3::int)"
         " ON CONFLICT (id) DO UPDATE SET seq = EXCLUDED.seq, format = EXCLUDED.format,"
-        " state = EXCLUDED.state, created_at = now()",
-        3, NULL, p, len, bin, 0);
+        " state = '', parts = EXCLUDED.parts, created_at = now()",
+        3, NULL, p, NULL, NULL, 0);
     int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-    if (!ok) {
-        log_warn("checkpoint not stored", "seq=%llu", (unsigned long long)seq);
-        db_failure(c, r, "INSERT INTO agg_checkpoint"); /* its message, on one line */
-    }
+    if (!ok)
+        db_failure(c, r, "INSERT INTO agg_checkpoint");
     PQclear(r);
-    return ok ? 0 : -1;
+    if (ok && db_exec(c, "COMMIT") == DB_OK)
+        return 0;
+fail:
+    log_warn("checkpoint not stored (the previous one stays; see the error above)",
+             "seq=%llu bytes=%zu", (unsigned long long)seq, data->len);
+    if (db_alive(c))
+        db_exec(c, "ROLLBACK");
+    return -1;
+}
+
+/* The stored checkpoint's bytes into out: 0, or -1 (none usable). */
+static int checkpoint_read(PGconn *c, int64_t *seq, struct buf *out)
+{
+    char fmt[16];
+    snprintf(fmt, sizeof fmt, "%d", CHECKPOINT_FORMAT);
+    const char *p[] = {fmt};
+    PGresult *r = PQexecParams(c, "SELECT seq, parts FROM agg_checkpoint WHERE id = 1 AND format = $1::int",
+                               1, NULL, p, NULL, NULL, 0);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
+        if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+            log_warn("cannot read agg_checkpoint: replaying the whole log", "%s", "");
+            db_failure(c, r, "SELECT FROM agg_checkpoint");
+        }
+        PQclear(r);
+        return -1;
+    }
+    *seq = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+    long parts = strtol(PQgetvalue(r, 0, 1), NULL, 10);
+    PQclear(r);
+    /* Part by part: memory holds the state once, plus one part. */
+    for (long i = 1; i <= parts; i++) {
+        char n[24];
+        snprintf(n, sizeof n, "%ld", i);
+        const char *q[] = {n};
+        r = PQexecParams(c, "SELECT data FROM agg_checkpoint_part WHERE part = $1::int", 1, NULL, q,
+                         NULL, NULL, 1);
+        int ok = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1;
+        if (ok)
+            buf_append(out, PQgetvalue(r, 0, 0), (size_t)PQgetlength(r, 0, 0));
+        else if (PQresultStatus(r) != PGRES_TUPLES_OK)
+            db_failure(c, r, "SELECT FROM agg_checkpoint_part");
+        PQclear(r);
+        if (!ok)
+            return -1;
+    }
+    return parts > 0 ? 0 : -1;
 }
 
 static void *checkpoint_thread(void *arg)
@@ -495,22 +564,13 @@ void follow_checkpoint(struct follow *f)
  * longer replay, never a wrong state: memory is reset and the log replayed. */
 static void checkpoint_load(struct follow *f, int64_t cursor)
 {
-    char fmt[16];
-    snprintf(fmt, sizeof fmt, "%d", CHECKPOINT_FORMAT);
-    const char *p[] = {fmt};
-    PGresult *r = PQexecParams(f->conn,
-                               "SELECT seq, state FROM agg_checkpoint WHERE id = 1 AND format = $1::int",
-                               1, NULL, p, NULL, NULL, 1);
-    if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
-        if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-            log_warn("cannot read agg_checkpoint: replaying the whole log", "%s", "");
-            db_failure(f->conn, r, "SELECT FROM agg_checkpoint");
-        }
-        PQclear(r);
+    int64_t seq = 0;
+    struct buf bytes = {0};
+    if (checkpoint_read(f->conn, &seq, &bytes)) {
+        buf_free(&bytes);
         return;
     }
-    int64_t seq = db_int8(PQgetvalue(r, 0, 0));
-    struct rd in = {(const unsigned char *)PQgetvalue(r, 0, 1), (size_t)PQgetlength(r, 0, 1), 1};
+    struct rd in = {(const unsigned char *)bytes.data, bytes.len, 1};
     uint32_t head[2];
     uint8_t key[HASH_KEY_LEN], own[HASH_KEY_LEN];
     int ok = seq > 0 && seq <= cursor && rd_copy(&in, head, sizeof head) == 0 &&
@@ -539,7 +599,7 @@ static void checkpoint_load(struct follow *f, int64_t cursor)
         f->st->tl = tl_new();
     }
     pthread_rwlock_unlock(&f->st->lock);
-    PQclear(r);
+    buf_free(&bytes);
     if (ok)
         log_info("checkpoint loaded", "seq=%lld cursor=%lld applications=%zu", (long long)seq,
                  (long long)cursor, tl_applications(f->st->tl));
