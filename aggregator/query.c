@@ -1,22 +1,70 @@
-/* query — reports over ZeroMQ: ReportRequest in, ReportReply out (ROUTER).
+/* query — reports over ZeroMQ: ReportRequest in, ReportReply out (ROUTER);
+ * DigestRequest in, DigestReply out, for `gongkai verify`.
  *
  * With CURVE on, the ZAP handler admitted only dashboard and aggregator keys;
  * each request is checked again against the allowlist in force, so a key
  * removed by SIGHUP gets `forbidden` on a connection it opened before. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <zmq.h>
 
 #include "agg.h"
 #include "serve.h"
+#include "alloc.h"
 #include "auth.h"
 #include "buf.h"
 #include "day.h"
+#include "ledger.h"
+#include "tables.h"
 #include "render.h"
 #include "utf8.h"
 #include "wire.h"
 
 #define MAX_ROUTE 4
+#define DIGEST_AGENCIES_MAX 10000 /* agencies per DigestRequest */
+
+/* Digests of agencies [first, first + count) at one applied seq: under the
+ * read lock, some tens of hashes per agency (a few milliseconds for the
+ * most a request may ask). Fills reply; its strings and arrays are freed by
+ * digests_free. */
+static void digests(struct agg *st, uint32_t first, uint32_t count,
+                    Gongkai__V1__DigestReply *reply)
+{
+    size_t n = 0, cap = 0;
+    Gongkai__V1__AgencyYearDigest **v = NULL;
+    pthread_rwlock_rdlock(&st->lock);
+    uint32_t known = st->agencies;
+    for (uint32_t id = first; id < known && id - first < count; id++) {
+        int years[YEAR_MAX - YEAR_MIN + 1];
+        uint64_t d[YEAR_MAX - YEAR_MIN + 1];
+        size_t k = tables_digests(st->live, id, years, d, sizeof years / sizeof years[0]);
+        const char *code = ledger_agency_code(st->ledger, id);
+        for (size_t i = 0; i < k; i++) {
+            if (n == cap)
+                v = xrealloc(v, (cap = cap ? 2 * cap : 256) * sizeof *v);
+            Gongkai__V1__AgencyYearDigest *e = xmalloc(sizeof *e);
+            gongkai__v1__agency_year_digest__init(e);
+            e->agency = (char *)code; /* interned: lives as long as the ledger */
+            e->has_year = 1, e->year = years[i];
+            e->has_digest = 1, e->digest = d[i];
+            v[n++] = e;
+        }
+    }
+    reply->has_applied_seq = 1;
+    reply->applied_seq = __atomic_load_n(&st->applied, __ATOMIC_RELAXED);
+    pthread_rwlock_unlock(&st->lock);
+    reply->has_agencies = 1, reply->agencies = known;
+    reply->n_digests = n;
+    reply->digests = v;
+}
+
+static void digests_free(Gongkai__V1__DigestReply *reply)
+{
+    for (size_t i = 0; i < reply->n_digests; i++)
+        free(reply->digests[i]);
+    free(reply->digests);
+}
 
 void query_serve(struct agg *st, void *router)
 {
@@ -55,6 +103,34 @@ void query_serve(struct agg *st, void *router)
                                                   : "may not query reports");
         }
         keyring_unref(&ring);
+    }
+    if (env && env->body_case == GONGKAI__V1__ENVELOPE__BODY_DIGEST_REQUEST) {
+        Gongkai__V1__DigestRequest *dq = env->digest_request;
+        Gongkai__V1__DigestReply dr = GONGKAI__V1__DIGEST_REPLY__INIT;
+        uint32_t count = dq->has_count ? dq->count : DIGEST_AGENCIES_MAX;
+        if (*code) {
+            /* refused above */
+        } else if (count > DIGEST_AGENCIES_MAX) {
+            snprintf(code, sizeof code, "bad_count");
+            snprintf(message, sizeof message, "count: %u agencies, at most %d", count,
+                     DIGEST_AGENCIES_MAX);
+        } else {
+            digests(st, dq->has_first_agency ? dq->first_agency : 0, count, &dr);
+        }
+        dr.has_ok = 1, dr.ok = !*code;
+        if (*code)
+            dr.error = code, dr.message = message;
+        Envelope renv = GONGKAI__V1__ENVELOPE__INIT;
+        renv.has_version = 1, renv.version = WIRE_VERSION;
+        renv.body_case = GONGKAI__V1__ENVELOPE__BODY_DIGEST_REPLY;
+        renv.digest_reply = &dr;
+        wire_send(router, route, nroute, &renv, ZMQ_DONTWAIT);
+        digests_free(&dr);
+        wire_free(env);
+        for (size_t i = 0; i < nroute; i++)
+            zmq_msg_close(&route[i]);
+        zmq_msg_close(&body);
+        return;
     }
     if (*code) {
         /* refused above */

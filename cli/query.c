@@ -77,22 +77,13 @@ void query_destroy(struct query **pq)
     *pq = NULL;
 }
 
-int query_report(struct query *q, const char *agency, int year, const char *case_rule,
-                 const char *format, const char *scope, char **body, uint64_t *applied, char *err, size_t errlen)
+/* Sends env and waits for the answer: the reply envelope (wire_free it), or
+ * NULL with err filled (no answer in time, a refused handshake). */
+static Envelope *ask(struct query *q, const Envelope *env, char *err, size_t errlen)
 {
-    Gongkai__V1__ReportRequest rq = GONGKAI__V1__REPORT_REQUEST__INIT;
-    rq.agency = (char *)agency;
-    rq.has_year = 1, rq.year = year;
-    rq.case_rule = (char *)case_rule;
-    rq.format = (char *)format;
-    rq.scope = (char *)scope;
-    Envelope env = GONGKAI__V1__ENVELOPE__INIT;
-    env.has_version = 1, env.version = WIRE_VERSION;
-    env.body_case = GONGKAI__V1__ENVELOPE__BODY_REPORT_REQUEST;
-    env.report_request = &rq;
-    if (wire_send(q->sock, NULL, 0, &env, 0) < 0) {
+    if (wire_send(q->sock, NULL, 0, env, 0) < 0) {
         snprintf(err, errlen, "cannot send to %s", q->endpoint);
-        return -1;
+        return NULL;
     }
     zmq_pollitem_t it = {q->sock, 0, ZMQ_POLLIN, 0};
     int waited = 0, ready = 0;
@@ -108,7 +99,7 @@ int query_report(struct query *q, const char *agency, int year, const char *case
         if (!ready && curve_refused(q->watch, why, sizeof why)) {
             snprintf(err, errlen, "%s: %s", q->endpoint, why);
             open_sock(q);
-            return -1;
+            return NULL;
         }
     }
     if (!ready) {
@@ -116,15 +107,36 @@ int query_report(struct query *q, const char *agency, int year, const char *case
                               "gongkai-aggregator running? make run starts it)",
                  q->endpoint, q->timeout_ms);
         open_sock(q); /* a late reply must not answer the next request */
-        return -1;
+        return NULL;
     }
     zmq_msg_t m;
     zmq_msg_init(&m);
     zmq_msg_recv(&m, q->sock, 0);
     Envelope *r = wire_unpack(zmq_msg_data(&m), zmq_msg_size(&m));
     zmq_msg_close(&m);
+    if (!r)
+        snprintf(err, errlen, "unexpected answer from %s", q->endpoint);
+    return r;
+}
+
+int query_report(struct query *q, const char *agency, int year, const char *case_rule,
+                 const char *format, const char *scope, char **body, uint64_t *applied, char *err, size_t errlen)
+{
+    Gongkai__V1__ReportRequest rq = GONGKAI__V1__REPORT_REQUEST__INIT;
+    rq.agency = (char *)agency;
+    rq.has_year = 1, rq.year = year;
+    rq.case_rule = (char *)case_rule;
+    rq.format = (char *)format;
+    rq.scope = (char *)scope;
+    Envelope env = GONGKAI__V1__ENVELOPE__INIT;
+    env.has_version = 1, env.version = WIRE_VERSION;
+    env.body_case = GONGKAI__V1__ENVELOPE__BODY_REPORT_REQUEST;
+    env.report_request = &rq;
+    Envelope *r = ask(q, &env, err, errlen);
+    if (!r)
+        return -1;
     int rc;
-    if (!r || r->body_case != GONGKAI__V1__ENVELOPE__BODY_REPORT_REPLY) {
+    if (r->body_case != GONGKAI__V1__ENVELOPE__BODY_REPORT_REPLY) {
         snprintf(err, errlen, "unexpected answer from %s", q->endpoint);
         rc = -1;
     } else if (!r->report_reply->ok) {
@@ -139,4 +151,33 @@ int query_report(struct query *q, const char *agency, int year, const char *case
     }
     wire_free(r);
     return rc;
+}
+
+int query_digests(struct query *q, uint32_t first, uint32_t count, Envelope **reply, char *err,
+                  size_t errlen)
+{
+    Gongkai__V1__DigestRequest rq = GONGKAI__V1__DIGEST_REQUEST__INIT;
+    rq.has_first_agency = 1, rq.first_agency = first;
+    rq.has_count = 1, rq.count = count;
+    Envelope env = GONGKAI__V1__ENVELOPE__INIT;
+    env.has_version = 1, env.version = WIRE_VERSION;
+    env.body_case = GONGKAI__V1__ENVELOPE__BODY_DIGEST_REQUEST;
+    env.digest_request = &rq;
+    Envelope *r = ask(q, &env, err, errlen);
+    if (!r)
+        return -1;
+    if (r->body_case != GONGKAI__V1__ENVELOPE__BODY_DIGEST_REPLY) {
+        snprintf(err, errlen, "unexpected answer from %s (an aggregator without digests?)",
+                 q->endpoint);
+        wire_free(r);
+        return -1;
+    }
+    if (!r->digest_reply->ok) {
+        snprintf(err, errlen, "%s: %s", r->digest_reply->error ? r->digest_reply->error : "error",
+                 r->digest_reply->message ? r->digest_reply->message : "");
+        wire_free(r);
+        return 1;
+    }
+    *reply = r;
+    return 0;
 }

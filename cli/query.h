@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "curve.h"
+#include "wire.h"
 
 struct query;
 
@@ -26,5 +27,11 @@ void query_destroy(struct query **pq);
  * aggregator refused (err holds code: message). -1: no answer in time. */
 int query_report(struct query *q, const char *agency, int year, const char *case_rule,
                  const char *format, const char *scope, char **body, uint64_t *applied, char *err, size_t errlen);
+
+/* Asks for the digests of agencies first .. first+count-1 (proto/gongkai.proto,
+ * DigestRequest). 0: *reply is the envelope (its digest_reply; wire_free it).
+ * 1: refused (err). -1: no answer in time. */
+int query_digests(struct query *q, uint32_t first, uint32_t count, Envelope **reply, char *err,
+                  size_t errlen);
 
 #endif

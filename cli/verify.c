@@ -5,8 +5,11 @@
  * from nothing: agreement means the aggregator's incremental, exactly-once
  * state is what the log says. Two comparisons:
  *   1. agg_metric in PostgreSQL against the fold at agg_cursor (one snapshot);
- *   2. every report the aggregator serves (both case rules) against the fold
- *      at the aggregator's applied seq, once it has caught up with the log.
+ *   2. the aggregator's live state against the fold: every agency-year by
+ *      digest (a few requests for a whole country, where one request per
+ *      report took hours), and report by report where they differ; or the
+ *      reports of --agency/--year. Each answer comes at the aggregator's
+ *      applied seq and the fold moves forward to it before comparing.
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -182,22 +185,36 @@ static int wait_caught_up(struct query *q, PGconn *c, time_t t0, int wait_s, uin
 }
 
 /* Compares the aggregator's report of (agency id/code, year y, case rule)
- * with the fold's, adding differences (printed) to *differences. 0 when
- * compared; 1 when the aggregator has moved past applied (compare again);
- * 2 when it did not answer (said on stderr). */
-static int compare_one(struct query *q, struct fold *f, uint32_t id, const char *code, int y,
-                       int rule, uint64_t applied, int64_t now, int *differences)
+ * with the fold's, adding differences (printed) to *differences. The
+ * aggregator answers at its applied seq, and the fold moves forward to it
+ * first, so a busy log never forces a new start. 0 when compared; 2 when it
+ * did not answer (said on stderr). */
+static int compare_one(struct query *q, PGconn *c, struct fold *f, uint32_t id, const char *code,
+                       int y, int rule, int64_t now, int *differences)
 {
     const char *rn = rule ? "handled" : "filed";
     char *body = NULL, err[300];
     uint64_t at;
-    if (query_report(q, code, y, rn, "json", NULL, &body, &at, err, sizeof err)) {
-        fprintf(stderr, "gongkai verify: %s\n", err);
-        return 2;
-    }
-    if (at != applied) {
+    for (int tries = 0;; tries++) {
+        if (query_report(q, code, y, rn, "json", NULL, &body, &at, err, sizeof err)) {
+            fprintf(stderr, "gongkai verify: %s\n", err);
+            return 2;
+        }
+        if (at >= f->seq)
+            break;
+        /* Its memory moves a moment after the cursor the fold started from. */
         free(body);
-        return 1;
+        body = NULL;
+        if (tries == 100) {
+            fprintf(stderr, "gongkai verify: the aggregator stays at seq %llu, behind its cursor %llu\n",
+                    (unsigned long long)at, (unsigned long long)f->seq);
+            return 2;
+        }
+        nanosleep(&(struct timespec){0, 50000000}, NULL);
+    }
+    if (fold_to(c, f, at)) {
+        free(body);
+        return 2;
     }
     struct report r;
     tables_report(f->tables, id, code, y, (enum case_rule)rule, &r);
@@ -216,6 +233,119 @@ static int compare_one(struct query *q, struct fold *f, uint32_t id, const char 
     return 0;
 }
 
+/* One agency-year's digest, from either side. */
+struct dig {
+    const char *agency;
+    int year;
+    uint64_t digest;
+};
+
+static int dig_cmp(const void *pa, const void *pb)
+{
+    const struct dig *a = pa, *b = pb;
+    int c = strcmp(a->agency, b->agency);
+    return c ? c : (a->year > b->year) - (a->year < b->year);
+}
+
+#define DIGEST_PAGE 5000 /* agencies per DigestRequest */
+
+/* Every agency-year, compared by digest (proto/gongkai.proto, DigestRequest):
+ * page by page, each at the seq the aggregator answered it at, the fold
+ * moved forward to it first. An agency-year whose digests differ (or that
+ * only one side has) is compared report by report, which prints the cells.
+ * 0, or 2 when the aggregator or the log could not be read. */
+static int compare_digests(struct query *q, PGconn *c, struct fold *f, int64_t now,
+                           int *differences, int *agency_years)
+{
+    uint32_t first = 0, known = 1;
+    int64_t said = day_mono_us();
+    while (first < known) {
+        Envelope *env = NULL;
+        char err[300];
+        if (query_digests(q, first, DIGEST_PAGE, &env, err, sizeof err)) {
+            fprintf(stderr, "gongkai verify: %s\n", err);
+            return 2;
+        }
+        Gongkai__V1__DigestReply *d = env->digest_reply;
+        if (d->applied_seq < f->seq) { /* its memory trails its cursor a moment */
+            wire_free(env);
+            nanosleep(&(struct timespec){0, 50000000}, NULL);
+            continue;
+        }
+        known = d->agencies;
+        if (fold_to(c, f, d->applied_seq)) {
+            wire_free(env);
+            return 2;
+        }
+        uint32_t end = known - first < DIGEST_PAGE ? known : first + DIGEST_PAGE;
+        size_t na = d->n_digests, nb = 0, cap = 64;
+        struct dig *a = xmalloc((na ? na : 1) * sizeof *a), *b = xmalloc(cap * sizeof *b);
+        for (size_t i = 0; i < na; i++)
+            a[i] = (struct dig){d->digests[i]->agency ? d->digests[i]->agency : "",
+                                d->digests[i]->year, d->digests[i]->digest};
+        for (uint32_t id = first; id < end && id < ledger_agency_count(f->ledger); id++) {
+            int years[YEAR_MAX - YEAR_MIN + 1];
+            uint64_t dg[YEAR_MAX - YEAR_MIN + 1];
+            size_t k = tables_digests(f->tables, id, years, dg, sizeof years / sizeof years[0]);
+            for (size_t i = 0; i < k; i++) {
+                if (nb == cap)
+                    b = xrealloc(b, (cap *= 2) * sizeof *b);
+                b[nb++] = (struct dig){ledger_agency_code(f->ledger, id), years[i], dg[i]};
+            }
+        }
+        qsort(a, na, sizeof *a, dig_cmp);
+        qsort(b, nb, sizeof *b, dig_cmp);
+        int rc = 0;
+        for (size_t i = 0, j = 0; rc == 0 && (i < na || j < nb);) {
+            int cmp = i == na ? 1 : j == nb ? -1 : dig_cmp(&a[i], &b[j]);
+            const struct dig *x = cmp <= 0 ? &a[i] : &b[j];
+            if (cmp != 0 || a[i].digest != b[j].digest) {
+                uint32_t id;
+                int before = *differences;
+                if (ledger_agency_find(f->ledger, x->agency, &id) != 0) {
+                    printf("%s %d: the aggregator counts an agency the log does not name\n",
+                           x->agency, x->year);
+                    (*differences)++;
+                } else {
+                    for (int rule = 0; rule < 2 && rc == 0; rule++)
+                        rc = compare_one(q, c, f, id, x->agency, x->year, rule, now, differences);
+                    if (rc == 0 && *differences == before) {
+                        printf("%s %d: the metrics differ (digest %016llx in the aggregator, "
+                               "%016llx from the log) where the reports agree\n",
+                               x->agency, x->year, (unsigned long long)(cmp <= 0 ? a[i].digest : 0),
+                               (unsigned long long)(cmp >= 0 ? b[j].digest : 0));
+                        (*differences)++;
+                    }
+                }
+            }
+            (*agency_years)++;
+            i += cmp <= 0;
+            j += cmp >= 0;
+        }
+        free(a);
+        free(b);
+        wire_free(env);
+        if (rc)
+            return rc;
+        first = end;
+        if (day_mono_us() - said > 5000000 || first >= known) {
+            fprintf(stderr, "verify: compared %u of %u agencies (%d agency-years, seq %llu)\n",
+                    first, known, *agency_years, (unsigned long long)f->seq);
+            said = day_mono_us();
+        }
+    }
+    /* Agencies of the log the aggregator never counted. */
+    for (uint32_t id = known; id < ledger_agency_count(f->ledger); id++) {
+        int lo, hi;
+        if (tables_year_range(f->tables, id, &lo, &hi)) {
+            printf("%s: in the log up to seq %llu, unknown to the aggregator\n",
+                   ledger_agency_code(f->ledger, id), (unsigned long long)f->seq);
+            (*differences)++;
+        }
+    }
+    return 0;
+}
+
 int cmd_verify(int argc, char **argv)
 {
     const char *db, *endpoint, *only_agency, *only_year, *wait_s, *cert, *server_key, *insecure;
@@ -231,10 +361,15 @@ int cmd_verify(int argc, char **argv)
         {0}};
     int i = config_parse("gongkai verify",
                          "usage: gongkai verify [--agency A] [--year Y]\n\n"
-                         "Recomputes reports from the event log alone and compares them with the\n"
-                         "aggregator's (its live reports, both case rules, and its stored metrics).\n"
-                         "Prints every difference; exit 0 when there is none, 1 when there is,\n"
-                         "2 when the database or the aggregator cannot be reached.",
+                         "Recomputes every agency's metrics from the event log alone and compares\n"
+                         "them with the aggregator's: its stored metrics (agg_metric), and its live\n"
+                         "state, every agency-year by digest, in pages, each at the seq the\n"
+                         "aggregator answered at (the recomputation follows it forward, so new\n"
+                         "events do not force a new start). An agency-year that differs is compared\n"
+                         "report by report, both case rules, and every differing cell printed.\n"
+                         "--agency/--year compare those reports directly. Progress on stderr.\n"
+                         "Exit 0 when there is no difference, 1 when there is, 2 when the database\n"
+                         "or the aggregator cannot be reached.",
                          opts, argc, argv);
     if (i != argc) {
         fprintf(stderr, "gongkai verify: unexpected argument \"%s\"\n", argv[i]);
@@ -260,21 +395,26 @@ int cmd_verify(int argc, char **argv)
     if (f.seq && f.seconds > 0)
         fprintf(stderr, "verify: rebuilt %llu events in %.2f s (%.0f events/s)\n",
                 (unsigned long long)f.seq, f.seconds, (double)f.seq / f.seconds);
-    /* Live reports: agree on a seq first, then compare; retry if it moves. */
-    int reports = 0;
-    for (int attempt = 0;; attempt++) {
-        uint64_t applied = 0;
-        if ((rc = wait_caught_up(q, c, t0, atoi(wait_s), &applied)))
+    /* Live state: from a seq the aggregator has reached, the fold moves
+     * forward with every answer (it never has to start again). */
+    uint64_t applied = 0;
+    if ((rc = wait_caught_up(q, c, t0, atoi(wait_s), &applied)))
+        goto out;
+    if (fold_to(c, &f, applied)) {
+        rc = 2;
+        goto out;
+    }
+    int64_t now = day_now_us();
+    if (!only_agency && !only_year) {
+        int agency_years = 0;
+        if ((rc = compare_digests(q, c, &f, now, &differences, &agency_years)))
             goto out;
-        if (fold_to(c, &f, applied)) {
-            rc = 2;
-            goto out;
-        }
-        int moved = 0, found = 0;
-        reports = 0;
-        int64_t now = day_now_us();
+        printf("live state up to seq %llu: %d agency-years compared, %s\n",
+               (unsigned long long)f.seq, agency_years, differences ? "DIFFERENT" : "no difference");
+    } else {
+        int reports = 0, found = 0;
         int this_year = day_year(day_beijing(now));
-        for (uint32_t id = 0; id < ledger_agency_count(f.ledger) && !moved; id++) {
+        for (uint32_t id = 0; id < ledger_agency_count(f.ledger); id++) {
             const char *code = ledger_agency_code(f.ledger, id);
             if (only_agency && strcmp(only_agency, code) != 0)
                 continue;
@@ -286,30 +426,17 @@ int cmd_verify(int argc, char **argv)
                 hi = this_year;
             if (only_year)
                 lo = hi = atoi(only_year);
-            for (int y = lo; y <= hi && !moved; y++) {
-                for (int rule = 0; rule < 2 && !moved; rule++) {
-                    int r = compare_one(q, &f, id, code, y, rule, applied, now, &differences);
-                    if (r == 2) {
-                        rc = 2;
+            for (int y = lo; y <= hi; y++)
+                for (int rule = 0; rule < 2; rule++) {
+                    if ((rc = compare_one(q, c, &f, id, code, y, rule, now, &differences)))
                         goto out;
-                    }
-                    moved = r == 1;
-                    reports += r == 0;
+                    reports++;
                 }
-            }
         }
-        if (!moved) {
-            if (only_agency && !found)
-                printf("agency %s has no events in the log\n", only_agency);
-            printf("live reports at seq %llu: %d compared, %s\n", (unsigned long long)applied,
-                   reports, differences ? "DIFFERENT" : "no difference");
-            break;
-        }
-        if (attempt == 5) {
-            fprintf(stderr, "gongkai verify: the aggregator kept moving; run again when it is quiet\n");
-            rc = 2;
-            goto out;
-        }
+        if (only_agency && !found)
+            printf("agency %s has no events in the log\n", only_agency);
+        printf("live reports up to seq %llu: %d compared, %s\n", (unsigned long long)f.seq,
+               reports, differences ? "DIFFERENT" : "no difference");
     }
     rc = differences ? 1 : 0;
     printf("%d difference%s\n", differences, differences == 1 ? "" : "s");

@@ -9,6 +9,7 @@
 
 #include "alloc.h"
 #include "day.h"
+#include "hash.h"
 #include "money.h"
 
 /* Storage is sparse, so that memory follows what is counted (issue 24):
@@ -419,6 +420,34 @@ void report_add(struct report *dst, const struct report *src)
 uint64_t tables_overflows(const struct tables *t)
 {
     return t->overflows;
+}
+
+size_t tables_digests(const struct tables *t, uint32_t agency, int *years, uint64_t *digests,
+                      size_t cap)
+{
+    if (!tables_has_agency(t, agency))
+        return 0;
+    const struct agency_tab *a = &t->ag[agency];
+    size_t n = 0;
+    for (uint32_t y = 0; y < a->n; y++) {
+        const struct yblock *b = &a->y[y];
+        unsigned char buf[M_COUNT * 9];
+        size_t len = 0;
+        for (unsigned k = 0; k < b->n; k++)
+            if (b->val[k]) {
+                buf[len] = ids(b)[k];
+                memcpy(buf + len + 1, &b->val[k], sizeof b->val[k]);
+                len += 9;
+            }
+        if (!len)
+            continue;
+        if (n < cap) {
+            years[n] = b->year;
+            digests[n] = hash64(buf, len, 0);
+        }
+        n++;
+    }
+    return n;
 }
 
 size_t tables_bytes(const struct tables *t)

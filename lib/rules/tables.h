@@ -109,6 +109,14 @@ uint64_t tables_overflows(const struct tables *t);
 
 size_t tables_bytes(const struct tables *t);
 
+/* The years the agency has metrics in, ascending, with a digest of each
+ * year's non-zero metrics (hash64, seed 0, of (u8 metric, i64 value) in
+ * metric order: equal metrics, equal digests, in any process). Years whose
+ * metrics are all zero are left out. Fills at most cap; returns how many
+ * there are. */
+size_t tables_digests(const struct tables *t, uint32_t agency, int *years, uint64_t *digests,
+                      size_t cap);
+
 /* Checkpoints: the metrics as bytes (layout TABLES_FORMAT), and back into
  * empty tables; tables_load: 0, or -1 when the bytes are short or bad. */
 #define TABLES_FORMAT (2000 + M_COUNT) /* sparse years and pairs */
