@@ -153,6 +153,7 @@ $(BUILD)/bench/loadgen: bench/loadgen.c $(LIBA)
 
 bench: all $(BUILD)/bench/loadgen
 	GONGKAI_BIN=$(abspath $(BIN)) LOADGEN=$(abspath $(BUILD)/bench/loadgen) bench/run.sh
+	GONGKAI_BIN=$(abspath $(BIN)) LOADGEN=$(abspath $(BUILD)/bench/loadgen) bench/national.sh
 
 run:
 	deploy/install-deps.sh
