@@ -311,24 +311,33 @@ static enum MHD_Result report(struct agg *st, struct MHD_Connection *c, const ch
 
 static enum MHD_Result agencies(struct agg *st, struct MHD_Connection *c)
 {
-    struct buf b = {0};
-    buf_puts(&b, "{\"agencies\": [");
+    /* Copied under the lock (codes are interned: they live as long as the
+     * ledger), rendered after it: a country's 200,000 agencies make some
+     * megabytes of JSON, and the feed must not wait for them. */
     pthread_rwlock_rdlock(&st->lock);
-    int first = 1;
-    for (uint32_t id = 0; id < st->agencies; id++) {
-        /* Every agency with an applied event, even one whose events count in
-         * no table (say, only lawsuits as the review body): no years then. */
-        int lo, hi;
-        buf_printf(&b, "%s\n  {\"agency\": ", first ? "" : ",");
-        buf_json_string(&b, ledger_agency_code(st->ledger, id));
-        if (tables_year_range(st->live, id, &lo, &hi))
-            buf_printf(&b, ", \"first_year\": %d, \"last_year\": %d}", lo, hi);
-        else
-            buf_puts(&b, ", \"first_year\": null, \"last_year\": null}");
-        first = 0;
+    uint32_t n = st->agencies;
+    const char **code = xmalloc((n ? n : 1) * sizeof *code);
+    int *lo = xmalloc((n ? n : 1) * sizeof *lo), *hi = xmalloc((n ? n : 1) * sizeof *hi);
+    for (uint32_t id = 0; id < n; id++) {
+        code[id] = ledger_agency_code(st->ledger, id);
+        if (!tables_year_range(st->live, id, &lo[id], &hi[id]))
+            lo[id] = hi[id] = 0;
     }
     pthread_rwlock_unlock(&st->lock);
+    struct buf b = {0};
+    buf_puts(&b, "{\"agencies\": [");
+    for (uint32_t id = 0; id < n; id++) {
+        /* Every agency with an applied event, even one whose events count in
+         * no table (say, only lawsuits as the review body): no years then. */
+        buf_printf(&b, "%s\n  {\"agency\": ", id ? "," : "");
+        buf_json_string(&b, code[id]);
+        if (lo[id])
+            buf_printf(&b, ", \"first_year\": %d, \"last_year\": %d}", lo[id], hi[id]);
+        else
+            buf_puts(&b, ", \"first_year\": null, \"last_year\": null}");
+    }
     buf_puts(&b, "\n]}\n");
+    free(code), free(lo), free(hi);
     return respond(c, MHD_HTTP_OK, "application/json; charset=utf-8", &b);
 }
 

@@ -27,7 +27,7 @@ struct yblock {
 
 static uint8_t *ids(const struct yblock *b)
 {
-    return (uint8_t *)(b->val + b->cap);
+    return b->val ? (uint8_t *)(b->val + b->cap) : NULL; /* NULL + 0 is undefined */
 }
 _Static_assert(M_COUNT < 256, "metric ids are bytes");
 
