@@ -273,8 +273,12 @@ static enum MHD_Result check(struct agg *st, struct MHD_Connection *c, const cha
     return respond(c, MHD_HTTP_OK, "application/json; charset=utf-8", &b);
 }
 
+enum report_route { REPORT_TABLES, REPORT_CHECK, REPORT_DOCUMENT };
+
+/* /v1/reports/{agency}/{year}[/check|/document.html]: the document is the
+ * tables in format html (document.h). */
 static enum MHD_Result report(struct agg *st, struct MHD_Connection *c, const char *agency, const char *year_text,
-                              int want_check)
+                              enum report_route route)
 {
     char code[32], message[200];
     int year;
@@ -283,12 +287,12 @@ static enum MHD_Result report(struct agg *st, struct MHD_Connection *c, const ch
     const char *f = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "format");
     const char *cr = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "case_rule");
     const char *sc = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "scope");
-    int fmt = f ? render_parse_format(f) : FORMAT_JSON;
+    int fmt = route == REPORT_DOCUMENT ? FORMAT_HTML : f ? render_parse_format(f) : FORMAT_JSON;
     int rule = cr ? render_parse_case_rule(cr) : CASE_RULE_FILED;
     int subtree = sc && strcmp(sc, "subtree") == 0;
     char shown[64];
     if (fmt < 0) {
-        snprintf(message, sizeof message, "format: \"%s\": use json, csv, md or text",
+        snprintf(message, sizeof message, "format: \"%s\": use json, csv, md, text or html",
                  utf8_shown(f, shown, sizeof shown));
         return error(c, MHD_HTTP_BAD_REQUEST, "bad_format", message);
     }
@@ -302,7 +306,7 @@ static enum MHD_Result report(struct agg *st, struct MHD_Connection *c, const ch
                  utf8_shown(sc, shown, sizeof shown));
         return error(c, MHD_HTTP_BAD_REQUEST, "bad_scope", message);
     }
-    if (want_check)
+    if (route == REPORT_CHECK)
         return check(st, c, agency, year, rule, subtree);
     struct buf b = {0};
     render_one(st, agency, year, rule, subtree, fmt, &b);
@@ -632,17 +636,20 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         const char *rest = slash ? strchr(slash + 1, '/') : NULL;
         int want_check = rest && strcmp(rest, "/check") == 0;
         int want_timeliness = rest && strcmp(rest, "/timeliness") == 0;
+        int want_document = rest && strcmp(rest, "/document.html") == 0;
         size_t ylen = slash ? (rest ? (size_t)(rest - slash - 1) : strlen(slash + 1)) : 0;
         if (!slash || (size_t)(slash - p) >= sizeof agency || ylen >= sizeof year ||
-            (rest && !want_check && !want_timeliness))
+            (rest && !want_check && !want_timeliness && !want_document))
             return error(c, MHD_HTTP_NOT_FOUND, "not_found",
-                         "use /v1/reports/{agency}/{year}, /v1/reports/{agency}/{year}/check "
-                         "or /v1/reports/{agency}/{year}/timeliness");
+                         "use /v1/reports/{agency}/{year}, /v1/reports/{agency}/{year}/check, "
+                         "/v1/reports/{agency}/{year}/timeliness or "
+                         "/v1/reports/{agency}/{year}/document.html");
         snprintf(agency, sizeof agency, "%.*s", (int)(slash - p), p);
         snprintf(year, sizeof year, "%.*s", (int)ylen, slash + 1);
         if (want_timeliness)
             return timeliness(st, c, agency, year, 1, state);
-        return report(st, c, agency, year, want_check);
+        return report(st, c, agency, year, want_check ? REPORT_CHECK : want_document ? REPORT_DOCUMENT
+                                                                     : REPORT_TABLES);
     }
     if (strncmp(url, "/v1/agencies/", 13) == 0) {
         char agency[128];

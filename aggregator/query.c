@@ -147,7 +147,7 @@ void query_serve(struct agg *st, void *router)
             char shown[64];
             if (q->format && *q->format && (fmt = render_parse_format(q->format)) < 0) {
                 snprintf(code, sizeof code, "bad_format");
-                snprintf(message, sizeof message, "format: \"%s\": use json, csv, md or text",
+                snprintf(message, sizeof message, "format: \"%s\": use json, csv, md, text or html",
                          utf8_shown(q->format, shown, sizeof shown));
             } else if (q->case_rule && *q->case_rule &&
                        (rule = render_parse_case_rule(q->case_rule)) < 0) {

@@ -16,6 +16,7 @@ static const struct {
     {"publish", cmd_publish, "send JSON Lines events to gongkai-intake, print the acknowledgements"},
     {"rejects", cmd_rejects, "list stored rejections, newest first"},
     {"report", cmd_report, "print an agency's report for a year from the aggregator"},
+    {"document", cmd_document, "print an agency's annual report for a year as one HTML page (official layout)"},
     {"verify", cmd_verify, "recompute reports from the event log and compare with the aggregator"},
     {"doctor", cmd_doctor, "list every event log row this build cannot use (read-only)"},
     {"keygen", cmd_keygen, "write a CURVE key pair NAME.key (secret) and NAME.pub"},

@@ -8,12 +8,13 @@
 
 #include "day.h"
 #include "money.h"
+#include "document.h"
 #include "template.h"
 
 int render_parse_format(const char *s)
 {
-    static const char *const f[] = {"json", "csv", "md", "text"};
-    for (int i = 0; i < 4; i++)
+    static const char *const f[] = {"json", "csv", "md", "text", "html"};
+    for (int i = 0; i < 5; i++)
         if (strcmp(s, f[i]) == 0)
             return i;
     return -1;
@@ -34,6 +35,7 @@ const char *render_content_type(enum render_format f)
     case FORMAT_JSON: return "application/json; charset=utf-8";
     case FORMAT_CSV: return "text/csv; charset=utf-8";
     case FORMAT_MD: return "text/markdown; charset=utf-8";
+    case FORMAT_HTML: return "text/html; charset=utf-8";
     default: return "text/plain; charset=utf-8";
     }
 }
@@ -48,7 +50,7 @@ struct app_row {
 
 /* One row of section 三 from r: the outcome's counts, the sum of the three
  * "other" outcomes for the 2019 format's single row, or a flow. */
-static void app_values(const struct report *r, const struct tmpl_app_row *t, int64_t *v)
+void render_app_values(const struct report *r, const struct tmpl_app_row *t, int64_t *v)
 {
     for (int c = 0; c < N_COLS; c++) {
         switch (t->kind) {
@@ -84,7 +86,7 @@ static int app_rows(const struct report *r, struct app_row *rows)
         rows[n].t = t;
         snprintf(rows[n].label, sizeof rows[n].label, "%s%s%s", t->group ? t->group : "",
                  t->group ? " " : "", t->label);
-        app_values(r, t, rows[n].v);
+        render_app_values(r, t, rows[n].v);
         n++;
     }
     return n;
@@ -122,7 +124,7 @@ static bool ad_value(const struct report *r, const struct tmpl_ad_row *row,
 }
 
 /* The cell as printed: an integer, or 万元 with two decimals. */
-static void ad_text(const struct report *r, const struct tmpl_ad_row *row,
+void render_ad_text(const struct report *r, const struct tmpl_ad_row *row,
                     const struct tmpl_ad_col *col, char *out, size_t cap)
 {
     int64_t v;
@@ -184,7 +186,7 @@ static void render_json(const struct report *r, const char *name, int64_t now_us
             const struct tmpl_ad_col *col = &row->cols[c];
             if (!(col->form & form))
                 continue;
-            ad_text(r, row, col, money, sizeof money);
+            render_ad_text(r, row, col, money, sizeof money);
             buf_printf(b, col->money ? "%s\"%s\": \"%s\"" : "%s\"%s\": %s", csep, col->key, money);
             csep = ", ";
         }
@@ -318,7 +320,7 @@ static void layout_active(struct emitter *e, const struct report *r, unsigned fo
     struct sheet_row rows[4];
     for (size_t i = 0; i < TMPL_AD_ROWS;) {
         const struct tmpl_ad_row *first = &tmpl_ad_rows[i];
-        const char *head[1 + TMPL_AD_COLS] = {"信息内容"};
+        const char *head[1 + TMPL_AD_COLS] = {tmpl_ad_corner};
         int nhead = 1, k = 0;
         for (int c = 0; c < TMPL_AD_COLS && first->cols[c].key; c++)
             if (first->cols[c].form & form)
@@ -331,7 +333,7 @@ static void layout_active(struct emitter *e, const struct report *r, unsigned fo
             rows[k].ncells = 0;
             for (int c = 0; c < TMPL_AD_COLS && row->cols[c].key; c++)
                 if (row->cols[c].form & form)
-                    ad_text(r, row, &row->cols[c], rows[k].cell[rows[k].ncells++],
+                    render_ad_text(r, row, &row->cols[c], rows[k].cell[rows[k].ncells++],
                             sizeof rows[k].cell[0]);
             k++;
         }
@@ -348,7 +350,7 @@ static void layout_applications(struct emitter *e, const struct report *r)
     struct sheet_row rows[64];
     struct app_row ar[32];
     int n = app_rows(r, ar), k = 0;
-    const char *hc[1 + TMPL_APP_COLS] = {"申请人情况"};
+    const char *hc[1 + TMPL_APP_COLS] = {tmpl_app_corner};
     for (int c = 0; c < TMPL_APP_COLS; c++)
         hc[c + 1] = tmpl_app_columns[c].label;
     for (int i = 0; i < n; i++) {
@@ -400,8 +402,8 @@ static void render_layout(const struct report *r, const char *name, enum render_
     if (f == FORMAT_CSV)
         buf_puts(b, "section,table,row,cells\n");
     else
-        buf_printf(b, "%s%s%d年政府信息公开工作年度报告\n", f == FORMAT_MD ? "# " : "",
-                   name ? name : r->agency, r->year);
+        buf_printf(b, "%s%s%d年%s\n", f == FORMAT_MD ? "# " : "", name ? name : r->agency,
+                   r->year, tmpl_title_suffix);
     heading(&e, tmpl_section[0]);
     layout_active(&e, r, r->template2021 ? TMPL_2021 : TMPL_2019);
     heading(&e, tmpl_section[1]);
@@ -415,6 +417,8 @@ void render_report(const struct report *r, const char *name, enum render_format 
 {
     if (f == FORMAT_JSON)
         render_json(r, name, now_us, out);
+    else if (f == FORMAT_HTML)
+        document_html(r, name, NULL, out);
     else
         render_layout(r, name, f, out);
 }

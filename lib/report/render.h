@@ -9,14 +9,16 @@
 #ifndef GK_RENDER_H
 #define GK_RENDER_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "buf.h"
 #include "tables.h"
 
-enum render_format { FORMAT_JSON, FORMAT_CSV, FORMAT_MD, FORMAT_TEXT };
+enum render_format { FORMAT_JSON, FORMAT_CSV, FORMAT_MD, FORMAT_TEXT, FORMAT_HTML };
 
-/* "json", "csv", "md", "text" → format; -1 when unknown. */
+/* "json", "csv", "md", "text", "html" (the document: document.h) → format;
+ * -1 when unknown. */
 int render_parse_format(const char *s);
 /* "filed" / "handled" → rule; -1 when unknown. */
 int render_parse_case_rule(const char *s);
@@ -26,5 +28,15 @@ const char *render_content_type(enum render_format f);
 /* Appends r in format f to out. name: the agency's display name, or NULL. */
 void render_report(const struct report *r, const char *name, enum render_format f, int64_t now_us,
                    struct buf *out);
+
+/* Cells as the layouts print them, for document.c: the seven values of an
+ * application row (six kinds, then the total), and a section 二 cell as text
+ * (an integer, or 万元 with two decimals). */
+struct tmpl_app_row;
+struct tmpl_ad_row;
+struct tmpl_ad_col;
+void render_app_values(const struct report *r, const struct tmpl_app_row *t, int64_t *v);
+void render_ad_text(const struct report *r, const struct tmpl_ad_row *row,
+                    const struct tmpl_ad_col *col, char *out, size_t cap);
 
 #endif

@@ -24,6 +24,17 @@ const char *const tmpl_section[3] = {
     "四、政府信息公开行政复议、行政诉讼情况",
 };
 
+const char *const tmpl_prose_section[3] = {
+    "一、总体情况",
+    "五、存在的主要问题及改进情况",
+    "六、其他需要报告的事项",
+};
+
+const char *const tmpl_title_suffix = "政府信息公开工作年度报告";
+const char *const tmpl_ad_corner = "信息内容";
+const char *const tmpl_app_corner = "申请人情况";
+const char *const tmpl_app_org_group = "法人或其他组织";
+
 /* ---- section 二 ----------------------------------------------------------- */
 
 #define B TMPL_BOTH

@@ -37,6 +37,15 @@ int tmpl_index(enum tmpl_form f);
 
 /* The headings of sections 二, 三 and 四, in order. */
 extern const char *const tmpl_section[3];
+/* The headings of the prose sections 一, 五 and 六, in order. */
+extern const char *const tmpl_prose_section[3];
+/* The title after the agency's name: {name}{year}年 + this. */
+extern const char *const tmpl_title_suffix;
+/* Table corners and header spans of the official forms: 信息内容 (二),
+ * 申请人情况 (三), 法人或其他组织 over the five kinds of organisation. */
+extern const char *const tmpl_ad_corner;
+extern const char *const tmpl_app_corner;
+extern const char *const tmpl_app_org_group;
 
 /* ---- section 二: active disclosure ---------------------------------------- */
 
