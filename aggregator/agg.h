@@ -36,7 +36,19 @@ struct registry;
 struct calendar;
 struct tl;
 
+/* due.c's last count of the /metrics timeliness gauges (its own mutex,
+ * taken before agg.lock; see open_counts). */
+struct due_cache {
+    pthread_mutex_t mu;
+    int64_t until_us;          /* reuse until then (monotonic) */
+    int32_t day;               /* the Beijing day counted for */
+    int64_t calendar_version;  /* with that calendar */
+    uint32_t n;                /* agencies counted */
+    uint64_t *open, *overdue;
+};
+
 struct agg {
+    struct due_cache *due_cache; /* set by agg_init; its own mutex, not agg.lock */
     struct auth *auth;         /* allowlist and ZAP handler; NULL when insecure (set before threads) */
     pthread_rwlock_t lock;     /* guards everything below */
     struct registry *registry; /* agency names and hierarchy (registry.c) */

@@ -361,20 +361,55 @@ int due_metrics_agencies(const char *text, uint32_t *n)
     return 0;
 }
 
+/* The per-agency open and overdue counts of today, into open/overdue
+ * (arrays of *n, the caller frees). Reused for ten times as long as they took
+ * to count (st->due_cache): a small state is counted afresh for every scrape,
+ * while a country's (a copy of a million applications under the lock, then
+ * seconds of counting) is counted at most every so often, however many
+ * clients scrape, so scrapes cannot keep the lock busy. */
+static void open_counts(struct agg *st, int32_t today, uint32_t *n, uint64_t **open,
+                        uint64_t **overdue, int *last_year)
+{
+    struct due_cache *dc = st->due_cache;
+    pthread_mutex_lock(&dc->mu);
+    int64_t t0 = day_mono_us();
+    pthread_rwlock_rdlock(&st->lock);
+    int fresh = dc->open && t0 < dc->until_us && dc->day == today &&
+                dc->calendar_version == st->calendar_version;
+    struct tl *copy = fresh ? NULL : tl_copy(st->tl, (struct tl_scope){NULL, 0}, today + 1, today);
+    uint32_t known = st->agencies;
+    const struct calendar *cal = st->calendar;
+    int64_t version = st->calendar_version;
+    *last_year = cal ? calendar_last_year(cal) : 0;
+    pthread_rwlock_unlock(&st->lock);
+    if (!fresh) {
+        counting(st);
+        free(dc->open), free(dc->overdue);
+        dc->n = known;
+        dc->open = xcalloc(known ? known : 1, sizeof *dc->open);
+        dc->overdue = xcalloc(known ? known : 1, sizeof *dc->overdue);
+        tl_open_counts(copy, cal, today, known, dc->open, dc->overdue);
+        tl_destroy(&copy);
+        dc->day = today;
+        dc->calendar_version = version;
+        dc->until_us = day_mono_us() + 10 * (day_mono_us() - t0);
+    }
+    /* Agencies newer than the counts have none counted yet. */
+    *n = known > dc->n ? known : dc->n;
+    *open = xcalloc(*n ? *n : 1, sizeof **open);
+    *overdue = xcalloc(*n ? *n : 1, sizeof **overdue);
+    memcpy(*open, dc->open, dc->n * sizeof **open);
+    memcpy(*overdue, dc->overdue, dc->n * sizeof **overdue);
+    pthread_mutex_unlock(&dc->mu);
+}
+
 void due_metrics(struct agg *st, uint32_t top, struct buf *out)
 {
     int32_t today = day_beijing(day_now_us());
-    pthread_rwlock_rdlock(&st->lock);
-    uint32_t n = st->agencies;
-    struct tl *copy = tl_copy(st->tl, (struct tl_scope){NULL, 0}, today + 1, today);
-    const struct calendar *cal = st->calendar;
-    int last_year = cal ? calendar_last_year(cal) : 0;
-    pthread_rwlock_unlock(&st->lock);
-    counting(st);
-    uint64_t *open = xcalloc(n ? n : 1, sizeof *open);
-    uint64_t *overdue = xcalloc(n ? n : 1, sizeof *overdue);
-    tl_open_counts(copy, cal, today, n, open, overdue);
-    tl_destroy(&copy);
+    uint32_t n;
+    uint64_t *open, *overdue;
+    int last_year;
+    open_counts(st, today, &n, &open, &overdue, &last_year);
     uint64_t all_open = 0, all_overdue = 0;
     struct agency_count *v = xmalloc((n ? n : 1) * sizeof *v);
     for (uint32_t i = 0; i < n; i++) {

@@ -270,5 +270,8 @@ int main(int argc, char **argv)
     for (size_t k = 0; k < agg.nretired; k++)
         calendar_destroy(&agg.retired[k]);
     free(agg.retired);
+    free(agg.due_cache->open);
+    free(agg.due_cache->overdue);
+    free(agg.due_cache);
     return broken ? 1 : 0;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "agg.h"
+#include "alloc.h"
 #include "registry.h"
 #include "utf8.h"
 
@@ -19,6 +20,8 @@ void agg_init(struct agg *st)
     pthread_rwlockattr_setkind_np(&la, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
     pthread_rwlock_init(&st->lock, &la);
     pthread_rwlockattr_destroy(&la);
+    st->due_cache = xcalloc(1, sizeof *st->due_cache);
+    pthread_mutex_init(&st->due_cache->mu, NULL);
 }
 
 void agg_report(struct agg *st, const char *agency, int year, enum case_rule rule, int subtree, struct report *r,
