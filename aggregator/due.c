@@ -199,9 +199,63 @@ static void open_json(struct buf *b, const struct tl_open *o, const char *agency
                o->limit);
 }
 
-int due_open(struct agg *st, const char *agency, const char *scope, const char *as_of, const char *limit_text,
-             struct buf *out, char *code, size_t code_cap, char *message, size_t message_cap)
+/* The cursor of a page's last application, for ?after=: its place in the
+ * order of tl_open_list — due day ("-" for none), receipt day, agency id,
+ * then the application id (last: it may hold any character) — so the next
+ * page starts right after it even if it has been answered since. */
+static void cursor_of(struct buf *b, const struct tl_open *o)
 {
+    char c[EV_ID_MAX + 64];
+    if (o->due == CAL_DAY_NONE)
+        snprintf(c, sizeof c, "-.%ld.%lu.%s", (long)o->received, (unsigned long)o->agency, o->id);
+    else
+        snprintf(c, sizeof c, "%ld.%ld.%lu.%s", (long)o->due, (long)o->received,
+                 (unsigned long)o->agency, o->id);
+    buf_json_string(b, c);
+}
+
+static int cursor_parse(const char *s, struct tl_open *o)
+{
+    memset(o, 0, sizeof *o);
+    char *end;
+    if (s[0] == '-' && s[1] == '.') {
+        o->due = CAL_DAY_NONE;
+        end = (char *)s + 1;
+    } else {
+        long due = strtol(s, &end, 10);
+        if (end == s || *end != '.' || due < 0 || due > INT32_MAX - 1)
+            return -1;
+        o->due = (int32_t)due;
+    }
+    const char *p = end + 1;
+    long rec = strtol(p, &end, 10);
+    if (end == p || *end != '.' || rec < 0 || rec > INT32_MAX - 1)
+        return -1;
+    o->received = (int32_t)rec;
+    p = end + 1;
+    unsigned long ag = strtoul(p, &end, 10);
+    if (end == p || *end != '.' || ag > UINT32_MAX || *p == '-')
+        return -1;
+    o->agency = (uint32_t)ag;
+    p = end + 1;
+    if (strlen(p) > EV_ID_MAX)
+        return -1;
+    snprintf(o->id, sizeof o->id, "%s", p);
+    return 0;
+}
+
+int due_open(struct agg *st, const char *agency, const char *scope, const char *as_of, const char *limit_text,
+             const char *after_text, struct buf *out, char *code, size_t code_cap, char *message,
+             size_t message_cap)
+{
+    struct tl_open after;
+    if (after_text && cursor_parse(after_text, &after) != 0) {
+        char b[256];
+        snprintf(code, code_cap, "bad_after");
+        snprintf(message, message_cap, "after: \"%s\": not the \"next\" of a previous page",
+                 ev_show(after_text, b, sizeof b));
+        return -1;
+    }
     int subtree, year;
     int32_t day;
     if (agg_check_request(agency, "2000", &year, code, code_cap, message, message_cap) ||
@@ -233,27 +287,45 @@ int due_open(struct agg *st, const char *agency, const char *scope, const char *
     counting(st);
     n = tl_open_list(copy, cal, (struct tl_scope){NULL, 0}, day, &v, &bad_timelines);
     tl_destroy(&copy);
+    /* The page: from just after the cursor (binary search: v is in that
+     * order), at most limit. */
+    size_t first = 0;
+    if (after_text) {
+        size_t lo = 0, hi = n;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (tl_open_cmp(&v[mid], &after) <= 0)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        first = lo;
+    }
+    size_t shown = n - first < limit ? n - first : limit;
     /* The codes of the listed applications' agencies: interned strings,
      * which live as long as the ledger; looked up under the lock again,
      * at most limit of them. */
-    size_t shown = n < limit ? n : limit;
     const char **codes = xmalloc((shown ? shown : 1) * sizeof *codes);
     pthread_rwlock_rdlock(&st->lock);
     for (size_t i = 0; i < shown; i++)
-        codes[i] = ledger_agency_code(st->ledger, v[i].agency);
+        codes[i] = ledger_agency_code(st->ledger, v[first + i].agency);
     pthread_rwlock_unlock(&st->lock);
     buf_puts(out, ", \"as_of\": ");
     json_date(out, day);
     size_t overdue = 0;
     for (size_t i = 0; i < n; i++)
         overdue += v[i].overdue;
-    buf_printf(out,
-               ", \"open\": %zu, \"overdue\": %zu, \"inconsistent\": %zu, \"listed\": %zu, "
-               "\"applications\": [",
+    buf_printf(out, ", \"open\": %zu, \"overdue\": %zu, \"inconsistent\": %zu, \"listed\": %zu, ",
                n, overdue, bad_timelines, shown);
+    buf_puts(out, "\"next\": ");
+    if (first + shown < n)
+        cursor_of(out, &v[first + shown - 1]);
+    else
+        buf_puts(out, "null");
+    buf_puts(out, ", \"applications\": [");
     for (size_t i = 0; i < shown; i++) {
         buf_puts(out, i ? ",\n  " : "\n  ");
-        open_json(out, &v[i], codes[i]);
+        open_json(out, &v[first + i], codes[i]);
     }
     buf_puts(out, shown ? "\n]}\n" : "]}\n");
     free(codes);

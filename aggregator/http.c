@@ -487,7 +487,7 @@ struct job {
     struct agg *st;
     enum job_kind kind;
     char agency[128], year[32];
-    char *scope, *as_of, *limit;
+    char *scope, *as_of, *limit, *after;
     uint32_t top;
     unsigned status;
     const char *type;
@@ -502,7 +502,7 @@ static char *copy_arg(struct MHD_Connection *c, const char *name)
 
 static void job_free(struct job *j)
 {
-    free(j->scope), free(j->as_of), free(j->limit);
+    free(j->scope), free(j->as_of), free(j->limit), free(j->after);
     buf_free(&j->body);
     free(j);
 }
@@ -524,7 +524,8 @@ static void job_run(void *arg)
                         message, sizeof message);
         break;
     case JOB_OPEN:
-        rc = due_open(j->st, j->agency, j->scope, j->as_of, j->limit, &j->body, code, sizeof code,
+        rc = due_open(j->st, j->agency, j->scope, j->as_of, j->limit, j->after, &j->body, code,
+                      sizeof code,
                       message, sizeof message);
         break;
     }
@@ -585,6 +586,7 @@ static enum MHD_Result timeliness(struct agg *st, struct MHD_Connection *c, cons
     j->scope = copy_arg(c, "scope");
     j->as_of = copy_arg(c, "as_of");
     j->limit = copy_arg(c, "limit");
+    j->after = copy_arg(c, "after");
     return submit(c, state, j);
 }
 

@@ -27,10 +27,13 @@ int due_calendar_refresh(struct agg *st, PGconn *c);
  * 200 with JSON in out, or 400 with code and message. as_of, scope and limit
  * are the query parameters (NULL when absent). The open list names at most
  * limit applications (OPEN_LIST_DEFAULT; 1..OPEN_LIST_MAX), soonest due
- * first; "open" counts them all and "listed" says how many are named. */
+ * first; "open" counts them all and "listed" says how many are named.
+ * Pages: "next" is a cursor when more follow (else null); ?after=CURSOR lists
+ * those after it, in the same order, even if it has been answered since. */
 #define OPEN_LIST_DEFAULT 1000
 #define OPEN_LIST_MAX 100000
 int due_open(struct agg *st, const char *agency, const char *scope, const char *as_of, const char *limit,
+             const char *after,
              struct buf *out, char *code, size_t code_cap, char *message, size_t message_cap);
 int due_report(struct agg *st, const char *agency, const char *year, const char *scope, const char *as_of,
                struct buf *out, char *code, size_t code_cap, char *message, size_t message_cap);

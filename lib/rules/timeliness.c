@@ -405,9 +405,8 @@ static void fill_open(const struct tl *t, const struct app *a, const struct dl_r
  * first; then by id and agency (one id may be in two agencies of a
  * subtree), so the order is total: it does not depend on where the map
  * happens to hold an application, which a checkpoint's load may change. */
-static int open_cmp(const void *pa, const void *pb)
+int tl_open_cmp(const struct tl_open *a, const struct tl_open *b)
 {
-    const struct tl_open *a = pa, *b = pb;
     bool na = a->due == CAL_DAY_NONE, nb = b->due == CAL_DAY_NONE;
     if (na != nb)
         return na ? 1 : -1;
@@ -419,6 +418,11 @@ static int open_cmp(const void *pa, const void *pb)
     if (c)
         return c;
     return (a->agency > b->agency) - (a->agency < b->agency);
+}
+
+static int open_qsort_cmp(const void *a, const void *b)
+{
+    return tl_open_cmp(a, b);
 }
 
 /* Oldest receipt first, then id and agency. */
@@ -457,7 +461,7 @@ size_t tl_open_list(const struct tl *t, const struct calendar *c, struct tl_scop
     }
     free(s.v);
     if (n > 1)
-        qsort(v, n, sizeof *v, open_cmp);
+        qsort(v, n, sizeof *v, open_qsort_cmp);
     if (inconsistent)
         *inconsistent = bad;
     *out = v;

@@ -92,6 +92,9 @@ struct tl_open {
 size_t tl_open_list(const struct tl *t, const struct calendar *c, struct tl_scope scope,
                     int32_t asof, struct tl_open **out, size_t *inconsistent);
 
+/* The order of tl_open_list (a total order): < 0, 0 or > 0. */
+int tl_open_cmp(const struct tl_open *a, const struct tl_open *b);
+
 /* Open and overdue as of asof, per agency: open[id], overdue[id] for
  * id < n (arrays of n, zeroed here). */
 void tl_open_counts(const struct tl *t, const struct calendar *c, int32_t asof, uint32_t n,
