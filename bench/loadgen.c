@@ -41,7 +41,6 @@
 #include "wire.h"
 
 #define LAG 40         /* an application is answered this many steps after receipt */
-#define YEARS 5        /* 2019 … 2023 */
 #define MAX_BUNDLE 16  /* events one step may emit */
 #define EV_BYTES 512   /* an encoded synthetic event fits */
 
@@ -101,6 +100,7 @@ struct mix {
     int agencies;        /* b0000 … */
     int apps;            /* applications per agency */
     int year0;           /* first year */
+    int years;           /* years the steps spread over (5: 2019 … 2023) */
 };
 
 struct encoded {
@@ -123,7 +123,7 @@ static void agency_code(int a, char *buf, size_t cap)
 static int32_t step_day(const struct mix *m, int j)
 {
     int32_t d0 = day_from_ymd(m->year0, 1, 1);
-    int32_t span = day_from_ymd(m->year0 + YEARS, 1, 1) - d0 - 30;
+    int32_t span = day_from_ymd(m->year0 + m->years, 1, 1) - d0 - 30;
     return d0 + (int32_t)((int64_t)j * span / m->apps);
 }
 
@@ -470,6 +470,7 @@ static void usage(void)
     fprintf(stderr,
             "usage: loadgen ingest|fresh|http|count [options]\n"
             "  common: --agencies N (1000) --apps N per agency (1000) --tag T (i) --year0 Y (2019)\n"
+            "          --span N years the events spread over (5)\n"
             "  ingest: --endpoint E --publishers P (4) --batch B (200) --window W (2000)\n"
             "  fresh:  --endpoint E --http H:P --rate R (10000) --seconds S (20) --batch B (10)\n"
             "  http:   --http H:P --conns C (16) --threads T (2) --seconds S (10) --years Y0-Y1\n");
@@ -493,6 +494,7 @@ static void parse(struct opts *o, int argc, char **argv)
         else if (!strcmp(k, "--apps")) o->m.apps = atoi(v);
         else if (!strcmp(k, "--tag")) o->m.tag = v;
         else if (!strcmp(k, "--year0")) o->m.year0 = atoi(v);
+        else if (!strcmp(k, "--span")) o->m.years = atoi(v);
         else if (!strcmp(k, "--endpoint")) o->endpoint = v;
         else if (!strcmp(k, "--http")) o->http = v;
         else if (!strcmp(k, "--years")) o->years = v;
@@ -818,7 +820,7 @@ static void *http_thread(void *arg)
 static int cmd_http(struct opts *o)
 {
     struct samples lat = {.mu = PTHREAD_MUTEX_INITIALIZER};
-    int y0 = o->m.year0, y1 = o->m.year0 + YEARS - 1;
+    int y0 = o->m.year0, y1 = o->m.year0 + o->m.years - 1;
     if (o->years)
         sscanf(o->years, "%d-%d", &y0, &y1);
     struct http_arg *g = xcalloc((size_t)o->threads, sizeof *g);
@@ -859,7 +861,7 @@ int main(int argc, char **argv)
     if (argc < 2)
         usage();
     signal(SIGPIPE, SIG_IGN);
-    struct opts o = {.m = {"i", 1000, 1000, 2019},
+    struct opts o = {.m = {"i", 1000, 1000, 2019, 5},
                      .endpoint = "tcp://127.0.0.1:7101",
                      .http = "127.0.0.1:7180",
                      .publishers = 4, .batch = 200, .window = 2000, .rate = 10000,

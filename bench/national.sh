@@ -5,7 +5,7 @@
 #   a  registry   `gongkai agency load` of NATIONAL_AGENCIES agencies (a
 #                 hierarchy: 31 provinces, cities under them, the rest below)
 #   b  start      intake and the aggregator started with them: time to ready
-#   c  ingest     loadgen: NATIONAL_APPS applications per agency over 2019–2023
+#   c  ingest     loadgen: NATIONAL_APPS applications per agency over 2019–2025
 #                 (none answered: every one stays open, the heaviest case for
 #                 open lists, timeliness and /metrics) and the rest of the mix
 #   d  memory     aggregator VmRSS; the checkpoint's size and time (its log line)
@@ -18,7 +18,7 @@
 #   h  restart    SIGTERM (checkpoint) and start: time to ready
 #
 # Figures to stdout and bench/results-national.md. Knobs: NATIONAL_AGENCIES
-# (200000), NATIONAL_APPS (5), BENCH_DIR, NATIONAL_PG_PORT.
+# (200000), NATIONAL_APPS (7), BENCH_DIR, NATIONAL_PG_PORT.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO=$(pwd)
@@ -26,7 +26,7 @@ BIN=${GONGKAI_BIN:-$REPO/bin}
 LOADGEN=${LOADGEN:-$REPO/build/bench/loadgen}
 DIR=${BENCH_DIR:-$REPO/build/bench/national}
 AGENCIES=${NATIONAL_AGENCIES:-200000}
-APPS=${NATIONAL_APPS:-5}
+APPS=${NATIONAL_APPS:-7}
 PG_PORT=${NATIONAL_PG_PORT:-5651}
 export GONGKAI_INSECURE=1
 export GONGKAI_INTAKE=tcp://127.0.0.1:7651
@@ -102,7 +102,7 @@ log "b: ready in $start_ms ms"
 # ---- c ingest ----
 log "c: $AGENCIES agencies x $APPS applications"
 "$LOADGEN" ingest --endpoint "$GONGKAI_INTAKE" --publishers 4 --agencies "$AGENCIES" --apps "$APPS" \
-    --tag n --batch 100 --window 300 >"$DIR/ingest.out"
+    --tag n --span 7 --batch 100 --window 300 >"$DIR/ingest.out"
 cat "$DIR/ingest.out" >&2
 events=$(val events "$DIR/ingest.out")
 head=$(head_seq)
@@ -176,7 +176,7 @@ table=$(cat <<EOF
 |---|---|---|---|---|
 | a | \`gongkai agency load\` of $AGENCIES agencies | $load_ms ms | ≤ 30 s | $(ok "$load_ms <= 30000") |
 | b | start-up with them registered, to ready | $start_ms ms | ≤ 5 s | $(ok "$start_ms <= 5000") |
-| c | ingest: $events events ($APPS applications per agency, all open), acknowledged events/s | $(f "$(val rate "$DIR/ingest.out")") | | |
+| c | ingest: $events events ($APPS applications per agency over 2019–2025, all open), acknowledged events/s | $(f "$(val rate "$DIR/ingest.out")") | | |
 | c | aggregator caught up after the last ack | $catchup_ms ms | | |
 | d | aggregator VmRSS with $AGENCIES agencies, $open open applications | $((rss / 1024)) MiB | ≤ 2 GiB | $(ok "$rss <= 2097152") |
 | d | checkpoint stored at stop: bytes | $ck_bytes | < 1 GiB per part (64 MiB parts) | |
