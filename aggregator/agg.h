@@ -62,6 +62,7 @@ struct agg {
     size_t nretired;
     bool count_makeup_days;    /* GONGKAI_COUNT_MAKEUP_DAYS (调休 weekend days count) */
     int debug_read_delay_ms;   /* GONGKAI_DEBUG_READ_DELAY_MS (tests; set before threads) */
+    long debug_checkpoint_part; /* GONGKAI_DEBUG_CHECKPOINT_PART_BYTES (tests); 0: 64 MiB */
     uint64_t applied;          /* last seq applied and committed */
     uint32_t agencies;         /* ledger agency ids 0..agencies-1 have committed events: a
                                   batch not committed yet may have interned more */

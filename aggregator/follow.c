@@ -52,6 +52,7 @@ struct checkpoint {
     uint64_t last_seq;       /* seq of the last checkpoint known stored */
     int64_t last_time;       /* when it was taken (monotonic s) */
     const char *conninfo;
+    size_t part;             /* bytes per stored part (part_size) */
 };
 
 struct follow {
@@ -383,19 +384,27 @@ long follow_catch_up(struct follow *f, long limit)
  * lengths, whatever the state's size (sql/009). */
 #define CHECKPOINT_PART ((size_t)64 << 20)
 
+/* The part size in use: CHECKPOINT_PART, or a smaller one set for tests
+ * (GONGKAI_DEBUG_CHECKPOINT_PART_BYTES), so that a small state is stored in
+ * several parts too. */
+static size_t part_size(const struct agg *st)
+{
+    return st->debug_checkpoint_part > 0 ? (size_t)st->debug_checkpoint_part : CHECKPOINT_PART;
+}
+
 /* Writes the parts and the header in one transaction: a reader sees the
  * previous checkpoint whole or this one whole. 0, or -1 (logged with
  * PostgreSQL's message). */
-static int checkpoint_store(PGconn *c, uint64_t seq, const struct buf *data)
+static int checkpoint_store(PGconn *c, uint64_t seq, const struct buf *data, size_t part)
 {
-    size_t parts = (data->len + CHECKPOINT_PART - 1) / CHECKPOINT_PART;
+    size_t parts = (data->len + part - 1) / part;
     if (db_exec(c, "BEGIN") != DB_OK || db_exec(c, "DELETE FROM agg_checkpoint_part") != DB_OK)
         goto fail;
     for (size_t i = 0; i < parts; i++) {
         char n[24];
         snprintf(n, sizeof n, "%zu", i + 1);
-        size_t off = i * CHECKPOINT_PART;
-        size_t len = data->len - off < CHECKPOINT_PART ? data->len - off : CHECKPOINT_PART;
+        size_t off = i * part;
+        size_t len = data->len - off < part ? data->len - off : part;
         const char *p[] = {n, data->data + off};
         int lens[] = {0, (int)len}, bin[] = {0, 1};
         PGresult *r = PQexecParams(c, "INSERT INTO agg_checkpoint_part (part, data) VALUES ($1::int, $2)",
@@ -475,7 +484,7 @@ static void *checkpoint_thread(void *arg)
 {
     struct checkpoint *ck = arg;
     PGconn *c = db_connect(ck->conninfo, "gongkai-aggregator-checkpoint");
-    ck->ok = c && checkpoint_store(c, ck->seq, &ck->data) == 0;
+    ck->ok = c && checkpoint_store(c, ck->seq, &ck->data, ck->part) == 0;
     if (c)
         PQfinish(c);
     __atomic_store_n(&ck->finished, 1, __ATOMIC_RELEASE);
@@ -531,6 +540,7 @@ static void checkpoint_maybe(struct follow *f)
         return;
     checkpoint_serialize(f, &ck->data);
     ck->seq = f->st->applied;
+    ck->part = part_size(f->st);
     ck->last_time = (day_mono_us() / 1000000);
     ck->finished = 0;
     if (pthread_create(&ck->thread, NULL, checkpoint_thread, ck)) {
@@ -551,7 +561,7 @@ void follow_checkpoint(struct follow *f)
     if (f->st->applied == ck->last_seq || !db_alive(f->conn))
         return;
     checkpoint_serialize(f, &ck->data);
-    if (checkpoint_store(f->conn, f->st->applied, &ck->data) == 0) {
+    if (checkpoint_store(f->conn, f->st->applied, &ck->data, part_size(f->st)) == 0) {
         ck->last_seq = f->st->applied;
         log_info("checkpoint stored", "seq=%llu bytes=%zu", (unsigned long long)f->st->applied,
                  ck->data.len);

@@ -153,7 +153,7 @@ static void serve(struct follow *f, void *sub, void *router, void *watch, const 
 int main(int argc, char **argv)
 {
     const char *db, *feed, *query, *http, *level, *insecure, *cert, *intake_key, *keys, *tokens;
-    const char *makeup, *read_delay;
+    const char *makeup, *read_delay, *ck_part;
     const struct config_opt opts[] = {
         {"db", "GONGKAI_DB", "dbname=gongkai", "libpq conninfo", &db},
         {"feed", "GONGKAI_FEED", "tcp://127.0.0.1:7102", "intake's PUB endpoint to connect to", &feed},
@@ -171,6 +171,8 @@ int main(int argc, char **argv)
         {"debug-read-delay-ms", "GONGKAI_DEBUG_READ_DELAY_MS", "0",
          "tests only: heavy reads (open lists, timeliness, /metrics) wait this long after leaving the lock, "
          "standing for a country's worth of counting", &read_delay},
+        {"debug-checkpoint-part-bytes", "GONGKAI_DEBUG_CHECKPOINT_PART_BYTES", "0",
+         "tests only: store the checkpoint in parts of this many bytes (0: 64 MiB)", &ck_part},
         {0}};
     int i = config_parse("gongkai-aggregator", USAGE, opts, argc, argv);
     if (config_service("gongkai-aggregator", i, argc, argv, level))
@@ -186,8 +188,15 @@ int main(int argc, char **argv)
                 read_delay);
         return 2;
     }
+    long part = strtol(ck_part, &end, 10);
+    if (*end || end == ck_part || part < 0 || part > (64L << 20)) {
+        fprintf(stderr, "gongkai-aggregator: --debug-checkpoint-part-bytes \"%s\": bytes, 0-%ld\n",
+                ck_part, 64L << 20);
+        return 2;
+    }
     agg_init(&agg);
     agg.count_makeup_days = strcmp(makeup, "1") == 0;
+    agg.debug_checkpoint_part = part;
     agg.debug_read_delay_ms = (int)delay;
     int secure = !(insecure && strcmp(insecure, "1") == 0);
     struct curve_client feed_sec = {0}; /* our pair as intake's client; also our server pair */
