@@ -53,6 +53,8 @@ struct checkpoint {
     int64_t last_time;       /* when it was taken (monotonic s) */
     const char *conninfo;
     size_t part;             /* bytes per stored part (part_size) */
+    int64_t serialize_us;    /* copying the state (on the counting thread) */
+    int64_t store_us;        /* writing it (on the checkpoint thread) */
 };
 
 struct follow {
@@ -483,8 +485,10 @@ static int checkpoint_read(PGconn *c, int64_t *seq, struct buf *out)
 static void *checkpoint_thread(void *arg)
 {
     struct checkpoint *ck = arg;
+    int64_t t0 = day_mono_us();
     PGconn *c = db_connect(ck->conninfo, "gongkai-aggregator-checkpoint");
     ck->ok = c && checkpoint_store(c, ck->seq, &ck->data, ck->part) == 0;
+    ck->store_us = day_mono_us() - t0;
     if (c)
         PQfinish(c);
     __atomic_store_n(&ck->finished, 1, __ATOMIC_RELEASE);
@@ -521,8 +525,9 @@ static int checkpoint_reap(struct checkpoint *ck)
     ck->running = 0;
     if (ck->ok) {
         ck->last_seq = ck->seq;
-        log_info("checkpoint stored", "seq=%llu bytes=%zu", (unsigned long long)ck->seq,
-                 ck->data.len);
+        log_info("checkpoint stored", "seq=%llu bytes=%zu serialize_ms=%.1f store_ms=%.1f",
+                 (unsigned long long)ck->seq, ck->data.len, (double)ck->serialize_us / 1000,
+                 (double)ck->store_us / 1000);
     }
     /* The copy is tens of megabytes: give it back rather than keep it. */
     buf_free(&ck->data);
@@ -538,7 +543,9 @@ static void checkpoint_maybe(struct follow *f)
     if (f->st->applied - ck->last_seq < CHECKPOINT_EVENTS &&
         (day_mono_us() / 1000000) - ck->last_time < CHECKPOINT_SECONDS)
         return;
+    int64_t t0 = day_mono_us();
     checkpoint_serialize(f, &ck->data);
+    ck->serialize_us = day_mono_us() - t0;
     ck->seq = f->st->applied;
     ck->part = part_size(f->st);
     ck->last_time = (day_mono_us() / 1000000);
@@ -560,11 +567,14 @@ void follow_checkpoint(struct follow *f)
     }
     if (f->st->applied == ck->last_seq || !db_alive(f->conn))
         return;
+    int64_t t0 = day_mono_us();
     checkpoint_serialize(f, &ck->data);
+    int64_t t1 = day_mono_us();
     if (checkpoint_store(f->conn, f->st->applied, &ck->data, part_size(f->st)) == 0) {
         ck->last_seq = f->st->applied;
-        log_info("checkpoint stored", "seq=%llu bytes=%zu", (unsigned long long)f->st->applied,
-                 ck->data.len);
+        log_info("checkpoint stored", "seq=%llu bytes=%zu serialize_ms=%.1f store_ms=%.1f",
+                 (unsigned long long)f->st->applied, ck->data.len, (double)(t1 - t0) / 1000,
+                 (double)(day_mono_us() - t1) / 1000);
     }
     buf_free(&ck->data);
 }
