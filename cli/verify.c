@@ -259,6 +259,7 @@ static int compare_digests(struct query *q, PGconn *c, struct fold *f, int64_t n
 {
     uint32_t first = 0, known = 1;
     int64_t said = day_mono_us();
+    int behind = 0;
     while (first < known) {
         Envelope *env = NULL;
         char err[300];
@@ -268,10 +269,17 @@ static int compare_digests(struct query *q, PGconn *c, struct fold *f, int64_t n
         }
         Gongkai__V1__DigestReply *d = env->digest_reply;
         if (d->applied_seq < f->seq) { /* its memory trails its cursor a moment */
+            uint64_t at = d->applied_seq;
             wire_free(env);
+            if (++behind == 100) { /* not a moment: say so, do not wait for ever */
+                fprintf(stderr, "gongkai verify: the aggregator stays at seq %llu, behind its cursor %llu\n",
+                        (unsigned long long)at, (unsigned long long)f->seq);
+                return 2;
+            }
             nanosleep(&(struct timespec){0, 50000000}, NULL);
             continue;
         }
+        behind = 0;
         known = d->agencies;
         if (fold_to(c, f, d->applied_seq)) {
             wire_free(env);
