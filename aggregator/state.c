@@ -7,6 +7,7 @@
 
 #include "agg.h"
 #include "alloc.h"
+#include "event.h"
 #include "registry.h"
 #include "utf8.h"
 
@@ -58,17 +59,11 @@ int agg_check_request(const char *agency, const char *year_text, int *year, char
     struct ev e = {0};
     struct ev_error err;
     snprintf(e.agency, sizeof e.agency, "%s", agency);
-    size_t n = strlen(agency);
-    int ok = n >= 1 && n <= EV_AGENCY_MAX;
-    for (size_t i = 0; ok && i < n; i++) {
-        char c = agency[i];
-        ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-             (i > 0 && (c == '.' || c == '_' || c == '-'));
-    }
+    int ok = ev_agency_valid(agency);
     if (!ok) {
         snprintf(code, code_cap, "bad_agency");
         char shown[120];
-        snprintf(message, message_cap, "agency: \"%s\" does not match ^[a-z0-9][a-z0-9._-]{0,63}$",
+        snprintf(message, message_cap, "agency: \"%s\" does not match " EV_AGENCY_PATTERN,
                  utf8_shown(agency, shown, sizeof shown));
         return -1;
     }

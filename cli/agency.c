@@ -40,19 +40,6 @@ static int upsert(PGconn *c, const char *code, const char *name, const char *par
     return ok ? 0 : -1;
 }
 
-/* A code as the agency table's CHECK has it: ^[a-z0-9][a-z0-9._-]{0,63}$. */
-static int code_ok(const char *s)
-{
-    size_t n = strlen(s);
-    if (n < 1 || n > 64 || !((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9')))
-        return 0;
-    for (size_t i = 1; i < n; i++)
-        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '.' ||
-              s[i] == '_' || s[i] == '-'))
-            return 0;
-    return 1;
-}
-
 struct load_row {
     char *code, *name, *parent; /* owned; parent "" for none */
     long line;
@@ -86,10 +73,10 @@ static int read_rows(FILE *f, struct load_row **out, size_t *count)
                 *parent++ = '\0';
         }
         const char *why = !name ? "expected code,name[,parent]"
-                          : !code_ok(code) ? "code: lowercase letters, digits, . _ -, at most 64, "
+                          : !ev_agency_valid(code) ? "code: lowercase letters, digits, . _ -, at most 64, "
                                              "starting with a letter or digit"
                           : !*name ? "name: empty"
-                          : parent && *parent && !code_ok(parent) ? "parent: not an agency code"
+                          : parent && *parent && !ev_agency_valid(parent) ? "parent: not an agency code"
                           : parent && strcmp(parent, code) == 0 ? "parent: the agency itself"
                                                                  : NULL;
         if (why) {

@@ -9,6 +9,7 @@
 
 #include "alloc.h"
 #include "buf.h"
+#include "event.h"
 #include "reportimport.h"
 #include "utf8.h"
 
@@ -28,22 +29,6 @@ static void usage(FILE *out)
           "  --year Y       the report year, when the title does not say\n"
           "  --case-rule R  the case rule to record (default \"filed\")\n",
           out);
-}
-
-/* The agency code grammar of spec/events.md: ^[a-z0-9][a-z0-9._-]{0,63}$ */
-static bool valid_agency(const char *s)
-{
-    size_t n = strlen(s);
-    if (n == 0 || n > 64)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                  (i > 0 && (c == '.' || c == '_' || c == '-'));
-        if (!ok)
-            return false;
-    }
-    return true;
 }
 
 /* Value of an option given as "--name VALUE" or "--name=VALUE". */
@@ -73,7 +58,7 @@ int cmd_import_report(int argc, char **argv)
             usage(stdout);
             return 0;
         } else if (options && (v = opt_value(argc, argv, &i, "--agency"))) {
-            if (!valid_agency(v)) {
+            if (!ev_agency_valid(v)) {
                 fprintf(stderr, "gongkai import-report: malformed agency code %s\n", v);
                 return 2;
             }

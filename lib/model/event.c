@@ -189,18 +189,24 @@ static int check_id(const char *field, const char *s, int allow_space, struct ev
     return 0;
 }
 
+int ev_agency_valid(const char *s)
+{
+    size_t n = strlen(s);
+    if (n < 1 || n > EV_AGENCY_MAX || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= '0' && s[0] <= '9')))
+        return 0;
+    for (size_t i = 1; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
+            return 0;
+    }
+    return 1;
+}
+
 static int check_agency(const char *s, struct ev_error *err)
 {
     char b[100];
-    size_t n = strlen(s);
-    int ok = n >= 1 && n <= EV_AGENCY_MAX && ((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= '0' && s[0] <= '9'));
-    for (size_t i = 1; ok && i < n; i++) {
-        char c = s[i];
-        ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
-    }
-    if (!ok)
-        return ev_fail(err, "bad_value",
-                       "agency: \"%s\" does not match ^[a-z0-9][a-z0-9._-]{0,63}$",
+    if (!ev_agency_valid(s))
+        return ev_fail(err, "bad_value", "agency: \"%s\" does not match " EV_AGENCY_PATTERN,
                        ev_show(s, b, sizeof b));
     return 0;
 }

@@ -18,6 +18,8 @@
 
 #define EV_ID_MAX 128       /* event_id and entity ids: 1..128 characters */
 #define EV_AGENCY_MAX 64    /* agency code */
+/* The agency code grammar (spec/events.md), as messages quote it. */
+#define EV_AGENCY_PATTERN "^[a-z0-9][a-z0-9._-]{0,63}$"
 #define EV_MAX_BYTES 65536  /* one encoded event (JSON line or protobuf) */
 /* The most that one agency's flows of one year may add up to: fees
  * collected (fen), procurement amounts awarded (fen), decisions of one kind
@@ -123,6 +125,9 @@ extern const char *const ev_channel_names[N_CHANNEL];
 
 /* Index of name in a names table of n entries, or 0 when absent. */
 int ev_lookup(const char *const *names, int n, const char *name);
+/* 1 when s is an agency code (EV_AGENCY_PATTERN): the one test of it for
+ * events, keys, the registry, report requests and the prose sections. */
+int ev_agency_valid(const char *s);
 /* Field by JSON name, or -1. */
 int ev_field_by_name(const char *name);
 /* The enum table and size for an enum-valued field, or NULL. */

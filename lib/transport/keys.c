@@ -11,10 +11,10 @@
 #include <zmq.h>
 
 #include "alloc.h"
+#include "event.h"
 #include "utf8.h"
 
 #define KEYS_FILE_MAX (1 << 20) /* an allowlist is lines of text, not a data set */
-#define AGENCY_MAX 64
 
 struct keyring {
     atomic_int refs;
@@ -38,22 +38,6 @@ int key_name_valid(const char *s)
         char c = s[i];
         int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                  (i > 0 && (c == '.' || c == '_' || c == '-' || c == '@'));
-        if (!ok)
-            return 0;
-    }
-    return 1;
-}
-
-/* Same rule as the events' agency field (events.md). */
-static int agency_valid(const char *s)
-{
-    size_t n = strlen(s);
-    if (n < 1 || n > AGENCY_MAX)
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        int ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                 (i > 0 && (c == '.' || c == '_' || c == '-'));
         if (!ok)
             return 0;
     }
@@ -167,9 +151,9 @@ static int parse_line(struct keyring *r, char *s, const char *origin, int lineno
         return -1;
     }
     for (int i = 3; i < nf; i++)
-        if (strcmp(f[i], "*") != 0 && !agency_valid(f[i])) {
+        if (strcmp(f[i], "*") != 0 && !ev_agency_valid(f[i])) {
             fail(err, errlen, origin, lineno,
-                 "agency: \"%s\" does not match ^[a-z0-9][a-z0-9._-]{0,63}$ (or * for every agency)",
+                 "agency: \"%s\" does not match " EV_AGENCY_PATTERN " (or * for every agency)",
                  shown(f[i], b, sizeof b));
             return -1;
         }
