@@ -16,7 +16,7 @@ CC      ?= cc
 OPT     ?= -O2 -g
 BUILD   ?= build
 BIN     ?= bin
-PKGS    := libczmq libzmq libprotobuf-c libpq jansson libmicrohttpd
+PKGS    := libczmq libzmq libprotobuf-c libpq jansson libmicrohttpd libcmark libsodium
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Werror
 # lib/ in layers, each using only those below it (make check-layers):
 #   core ← model ← rules ← report, and store, transport beside rules.

@@ -33,6 +33,8 @@
 #include "tables.h"
 
 struct registry;
+struct releases;
+struct sidedb;
 struct calendar;
 struct tl;
 
@@ -49,9 +51,12 @@ struct due_cache {
 
 struct agg {
     struct due_cache *due_cache; /* set by agg_init; its own mutex, not agg.lock */
+    struct sidedb *side;       /* the cold routes' connection (sidedb.h): set by main before
+                                  threads, its own mutex, not agg.lock */
     struct auth *auth;         /* allowlist and ZAP handler; NULL when insecure (set before threads) */
     pthread_rwlock_t lock;     /* guards everything below */
     struct registry *registry; /* agency names and hierarchy (registry.c) */
+    struct releases *releases; /* the newest release of each agency-year (releases.c) */
     struct ledger *ledger;     /* entity state and agency names */
     struct tables *live;       /* committed metrics: what reports show */
     struct tl *tl;             /* timeliness state of applications (lib/rules/timeliness.h) */
@@ -88,6 +93,12 @@ struct agg {
 void agg_report(struct agg *st, const char *agency, int year, enum case_rule rule, int subtree, struct report *r,
                 char *name, size_t name_cap, uint64_t *applied);
 
+/* (agency, year) rendered in format fmt (enum render_format) into out, as
+ * HTTP and the query endpoint serve it: agg_report, then render_report; the
+ * JSON of an agency's own report (not a subtree's) ends with "released" and
+ * "changed_since_release" when the year has a release (releases.h). */
+void agg_render(struct agg *st, const char *agency, int year, enum case_rule rule, int subtree, int fmt,
+                int64_t now_us, struct buf *out, uint64_t *applied);
 /* 400-type validation shared by HTTP and the query endpoint: 0 ok, else
  * fills code/message. */
 int agg_check_request(const char *agency, const char *year_text, int *year, char *code,

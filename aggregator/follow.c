@@ -19,6 +19,7 @@
 #include "log.h"
 #include "logread.h"
 #include "registry.h"
+#include "releases.h"
 #include "timeliness.h"
 #include "wire.h"
 
@@ -681,6 +682,7 @@ int follow_start(struct follow *f, volatile int *stop)
                          __ATOMIC_RELAXED);
     PQclear(r);
     registry_refresh(f->st, f->conn);
+    releases_refresh(f->st, f->conn);
     if (due_calendar_refresh(f->st, f->conn))
         log_warn("cannot read the working-day calendar (run `gongkai migrate`?); due dates are "
                  "provisional until it can be read", "%s", "");
@@ -793,6 +795,8 @@ void follow_tick(struct follow *f)
     }
     if (db_alive(f->conn) && registry_refresh(f->st, f->conn))
         log_warn("cannot read the agency registry", "%s", "");
+    if (db_alive(f->conn) && releases_refresh(f->st, f->conn))
+        log_warn("cannot read the report releases", "%s", "");
     if (db_alive(f->conn) && due_calendar_refresh(f->st, f->conn))
         log_warn("cannot read the working-day calendar", "%s", "");
     if (f->st->head > f->st->applied)

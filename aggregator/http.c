@@ -38,6 +38,8 @@
 #include "utf8.h"
 #include "reportcheck.h"
 #include "workers.h"
+#include "annual.h"
+#include "narrative.h"
 
 #define TOKEN_MIN 16        /* shorter tokens are guessable: refused */
 #define HTTP_BODY_MAX 65536 /* a declared body above this is refused unread (413) */
@@ -159,9 +161,11 @@ static int same(const char *a, const char *b)
     return d == 0;
 }
 
-/* 1 when the request may read /v1/.... */
-static int authorised(struct MHD_Connection *c)
+/* 1 when the request may use /v1/...; the name of its token (or "" when
+ * /v1/ is open) into who. */
+static int authorised(struct MHD_Connection *c, char *who, size_t who_cap)
 {
+    snprintf(who, who_cap, "%s", "");
     if (!auth_http.path)
         return 1;
     const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
@@ -172,8 +176,12 @@ static int authorised(struct MHD_Connection *c)
         tok++;
     int ok = 0;
     pthread_mutex_lock(&auth_http.lock);
-    for (size_t i = 0; auth_http.cur && i < auth_http.cur->n; i++)
-        ok |= same(tok, auth_http.cur->token[i]); /* no early exit: timing says nothing */
+    for (size_t i = 0; auth_http.cur && i < auth_http.cur->n; i++) {
+        int hit = same(tok, auth_http.cur->token[i]); /* no early exit: timing says nothing */
+        if (hit && !ok)
+            snprintf(who, who_cap, "token:%s", auth_http.cur->name[i]);
+        ok |= hit;
+    }
     pthread_mutex_unlock(&auth_http.lock);
     return ok;
 }
@@ -229,10 +237,7 @@ static enum MHD_Result error(struct MHD_Connection *c, unsigned status, const ch
 static void render_one(struct agg *st, const char *agency, int year, int rule, int subtree, int fmt,
                        struct buf *out)
 {
-    struct report r;
-    char name[256];
-    agg_report(st, agency, year, (enum case_rule)rule, subtree, &r, name, sizeof name, NULL);
-    render_report(&r, *name ? name : NULL, (enum render_format)fmt, day_now_us(), out);
+    agg_render(st, agency, year, (enum case_rule)rule, subtree, fmt, day_now_us(), out, NULL);
 }
 
 /* The report's own checks (lib/report/reportcheck.c) on the live tables of year and
@@ -273,12 +278,20 @@ static enum MHD_Result check(struct agg *st, struct MHD_Connection *c, const cha
     return respond(c, MHD_HTTP_OK, "application/json; charset=utf-8", &b);
 }
 
-enum report_route { REPORT_TABLES, REPORT_CHECK, REPORT_DOCUMENT };
+enum job_kind { JOB_OPEN, JOB_TIMELINESS, JOB_METRICS, JOB_NARRATIVE, JOB_NARRATIVE_PUT, JOB_DOCUMENT,
+                JOB_RELEASE, JOB_RELEASES };
+
+enum report_route { REPORT_TABLES, REPORT_CHECK, REPORT_DOCUMENT, REPORT_RELEASES };
+
+static enum MHD_Result document_job(struct agg *st, struct MHD_Connection *c, void **state,
+                                    const char *agency, int year, int rule, int subtree);
+static enum MHD_Result release_job(struct MHD_Connection *c, void **state, struct agg *st,
+                                   const char *agency, int year, int n, int document, enum job_kind kind);
 
 /* /v1/reports/{agency}/{year}[/check|/document.html]: the document is the
- * tables in format html (document.h). */
-static enum MHD_Result report(struct agg *st, struct MHD_Connection *c, const char *agency, const char *year_text,
-                              enum report_route route)
+ * tables and the prose (annual.h), on a worker. */
+static enum MHD_Result report(struct agg *st, struct MHD_Connection *c, void **state, const char *agency,
+                              const char *year_text, enum report_route route)
 {
     char code[32], message[200];
     int year;
@@ -306,8 +319,31 @@ static enum MHD_Result report(struct agg *st, struct MHD_Connection *c, const ch
                  utf8_shown(sc, shown, sizeof shown));
         return error(c, MHD_HTTP_BAD_REQUEST, "bad_scope", message);
     }
+    if (route == REPORT_RELEASES)
+        return release_job(c, state, st, agency, year, 0, 0, JOB_RELEASES);
+    const char *rel = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "release");
+    if (rel) {
+        /* A release is kept as its JSON and its document, as released. */
+        char *end;
+        long n = strtol(rel, &end, 10);
+        if (!*rel || *end || n < 1 || n > 1000000000) {
+            snprintf(message, sizeof message, "release: \"%s\": a release number from 1",
+                     utf8_shown(rel, shown, sizeof shown));
+            return error(c, MHD_HTTP_BAD_REQUEST, "bad_release", message);
+        }
+        if (route == REPORT_CHECK || (route == REPORT_TABLES && fmt != FORMAT_JSON))
+            return error(c, MHD_HTTP_BAD_REQUEST, "bad_format",
+                         "format: a release is served as it was released: json, or document.html");
+        if (subtree || cr)
+            return error(c, MHD_HTTP_BAD_REQUEST, subtree ? "bad_scope" : "bad_case_rule",
+                         "a release is the agency's own report under the case rule it was released with: "
+                         "leave scope and case_rule out");
+        return release_job(c, state, st, agency, year, (int)n, route == REPORT_DOCUMENT, JOB_RELEASE);
+    }
     if (route == REPORT_CHECK)
         return check(st, c, agency, year, rule, subtree);
+    if (route == REPORT_DOCUMENT)
+        return document_job(st, c, state, agency, year, rule, subtree);
     struct buf b = {0};
     render_one(st, agency, year, rule, subtree, fmt, &b);
     return respond(c, MHD_HTTP_OK, render_content_type((enum render_format)fmt), &b);
@@ -479,16 +515,27 @@ static void metrics_body(struct agg *st, uint32_t top, struct buf *out)
 #define HEAVY_QUEUE 256    /* heavy requests waiting at most; then 503 */
 
 
-enum job_kind { JOB_OPEN, JOB_TIMELINESS, JOB_METRICS };
+/* The marker of a request seen once (its headers are in); a heavy one's
+ * *state is its struct job instead. */
+static int seen;
+
 
 /* One heavy request: what it asks (copied: the worker runs while the
- * connection is suspended) and, once done, its answer. */
+ * connection is suspended) and, once done, its answer. A PUT's job is made
+ * when its headers are in and gathers the body (collecting) before it is
+ * submitted. */
 struct job {
     struct agg *st;
     enum job_kind kind;
     char agency[128], year[32];
-    char *scope, *as_of, *limit, *after;
+    char *scope, *as_of, *limit, *after, *version;
     uint32_t top;
+    int year_n, section, rule, subtree; /* the annual routes (annual.h), checked */
+    int release, want_document;         /* ?release=N, of the tables or the document */
+    int collecting;                     /* a PUT whose body is still arriving */
+    int too_large;                      /* ... and it held more than NARRATIVE_MAX */
+    struct buf upload;                  /* that body */
+    char who[80];                       /* the token's name, for a PUT */
     unsigned status;
     const char *type;
     struct buf body;
@@ -502,9 +549,38 @@ static char *copy_arg(struct MHD_Connection *c, const char *name)
 
 static void job_free(struct job *j)
 {
-    free(j->scope), free(j->as_of), free(j->limit), free(j->after);
+    free(j->scope), free(j->as_of), free(j->limit), free(j->after), free(j->version);
     buf_free(&j->body);
+    buf_free(&j->upload);
     free(j);
+}
+
+/* The annual routes' answers (annual.h) into the job. */
+static void job_annual(struct job *j)
+{
+    struct annual_answer a = {0};
+    switch (j->kind) {
+    case JOB_NARRATIVE:
+        annual_narrative_get(j->st, j->agency, j->year_n, j->section, j->version, &a);
+        break;
+    case JOB_NARRATIVE_PUT:
+        annual_narrative_put(j->st, j->agency, j->year_n, j->section, j->upload.data ? j->upload.data : "",
+                             j->upload.len, j->who, &a);
+        break;
+    case JOB_RELEASE:
+        annual_release(j->st, j->agency, j->year_n, j->release, j->want_document, &a);
+        break;
+    case JOB_RELEASES:
+        annual_releases(j->st, j->agency, j->year_n, &a);
+        break;
+    default:
+        annual_document(j->st, j->agency, j->year_n, j->rule, j->subtree, &a);
+        break;
+    }
+    j->status = a.status;
+    j->type = a.type;
+    buf_free(&j->body);
+    j->body = a.body;
 }
 
 static void job_run(void *arg)
@@ -515,6 +591,13 @@ static void job_run(void *arg)
     j->status = MHD_HTTP_OK;
     j->type = "application/json; charset=utf-8";
     switch (j->kind) {
+    case JOB_NARRATIVE:
+    case JOB_NARRATIVE_PUT:
+    case JOB_DOCUMENT:
+    case JOB_RELEASE:
+    case JOB_RELEASES:
+        job_annual(j);
+        return;
     case JOB_METRICS:
         metrics_body(j->st, j->top, &j->body);
         j->type = "text/plain; version=0.0.4; charset=utf-8";
@@ -541,10 +624,12 @@ static void job_run(void *arg)
 static enum MHD_Result submit(struct MHD_Connection *c, void **state, struct job *j)
 {
     if (workers_submit(heavy, c, job_run, j) != 0) {
+        if (*state == j)
+            *state = &seen; /* a PUT's job: freed here, not again when the request ends */
         job_free(j);
         return error_with(c, MHD_HTTP_SERVICE_UNAVAILABLE, "busy",
-                          "too many heavy requests (open lists, timeliness, /metrics) are waiting; "
-                          "retry in a second",
+                          "too many heavy requests (open lists, timeliness, /metrics, documents, "
+                          "prose) are waiting; retry in a second",
                           "Retry-After", "1");
     }
     *state = j;
@@ -563,6 +648,56 @@ static enum MHD_Result metrics(struct agg *st, struct MHD_Connection *c, void **
     }
     struct job *j = xcalloc(1, sizeof *j);
     j->st = st, j->kind = JOB_METRICS, j->top = top;
+    return submit(c, state, j);
+}
+
+static enum MHD_Result document_job(struct agg *st, struct MHD_Connection *c, void **state,
+                                    const char *agency, int year, int rule, int subtree)
+{
+    struct job *j = xcalloc(1, sizeof *j);
+    j->st = st, j->kind = JOB_DOCUMENT, j->year_n = year, j->rule = rule, j->subtree = subtree;
+    snprintf(j->agency, sizeof j->agency, "%s", agency);
+    return submit(c, state, j);
+}
+
+static enum MHD_Result release_job(struct MHD_Connection *c, void **state, struct agg *st,
+                                   const char *agency, int year, int n, int document, enum job_kind kind)
+{
+    struct job *j = xcalloc(1, sizeof *j);
+    j->st = st, j->kind = kind, j->year_n = year, j->release = n, j->want_document = document;
+    snprintf(j->agency, sizeof j->agency, "%s", agency);
+    return submit(c, state, j);
+}
+
+/* GET and PUT /v1/reports/{agency}/{year}/narrative/{section}. j: the PUT's
+ * job with its body gathered (NULL for a GET). */
+static enum MHD_Result narrative(struct agg *st, struct MHD_Connection *c, void **state, const char *agency,
+                                 const char *year_text, const char *section_text, struct job *j)
+{
+    char code[32], message[300];
+    int year, section;
+    if (agg_check_request(agency, year_text, &year, code, sizeof code, message, sizeof message))
+        return error(c, MHD_HTTP_BAD_REQUEST, code, message);
+    if (narrative_section_parse(section_text, &section, message, sizeof message))
+        return error(c, MHD_HTTP_BAD_REQUEST, "bad_section", message);
+    if (j) {
+        if (!auth_http.path)
+            return error(c, MHD_HTTP_FORBIDDEN, "writes_need_tokens",
+                         "PUT needs bearer tokens (GONGKAI_HTTP_TOKENS): each version records "
+                         "the token that wrote it");
+        if (j->too_large) {
+            snprintf(message, sizeof message, "the text is more than the %d bytes a section may hold",
+                     NARRATIVE_MAX);
+            return error(c, MHD_HTTP_CONTENT_TOO_LARGE, "too_large", message);
+        }
+        j->year_n = year, j->section = section;
+        snprintf(j->agency, sizeof j->agency, "%s", agency);
+        return submit(c, state, j);
+    }
+    j = xcalloc(1, sizeof *j);
+    j->st = st, j->kind = JOB_NARRATIVE, j->year_n = year, j->section = section;
+    snprintf(j->agency, sizeof j->agency, "%s", agency);
+    j->version = copy_arg(c, "version");
     return submit(c, state, j);
 }
 
@@ -590,26 +725,67 @@ static enum MHD_Result timeliness(struct agg *st, struct MHD_Connection *c, cons
     return submit(c, state, j);
 }
 
-/* The marker of a request seen once (its headers are in); a heavy one's
- * *state is its struct job instead. */
-static int seen;
+/* /v1/reports/{agency}/{year}{rest}: agency and year copied out, *rest
+ * pointing at what follows the year ("" when nothing); -1 when the parts do
+ * not fit. */
+static int report_url(const char *url, char *agency, size_t agency_cap, char *year, size_t year_cap,
+                      const char **rest)
+{
+    const char *p = url + 12, *slash = strchr(p, '/');
+    if (!slash)
+        return -1;
+    const char *r = strchr(slash + 1, '/');
+    size_t ylen = r ? (size_t)(r - slash - 1) : strlen(slash + 1);
+    if ((size_t)(slash - p) >= agency_cap || ylen >= year_cap)
+        return -1;
+    snprintf(agency, agency_cap, "%.*s", (int)(slash - p), p);
+    snprintf(year, year_cap, "%.*s", (int)ylen, slash + 1);
+    *rest = r ? r : "";
+    return 0;
+}
+
+/* A PUT the server takes: its job, made when the headers are in, gathers the
+ * body; NULL for any other (its body is skipped, then it is answered 405). */
+static struct job *put_job(struct agg *st, const char *url)
+{
+    char agency[128], year[32];
+    const char *rest;
+    if (strncmp(url, "/v1/reports/", 12) != 0 ||
+        report_url(url, agency, sizeof agency, year, sizeof year, &rest) ||
+        strncmp(rest, "/narrative/", 11) != 0)
+        return NULL;
+    struct job *j = xcalloc(1, sizeof *j);
+    j->st = st, j->kind = JOB_NARRATIVE_PUT, j->collecting = 1;
+    return j;
+}
 
 static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
                                const char *method, const char *version, const char *upload,
                                size_t *upload_size, void **state)
 {
     struct agg *st = cls; /* the state, given to MHD_start_daemon */
-    (void)version, (void)upload;
+    (void)version;
     /* Answer on the call after the last piece of the body (the second call
      * when there is none): a response queued while a body is unread makes
      * libmicrohttpd close the connection, which would drop a request the
      * client pipelined behind it; keep-alive is worth the extra call. */
+    struct job *put = NULL;
     if (*state && *state != &seen) {
-        /* Resumed: the worker has answered (workers.h). */
         struct job *j = *state;
-        return respond(c, j->status, j->type, &j->body);
-    }
-    if (!*state) {
+        if (!j->collecting)
+            /* Resumed: the worker has answered (workers.h). */
+            return respond(c, j->status, j->type, &j->body);
+        if (*upload_size) {
+            if (j->upload.len + *upload_size > NARRATIVE_MAX)
+                j->too_large = 1; /* the rest is skipped; answered 413 at the end */
+            else
+                buf_append(&j->upload, upload, *upload_size);
+            *upload_size = 0;
+            return MHD_YES;
+        }
+        j->collecting = 0;
+        put = j;
+    } else if (!*state) {
         *state = &seen;
         httpguard_headers_done(c);
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
@@ -617,41 +793,52 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         if (cl && strtoull(cl, NULL, 10) > HTTP_BODY_MAX)
             /* Not worth reading: answered now, and the connection closes. */
             return error(c, MHD_HTTP_CONTENT_TOO_LARGE, "too_large",
-                         "request bodies are not read here: every route is GET");
+                         "a request body may hold at most 64 KiB (a prose section's most)");
+        if (strcmp(method, "PUT") == 0 && (put = put_job(st, url)) != NULL)
+            *state = put;
         return MHD_YES;
-    }
-    if (*upload_size) {
+    } else if (*upload_size) {
         *upload_size = 0; /* a body no route reads: skipped, then answered */
         return MHD_YES;
     }
     __atomic_add_fetch(&st->http_requests, 1, __ATOMIC_RELAXED);
-    if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
-        return error_with(c, MHD_HTTP_METHOD_NOT_ALLOWED, "bad_method", "only GET and HEAD are served",
+    if (!put && strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+        return error_with(c, MHD_HTTP_METHOD_NOT_ALLOWED, "bad_method",
+                          "GET and HEAD are served (and PUT on /v1/reports/{agency}/{year}/narrative/{section})",
                           "Allow", "GET, HEAD");
-    if (strncmp(url, "/v1/", 4) == 0 && !authorised(c))
+    char who[80];
+    if (strncmp(url, "/v1/", 4) == 0 && !authorised(c, who, sizeof who))
         return error_with(c, MHD_HTTP_UNAUTHORIZED, "unauthorized",
                           "/v1/ needs Authorization: Bearer TOKEN", "WWW-Authenticate",
                           "Bearer realm=\"gongkai\"");
     if (strncmp(url, "/v1/reports/", 12) == 0) {
         char agency[128], year[32];
-        const char *p = url + 12, *slash = strchr(p, '/');
-        const char *rest = slash ? strchr(slash + 1, '/') : NULL;
+        const char *rest;
+        if (report_url(url, agency, sizeof agency, year, sizeof year, &rest))
+            rest = NULL;
+        if (rest && strncmp(rest, "/narrative/", 11) == 0) {
+            if (put)
+                snprintf(put->who, sizeof put->who, "%s", who);
+            return narrative(st, c, state, agency, year, rest + 11, put);
+        }
         int want_check = rest && strcmp(rest, "/check") == 0;
         int want_timeliness = rest && strcmp(rest, "/timeliness") == 0;
         int want_document = rest && strcmp(rest, "/document.html") == 0;
-        size_t ylen = slash ? (rest ? (size_t)(rest - slash - 1) : strlen(slash + 1)) : 0;
-        if (!slash || (size_t)(slash - p) >= sizeof agency || ylen >= sizeof year ||
-            (rest && !want_check && !want_timeliness && !want_document))
+        int want_releases = rest && strcmp(rest, "/releases") == 0;
+        if (!rest || (*rest && !want_check && !want_timeliness && !want_document && !want_releases))
             return error(c, MHD_HTTP_NOT_FOUND, "not_found",
                          "use /v1/reports/{agency}/{year}, /v1/reports/{agency}/{year}/check, "
-                         "/v1/reports/{agency}/{year}/timeliness or "
-                         "/v1/reports/{agency}/{year}/document.html");
-        snprintf(agency, sizeof agency, "%.*s", (int)(slash - p), p);
-        snprintf(year, sizeof year, "%.*s", (int)ylen, slash + 1);
+                         "/v1/reports/{agency}/{year}/timeliness, "
+                         "/v1/reports/{agency}/{year}/document.html, "
+                         "/v1/reports/{agency}/{year}/releases or "
+                         "/v1/reports/{agency}/{year}/narrative/{section}");
         if (want_timeliness)
             return timeliness(st, c, agency, year, 1, state);
-        return report(st, c, agency, year, want_check ? REPORT_CHECK : want_document ? REPORT_DOCUMENT
-                                                                     : REPORT_TABLES);
+        return report(st, c, state, agency, year,
+                      want_check      ? REPORT_CHECK
+                      : want_document ? REPORT_DOCUMENT
+                      : want_releases ? REPORT_RELEASES
+                                      : REPORT_TABLES);
     }
     if (strncmp(url, "/v1/agencies/", 13) == 0) {
         char agency[128];

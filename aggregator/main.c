@@ -16,6 +16,8 @@
 #include "utf8.h"
 #include "agg.h"
 #include "serve.h"
+#include "releases.h"
+#include "sidedb.h"
 #include "auth.h"
 #include "calendar.h"
 #include "config.h"
@@ -228,6 +230,7 @@ int main(int argc, char **argv)
     if (hash_key_random())
         log_warn("no randomness for the hash key; ids are hashed under a fixed key", "%s", "");
     agg.ledger = ledger_new();
+    agg.releases = releases_new();
     agg.live = tables_new();
     agg.tl = tl_new();
     /* Empty (every day provisional) until calendar_day has been read. */
@@ -249,6 +252,7 @@ int main(int argc, char **argv)
     follow_catch_up(f, 0);
     if (follow_broken(f))
         return 1;
+    agg.side = sidedb_new(db); /* the prose and document routes' own connection */
     struct MHD_Daemon *d = http_start(&agg, http, tokens);
     if (!d)
         return 1;
@@ -264,6 +268,7 @@ int main(int argc, char **argv)
     }
     log_info("aggregator stopping", "applied_seq=%llu", (unsigned long long)agg.applied);
     http_stop(d);
+    sidedb_destroy(&agg.side);
     if (watch)
         zmq_close(watch);
     zmq_close(sub);
@@ -274,6 +279,7 @@ int main(int argc, char **argv)
     ledger_destroy(&agg.ledger);
     tables_destroy(&agg.live);
     registry_destroy(&agg.registry);
+    releases_destroy(&agg.releases);
     tl_destroy(&agg.tl);
     calendar_destroy(&agg.calendar);
     for (size_t k = 0; k < agg.nretired; k++)

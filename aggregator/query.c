@@ -161,13 +161,10 @@ void query_serve(struct agg *st, void *router)
                 snprintf(message, sizeof message, "scope: \"%s\": use self or subtree",
                          utf8_shown(q->scope, shown, sizeof shown));
             } else {
-                struct report r;
                 uint64_t applied;
-                char name[256];
                 int subtree = q->scope && strcmp(q->scope, "subtree") == 0;
-                agg_report(st, q->agency, year, (enum case_rule)rule, subtree, &r, name, sizeof name,
+                agg_render(st, q->agency, year, (enum case_rule)rule, subtree, fmt, day_now_us(), &out,
                            &applied);
-                render_report(&r, *name ? name : NULL, (enum render_format)fmt, day_now_us(), &out);
                 reply.has_applied_seq = 1, reply.applied_seq = applied;
             }
         }

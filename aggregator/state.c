@@ -9,6 +9,8 @@
 #include "alloc.h"
 #include "event.h"
 #include "registry.h"
+#include "releases.h"
+#include "render.h"
 #include "utf8.h"
 
 void agg_init(struct agg *st)
@@ -51,6 +53,30 @@ void agg_report(struct agg *st, const char *agency, int year, enum case_rule rul
     if (applied)
         *applied = st->applied;
     pthread_rwlock_unlock(&st->lock);
+}
+
+void agg_render(struct agg *st, const char *agency, int year, enum case_rule rule, int subtree, int fmt,
+                int64_t now_us, struct buf *out, uint64_t *applied)
+{
+    struct report r;
+    char name[256];
+    agg_report(st, agency, year, rule, subtree, &r, name, sizeof name, applied);
+    render_report(&r, *name ? name : NULL, (enum render_format)fmt, now_us, out);
+    if (fmt != FORMAT_JSON || subtree)
+        return;
+    struct release_mark m;
+    pthread_rwlock_rdlock(&st->lock);
+    int released = releases_find(st->releases, agency, year, &m);
+    pthread_rwlock_unlock(&st->lock);
+    if (!released)
+        return;
+    /* The release froze section 四 under one case rule: the tables are
+     * compared under that one, whatever this request asked. */
+    if ((int)rule != m.case_rule)
+        agg_report(st, agency, year, (enum case_rule)m.case_rule, 0, &r, NULL, 0, NULL);
+    char live[SHA256_HEX_LEN + 1];
+    render_tables_sha256(&r, live);
+    render_json_release(out, m.release, strcmp(live, m.tables_sha256) != 0);
 }
 
 int agg_check_request(const char *agency, const char *year_text, int *year, char *code,

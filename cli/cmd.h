@@ -22,10 +22,16 @@ int cmd_health(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
 int cmd_template(int argc, char **argv);
 int cmd_document(int argc, char **argv);
+int cmd_narrative(int argc, char **argv);
+int cmd_release(int argc, char **argv);
 
 /* For a command with verbs (gongkai agency add|list|load): -1 when argv[1]
  * is a verb to go on with; else the exit code after printing usage — 0 on
  * stdout for --help or -h, 2 on stderr when no verb is given. */
 int cmd_verb_or_help(int argc, char **argv, const char *usage);
+
+/* Checks an --agency code and a --year (1990-2100): 0 with *year set, or 2
+ * after a message on stderr naming the value ("PROG: agency: ..."). */
+int cmd_agency_year(const char *prog, const char *agency, const char *year, int *y);
 
 #endif

@@ -1,11 +1,15 @@
 /* gongkai — the command-line tool: one binary, one subcommand per task. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "hash.h"
 #include "cmd.h"
+#include "event.h"
+#include "hash.h"
 #include "log.h"
+#include "tables.h"
+#include "utf8.h"
 
 static const struct {
     const char *name;
@@ -17,6 +21,8 @@ static const struct {
     {"rejects", cmd_rejects, "list stored rejections, newest first"},
     {"report", cmd_report, "print an agency's report for a year from the aggregator"},
     {"document", cmd_document, "print an agency's annual report for a year as one HTML page (official layout)"},
+    {"narrative", cmd_narrative, "set or show the prose sections (一, 五, 六) of an annual report"},
+    {"release", cmd_release, "freeze an annual report as release N (tables, prose, document, SHA-256)"},
     {"verify", cmd_verify, "recompute reports from the event log and compare with the aggregator"},
     {"doctor", cmd_doctor, "list every event log row this build cannot use (read-only)"},
     {"keygen", cmd_keygen, "write a CURVE key pair NAME.key (secret) and NAME.pub"},
@@ -40,6 +46,26 @@ int cmd_verb_or_help(int argc, char **argv, const char *usage_text)
         return 0;
     }
     return -1;
+}
+
+int cmd_agency_year(const char *prog, const char *agency, const char *year, int *y)
+{
+    char shown[120];
+    if (!ev_agency_valid(agency)) {
+        fprintf(stderr, "%s: agency: \"%s\" does not match " EV_AGENCY_PATTERN "\n", prog,
+                utf8_shown(agency, shown, sizeof shown));
+        return 2;
+    }
+    char *end;
+    errno = 0;
+    long v = strtol(year, &end, 10);
+    if (errno || *end || !*year || v < YEAR_MIN || v > YEAR_MAX) {
+        fprintf(stderr, "%s: year: \"%s\" is not a year in %d-%d\n", prog,
+                utf8_shown(year, shown, sizeof shown), YEAR_MIN, YEAR_MAX);
+        return 2;
+    }
+    *y = (int)v;
+    return 0;
 }
 
 static void usage(FILE *f)

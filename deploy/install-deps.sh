@@ -18,7 +18,7 @@ BUILD_PKGS=(
     gcc clang make pkg-config
     libzmq3-dev libczmq-dev
     libprotobuf-c-dev protobuf-c-compiler
-    libpq-dev libjansson-dev libmicrohttpd-dev
+    libpq-dev libjansson-dev libmicrohttpd-dev libcmark-dev libsodium-dev
     libcmocka-dev
 )
 

@@ -2,11 +2,11 @@
 # check-layers.sh — no #include in lib/ points up a layer (`make check-layers`,
 # run by `make test`).
 #
-#   core       alloc buf config hash log map utf8 waiting    uses nothing of ours
+#   core       alloc buf config hash log map sha256 utf8 waiting  uses nothing of ours
 #   model      event jsonl codec day money                  uses core
 #   rules      ledger tables deadline calendar timeliness   uses model, core
-#   report     render reportcheck reportimport              uses rules, model, core
-#   store      db logread                                   uses model, core
+#   report     template render document reportcheck reportimport  uses rules, model, core
+#   store      db logread narrative                         uses model, core
 #   transport  wire curve keys auth net metrics             uses model, core
 #
 # store and transport sit beside rules: neither uses the other, nor rules or

@@ -5,7 +5,8 @@
  * its five columns; 行政复议 and 行政诉讼, and under it 未经复议直接起诉 and
  * 复议后起诉, each over five), Chinese labels only, print-friendly CSS.
  * Rows, columns and labels come from template.h. The prose sections (一, 五,
- * 六) are given as HTML-escaped text paragraphs; an empty one keeps its
+ * 六) are Markdown (CommonMark, rendered by cmark in safe mode: raw HTML
+ * and script links in them are not passed through); an empty one keeps its
  * heading.
  *
  * Pure: appends to out, no I/O, no state.
@@ -16,8 +17,8 @@
 #include "buf.h"
 #include "tables.h"
 
-/* The prose of sections 一, 五 and 六 (plain text, paragraphs separated by
- * blank lines; NULL or "" for an empty section). */
+/* The prose of sections 一, 五 and 六 (Markdown, UTF-8; NULL or "" for an
+ * empty section). Not owned. */
 struct document_prose {
     const char *section[3];
 };

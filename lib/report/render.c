@@ -9,6 +9,7 @@
 #include "day.h"
 #include "money.h"
 #include "document.h"
+#include "sha256.h"
 #include "template.h"
 
 int render_parse_format(const char *s)
@@ -217,6 +218,23 @@ static void render_json(const struct report *r, const char *name, int64_t now_us
     }
     buf_printf(b, "    \"case_rule\": \"%s\"\n  }\n}\n",
                r->case_rule == CASE_RULE_FILED ? "filed" : "handled");
+}
+
+void render_tables_sha256(const struct report *r, char hex[65])
+{
+    struct buf b = {0};
+    render_json(r, NULL, 0, &b);
+    sha256_hex(b.data, b.len, hex);
+    buf_free(&b);
+}
+
+void render_json_release(struct buf *json, int release, int changed)
+{
+    /* render_json ends every report with "\n}\n": the keys go before it. */
+    assert(json->len >= 3 && memcmp(json->data + json->len - 3, "\n}\n", 3) == 0);
+    json->len -= 3;
+    buf_printf(json, ",\n  \"released\": %d,\n  \"changed_since_release\": %s\n}\n", release,
+               changed ? "true" : "false");
 }
 
 /* ---- the official layout, shared by CSV, Markdown and text ---- */

@@ -29,6 +29,17 @@ const char *render_content_type(enum render_format f);
 void render_report(const struct report *r, const char *name, enum render_format f, int64_t now_us,
                    struct buf *out);
 
+/* The tables' digest: SHA-256 (hex) of r as JSON with no name and a fixed
+ * clock, so equal numbers (same agency, year, template and case rule) give
+ * equal digests in any process. A release records it; the live report is
+ * compared with it (changed_since_release). */
+void render_tables_sha256(const struct report *r, char hex[65]);
+
+/* The live report JSON (render_report, FORMAT_JSON) told about the agency's
+ * newest release of that year: `"released": N, "changed_since_release": B`
+ * added as its last two keys. json must be what render_report wrote. */
+void render_json_release(struct buf *json, int release, int changed);
+
 /* Cells as the layouts print them, for document.c: the seven values of an
  * application row (six kinds, then the total), and a section 二 cell as text
  * (an integer, or 万元 with two decimals). */

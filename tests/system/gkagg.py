@@ -97,8 +97,9 @@ class Aggregator:
 
     _n = 0
 
-    def __init__(self, db=None, feed=None, query=None, http=None, name="aggregator"):
+    def __init__(self, db=None, feed=None, query=None, http=None, name="aggregator", env=None):
         self.db = db or gk.env("GONGKAI_DB")
+        self.env = env or {}
         self.feed = feed or gk.env("GONGKAI_FEED")
         self.query = query or gk.env("GONGKAI_QUERY")
         self.http = http or gk.env("GONGKAI_HTTP")
@@ -119,6 +120,7 @@ class Aggregator:
                 "GONGKAI_QUERY": self.query,
                 "GONGKAI_HTTP": self.http,
                 "GONGKAI_INSECURE": "1",
+                **self.env,
             },
         )
 
@@ -175,6 +177,17 @@ class Aggregator:
         url = f"http://{self.http}{path}"
         try:
             with urllib.request.urlopen(url, timeout=timeout) as r:
+                return r.status, r.headers.get("Content-Type", ""), r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, e.headers.get("Content-Type", ""), e.read()
+
+    def request(self, method, path, body=None, token=None, timeout=10):
+        """method path [body] with an optional bearer token → (status, content type, body bytes)."""
+        req = urllib.request.Request(f"http://{self.http}{path}", data=body, method=method)
+        if token:
+            req.add_header("Authorization", "Bearer " + token)
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as r:
                 return r.status, r.headers.get("Content-Type", ""), r.read()
         except urllib.error.HTTPError as e:
             return e.code, e.headers.get("Content-Type", ""), e.read()

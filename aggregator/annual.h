@@ -1,0 +1,53 @@
+/* annual — the annual report's HTTP routes that need the database (issue 14):
+ *
+ *   GET /v1/reports/{agency}/{year}/narrative/{section}[?version=N]
+ *   PUT /v1/reports/{agency}/{year}/narrative/{section}   body: Markdown
+ *   GET /v1/reports/{agency}/{year}/document.html
+ *   GET /v1/reports/{agency}/{year}[/document.html]?release=N
+ *   GET /v1/reports/{agency}/{year}/releases
+ *
+ * The prose sections (一, 五, 六) live in PostgreSQL (sql/010, narrative.h),
+ * the releases too (sql/011); both are read and written through the side
+ * connection (sidedb.h); the
+ * tables are the live ones (agg_report, under the state's read lock). Each
+ * call runs on a heavy worker (http.c hands it over): never on
+ * libmicrohttpd's threads, never on the counting thread. Callers have
+ * checked agency, year and section; the answer (status, content type,
+ * body) goes to *a, an error as {"error", "message"} JSON.
+ */
+#ifndef GK_ANNUAL_H
+#define GK_ANNUAL_H
+
+#include <stddef.h>
+
+#include "buf.h"
+
+struct agg;
+
+struct annual_answer {
+    unsigned status;
+    const char *type; /* static */
+    struct buf body;  /* owned by the caller */
+};
+
+/* version: the ?version= text, or NULL for the newest. */
+void annual_narrative_get(struct agg *st, const char *agency, int year, int section,
+                          const char *version, struct annual_answer *a);
+/* Stores text (n bytes, not yet checked) as the next version, written by who
+ * ("token:NAME"). */
+void annual_narrative_put(struct agg *st, const char *agency, int year, int section,
+                          const char *text, size_t n, const char *who, struct annual_answer *a);
+/* The whole document as HTML: live tables, the newest prose. */
+void annual_document(struct agg *st, const char *agency, int year, int rule, int subtree,
+                     struct annual_answer *a);
+/* Release n as it was released: its tables JSON, or (document) its HTML
+ * document, byte for byte; 404 no_release when there is none. */
+void annual_release(struct agg *st, const char *agency, int year, int n, int document,
+                    struct annual_answer *a);
+/* GET /v1/reports/{agency}/{year}/releases: every release of the year,
+ * oldest first, as JSON. */
+void annual_releases(struct agg *st, const char *agency, int year, struct annual_answer *a);
+/* A JSON error answer into a (jansson: valid UTF-8 whatever message holds). */
+void annual_error(struct annual_answer *a, unsigned status, const char *code, const char *message);
+
+#endif

@@ -1,0 +1,82 @@
+/* releases — the newest release of each agency-year (see releases.h). */
+#include "releases.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agg.h"
+#include "alloc.h"
+#include "hash.h"
+#include "map.h"
+#include "tables.h"
+
+#define NS_RELEASE 0x52454c /* key namespace of key128_of: "REL" */
+
+struct releases {
+    struct map *by_key; /* key128_of(NS_RELEASE, year, agency) → struct release_mark */
+    long long last_id;  /* report_release.id read up to */
+};
+
+struct releases *releases_new(void)
+{
+    struct releases *r = xcalloc(1, sizeof *r);
+    r->by_key = map_new(sizeof(struct release_mark));
+    return r;
+}
+
+void releases_destroy(struct releases **pr)
+{
+    struct releases *r = *pr;
+    if (!r)
+        return;
+    map_destroy(&r->by_key);
+    free(r);
+    *pr = NULL;
+}
+
+int releases_refresh(struct agg *st, PGconn *c)
+{
+    struct releases *r = st->releases;
+    char after[24];
+    snprintf(after, sizeof after, "%lld", r->last_id);
+    const char *p[] = {after};
+    PGresult *res = PQexecParams(c,
+                                 "SELECT id, agency, year, release, case_rule, tables_sha256"
+                                 " FROM report_release WHERE id > $1::bigint ORDER BY id",
+                                 1, NULL, p, NULL, NULL, 0);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        PQclear(res);
+        return -1;
+    }
+    int n = PQntuples(res);
+    if (n) {
+        /* Rows in id order: a later release of the same agency-year replaces
+         * an earlier one. The map is written under the write lock only. */
+        pthread_rwlock_wrlock(&st->lock);
+        for (int i = 0; i < n; i++) {
+            int year = atoi(PQgetvalue(res, i, 2));
+            struct release_mark *m =
+                map_put(r->by_key, key128_of(NS_RELEASE, (uint32_t)year, PQgetvalue(res, i, 1)), NULL);
+            m->release = atoi(PQgetvalue(res, i, 3));
+            m->case_rule = strcmp(PQgetvalue(res, i, 4), "handled") == 0 ? CASE_RULE_HANDLED : CASE_RULE_FILED;
+            snprintf(m->tables_sha256, sizeof m->tables_sha256, "%s", PQgetvalue(res, i, 5));
+        }
+        r->last_id = strtoll(PQgetvalue(res, n - 1, 0), NULL, 10);
+        pthread_rwlock_unlock(&st->lock);
+    }
+    PQclear(res);
+    return 0;
+}
+
+int releases_find(const struct releases *r, const char *agency, int year, struct release_mark *m)
+{
+    if (!r)
+        return 0;
+    const struct release_mark *v = map_get(r->by_key, key128_of(NS_RELEASE, (uint32_t)year, agency));
+    if (!v)
+        return 0;
+    *m = *v;
+    return 1;
+}

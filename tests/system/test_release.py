@@ -1,0 +1,124 @@
+#!/usr/bin/python3
+"""Releases of the annual report (issue 14, acceptance 2): the seed fixture
+published with its prose, `gongkai release` for 2019 freezes it as release 1
+with the SHA-256 of its document. Then a correction dated in 2019 arrives
+and the prose is edited: release 1 is still served byte for byte (same
+SHA-256), the live report says "released": 1, "changed_since_release": true,
+and a second release (a correction note) supersedes it. Bad input is refused
+naming the field; releases survive a restart; the table refuses UPDATE.
+"""
+import hashlib
+import json
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import gk  # noqa: E402
+import gkagg  # noqa: E402
+
+GK = gk.bin_path("gongkai")
+W = gk.work_dir()
+intake = gk.Intake().start()
+agg = gkagg.Aggregator().start()
+rc, out, err = gk.publish([gk.fixture_path()], timeout=120)
+gk.check(rc == 0, "the seed fixture published", err[-300:])
+gk.check(gk.run([GK, "agency", "add", "gz-sthjt", "--name", "贵州省生态环境厅"]).returncode == 0, "registered")
+agg.wait_caught_up()
+gk.wait_for(lambda: agg.report("gz-sthjt", 2019).get("name") == "贵州省生态环境厅", 10, "the name shows")
+r = gk.run([GK, "narrative", "set", "--agency", "gz-sthjt", "--year", "2019", "--section", "1", "-"],
+           input="2019年，我厅认真贯彻落实《条例》。\n".encode())
+gk.check(r.returncode == 0, "section 一 written")
+
+DOC = "/v1/reports/gz-sthjt/2019/document.html"
+before_live = agg.get(DOC)[2]
+r = gk.run([GK, "release", "--agency", "gz-sthjt", "--year", "2019"])
+gk.check(r.returncode == 0, "gongkai release 2019", r.stderr)
+m = re.search(rb"release 1 of the tables at seq (\d+); document sha256 ([0-9a-f]{64})", r.stdout)
+gk.check(m is not None, "it says release 1, the seq and the document's SHA-256", r.stdout)
+sha1 = m.group(2).decode()
+status, ctype, doc1 = agg.get(DOC + "?release=1")
+gk.eq((status, ctype), (200, "text/html; charset=utf-8"), "document.html?release=1")
+gk.eq(hashlib.sha256(doc1).hexdigest(), sha1, "release 1's document has the SHA-256 release printed")
+gk.eq(doc1, before_live, "release 1 is the document as it was live")
+gk.wait_for(lambda: agg.report("gz-sthjt", 2019).get("released") == 1, 10, "the live report says released: 1")
+gk.eq(agg.report("gz-sthjt", 2019).get("changed_since_release"), False, "… and not changed since")
+status, _, rel_json = agg.get("/v1/reports/gz-sthjt/2019?release=1")
+released_tables = json.loads(rel_json)
+live = agg.report("gz-sthjt", 2019)
+for key in ("active_disclosure", "applications", "reviews_litigation"):
+    gk.eq(released_tables[key], live[key], "release 1's JSON: %s as live" % key)
+
+# A correction dated in 2019, published after the release; the prose edited.
+fix = {"event_id": "gz-sthjt-late-1", "type": "application_received", "agency": "gz-sthjt",
+       "occurred_at": "2019-12-30T10:00:00+08:00", "application_id": "2019-late-1",
+       "applicant": "natural_person"}
+path = os.path.join(W, "late.jsonl")
+with open(path, "w") as f:
+    f.write(json.dumps(fix) + "\n")
+rc, out, err = gk.publish([path])
+gk.check(rc == 0 and "accepted 1" in out, "a correction dated 2019 published", out + err)
+agg.wait_caught_up()
+r = gk.run([GK, "narrative", "set", "--agency", "gz-sthjt", "--year", "2019", "--section", "1", "-"],
+           input="改过的总体情况。\n".encode())
+gk.check(r.returncode == 0, "section 一 rewritten")
+status, _, doc1_again = agg.get(DOC + "?release=1")
+gk.eq(hashlib.sha256(doc1_again).hexdigest(), sha1, "release 1 is served byte-identical after both")
+gk.check(agg.get(DOC)[2] != doc1, "the live document has moved on")
+rep = agg.report("gz-sthjt", 2019)
+gk.eq((rep.get("released"), rep.get("changed_since_release")), (1, True),
+      "the live report: released 1, changed_since_release true")
+gk.eq(rep["applications"]["rows"][0]["values"][0], live["applications"]["rows"][0]["values"][0] + 1,
+      "… with the late receipt counted")
+status, _, body = agg.get("/v1/reports/gz-sthjt/2019?release=1")
+gk.eq(json.loads(body)["applications"], released_tables["applications"], "release 1's tables unchanged")
+
+r = gk.run([GK, "release", "--agency", "gz-sthjt", "--year", "2019", "--note", "勘误：补计一件申请"])
+gk.check(r.returncode == 0 and b"release 2 " in r.stdout, "a second release supersedes (勘误)", r.stdout + r.stderr)
+gk.wait_for(lambda: agg.report("gz-sthjt", 2019).get("released") == 2, 10, "the live report says released: 2")
+gk.eq(agg.report("gz-sthjt", 2019).get("changed_since_release"), False, "… not changed since")
+status, _, body = agg.get("/v1/reports/gz-sthjt/2019/releases")
+rels = json.loads(body)["releases"]
+gk.eq([(x["release"], x["draft"], x["note"]) for x in rels], [(1, False, ""), (2, False, "勘误：补计一件申请")],
+      "/releases lists both, with the note")
+gk.eq(rels[0]["document_sha256"], sha1, "… release 1 with its SHA-256")
+gk.eq(rels[1]["prose_versions"], [2, 0, 0], "… release 2 froze prose version 2 of 一")
+r = gk.run([GK, "release", "--agency", "gz-sthjt", "--year", "2019", "--list"])
+gk.check(r.returncode == 0 and r.stdout.count(b"\n") == 2 and sha1.encode() in r.stdout, "release --list", r.stdout)
+
+# Refusals.
+year_now = int(gk.query("SELECT extract(year FROM now() AT TIME ZONE 'Asia/Shanghai')::int")[0][0])
+for args, said in [(["--year", str(year_now)], b"has not ended"),
+                   (["--year", "1989"], b"year: \"1989\""),
+                   (["--agency", "GZ"], b"agency: \"GZ\""),
+                   (["--case-rule", "x"], b"--case-rule \"x\"")]:
+    a = {"--agency": "gz-sthjt", "--year": "2019"}
+    a.update(dict(zip(args[::2], args[1::2])))
+    r = gk.run([GK, "release", *[x for kv in a.items() for x in kv]])
+    gk.check(r.returncode == 2 and said in r.stderr, "release refused: %s" % " ".join(args), r.stderr)
+r = gk.run([GK, "release", "--agency", "gz-sthjt", "--year", str(year_now), "--draft"])
+gk.check(r.returncode == 0 and b"(draft)" in r.stdout, "a year not ended is released with --draft", r.stderr)
+for p, want in [(DOC + "?release=9", (404, "no_release")), (DOC + "?release=x", (400, "bad_release")),
+                (DOC + "?release=0", (400, "bad_release")),
+                ("/v1/reports/gz-sthjt/2019?release=1&format=csv", (400, "bad_format")),
+                ("/v1/reports/gz-sthjt/2019?release=1&scope=subtree", (400, "bad_scope")),
+                ("/v1/reports/gz-sthjt/2019/check?release=1", (400, "bad_format")),
+                ("/v1/reports/gz-sthjt/1989/releases", (400, "bad_year"))]:
+    status, _, body = agg.get(p)
+    gk.eq((status, json.loads(body).get("error")), want, "%s → %d %s" % (p, want[0], want[1]))
+status, _, body = agg.get("/v1/reports/gz-sthjt/2018/releases")
+gk.eq((status, json.loads(body)["releases"]), (200, []), "a year never released lists none")
+try:
+    gk.query("UPDATE report_release SET note = 'x'")
+    gk.check(False, "report_release refuses UPDATE")
+except Exception as e:  # noqa: BLE001 — the refusal is the point
+    gk.check("immutable" in str(e), "report_release refuses UPDATE", str(e))
+
+# A restart keeps what it knows of releases.
+gk.check(agg.stop() == 0, "the aggregator stops")
+agg = gkagg.Aggregator().start()
+gk.wait_for(lambda: agg.report("gz-sthjt", 2019).get("released") == 2, 10, "after a restart: released 2")
+gk.eq(hashlib.sha256(agg.get(DOC + "?release=1")[2]).hexdigest(), sha1, "… and release 1 still byte-identical")
+gk.check(agg.stop() == 0, "the aggregator stops cleanly")
+intake.stop()
+gk.done()
