@@ -104,6 +104,10 @@ void agg_render(struct agg *st, const char *agency, int year, enum case_rule rul
 int agg_check_request(const char *agency, const char *year_text, int *year, char *code,
                       size_t code_cap, char *message, size_t message_cap);
 
+/* ?as_of=YYYY-MM-DD (a Beijing date in the contract's years) → day number:
+ * 0, or -1 with code bad_as_of and a message naming the value. */
+int agg_check_as_of(const char *as_of, int32_t *day, char *code, size_t code_cap, char *message,
+                    size_t message_cap);
 /* Makes agg.lock prefer writers; call once in main before any thread starts. */
 void agg_init(struct agg *st);
 

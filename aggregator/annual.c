@@ -8,9 +8,13 @@
 #include <string.h>
 
 #include "agg.h"
+#include "day.h"
 #include "db.h"
 #include "document.h"
+#include "ledger.h"
+#include "logread.h"
 #include "narrative.h"
+#include "render.h"
 #include "sidedb.h"
 #include "template.h"
 #include "utf8.h"
@@ -259,4 +263,260 @@ void annual_releases(struct agg *st, const char *agency, int year, struct annual
         json_answer(a, o);
     }
     PQclear(res);
+}
+
+/* The report of (agency, year) as of the end of Beijing day `day`, counted
+ * afresh from the agency's events dated up to then, rendered in fmt into
+ * out. DB_OK, or DB_RETRY (the database cannot be reached) / DB_FATAL. */
+static int render_as_of(struct agg *st, const char *agency, int year, int32_t day, int rule, int fmt,
+                        struct buf *out)
+{
+    /* The end of that Beijing day, in UTC. */
+    int64_t before_us = ((int64_t)(day + 1) * 86400 - BEIJING_OFFSET_S) * 1000000;
+    char name[256] = "";
+    struct report r;
+    agg_report(st, agency, year, (enum case_rule)rule, 0, &r, name, sizeof name, NULL);
+    PGconn *c = sidedb_acquire(st->side);
+    if (!c)
+        return DB_RETRY;
+    /* One snapshot for all the chunks. */
+    int rc = db_exec(c, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    struct ledger *l = ledger_new();
+    struct tables *t = tables_new();
+    struct logrow *rows = NULL;
+    size_t cap = 0;
+    uint64_t after = 0;
+    long n = 0;
+    while (!rc && (n = logread_agency_chunk(c, agency, before_us, after, 20000, &rows, &cap)) > 0) {
+        for (long i = 0; i < n; i++) {
+            struct ledger_change chg;
+            ledger_apply(l, &rows[i].ev, &chg);
+            tables_apply(t, &chg);
+        }
+        after = rows[n - 1].seq;
+    }
+    if (!rc && n < 0)
+        rc = n == LOGREAD_BAD ? DB_FATAL : DB_RETRY;
+    PQclear(PQexec(c, "ROLLBACK"));
+    sidedb_release(st->side, rc == DB_RETRY);
+    if (!rc) {
+        uint32_t id;
+        if (ledger_agency_find(l, agency, &id))
+            id = UINT32_MAX;
+        tables_report(t, id, agency, year, (enum case_rule)rule, &r);
+        /* "as_of" says the day asked: its last second, Beijing time (or the
+         * year's end, once that has passed by then). */
+        render_report(&r, *name ? name : NULL, (enum render_format)fmt, before_us - 1000000, out);
+    }
+    free(rows);
+    tables_destroy(&t);
+    ledger_destroy(&l);
+    return rc;
+}
+
+void annual_as_of(struct agg *st, const char *agency, int year, int32_t day, int rule, int fmt,
+                  struct annual_answer *a)
+{
+    buf_reset(&a->body);
+    int rc = render_as_of(st, agency, year, day, rule, fmt, &a->body);
+    if (!failed(a, rc, "read")) {
+        a->status = MHD_HTTP_OK;
+        a->type = render_content_type((enum render_format)fmt);
+    }
+}
+
+/* ---- diff ---- */
+
+/* One side of a diff: "live", "release:N" or "as_of:YYYY-MM-DD". */
+struct side {
+    enum { SIDE_LIVE, SIDE_RELEASE, SIDE_AS_OF } kind;
+    int release;
+    int32_t day;
+};
+
+static int side_parse(const char *name, const char *text, struct side *s, char *msg, size_t cap)
+{
+    char shown[80], code[32];
+    if (text && strcmp(text, "live") == 0) {
+        s->kind = SIDE_LIVE;
+        return 0;
+    }
+    if (text && strncmp(text, "release:", 8) == 0) {
+        char *end;
+        long n = strtol(text + 8, &end, 10);
+        if (text[8] && !*end && n >= 1 && n <= 1000000000) {
+            s->kind = SIDE_RELEASE, s->release = (int)n;
+            return 0;
+        }
+    }
+    if (text && strncmp(text, "as_of:", 6) == 0 &&
+        agg_check_as_of(text + 6, &s->day, code, sizeof code, msg, cap) == 0) {
+        s->kind = SIDE_AS_OF;
+        return 0;
+    }
+    snprintf(msg, cap, "%s: \"%s\": live, release:N or as_of:YYYY-MM-DD", name,
+             utf8_shown(text ? text : "", shown, sizeof shown));
+    return -1;
+}
+
+/* A release's case rule, or -1 when it does not exist; DB errors in *rc. */
+static int release_rule(struct agg *st, const char *agency, int year, int n, int *rc)
+{
+    PGconn *c = sidedb_acquire(st->side);
+    if (!c) {
+        *rc = DB_RETRY;
+        return -1;
+    }
+    char y[16], r[16];
+    snprintf(y, sizeof y, "%d", year);
+    snprintf(r, sizeof r, "%d", n);
+    const char *p[] = {agency, y, r};
+    PGresult *res = PQexecParams(c,
+                                 "SELECT case_rule FROM report_release"
+                                 " WHERE agency = $1 AND year = $2::int AND release = $3::int",
+                                 3, NULL, p, NULL, NULL, 0);
+    *rc = PQresultStatus(res) == PGRES_TUPLES_OK ? DB_OK : db_failure(c, res, "reading a release");
+    sidedb_release(st->side, *rc == DB_RETRY);
+    int rule = -1;
+    if (!*rc && PQntuples(res) == 1)
+        rule = strcmp(PQgetvalue(res, 0, 0), "handled") == 0 ? CASE_RULE_HANDLED : CASE_RULE_FILED;
+    PQclear(res);
+    return rule;
+}
+
+/* The side's report JSON into out (answered into a on failure): 0 or -1. */
+static int side_json(struct agg *st, const char *agency, int year, const struct side *s, int rule,
+                     struct buf *out, struct annual_answer *a)
+{
+    if (s->kind == SIDE_LIVE) {
+        agg_render(st, agency, year, (enum case_rule)rule, 0, FORMAT_JSON, day_now_us(), out, NULL);
+        return 0;
+    }
+    if (s->kind == SIDE_AS_OF)
+        return failed(a, render_as_of(st, agency, year, s->day, rule, FORMAT_JSON, out), "read") ? -1 : 0;
+    annual_release(st, agency, year, s->release, 0, a);
+    if (a->status != MHD_HTTP_OK)
+        return -1;
+    buf_append(out, a->body.data, a->body.len);
+    return 0;
+}
+
+/* Every cell of a report JSON's tables, by name, into cells:
+ * active_disclosure.ROW.COLUMN, applications.ROW.COLUMN,
+ * reviews_litigation.ROW.COLUMN. */
+static void flatten(json_t *report, json_t *cells)
+{
+    char name[256];
+    const char *row, *col;
+    json_t *cols, *v;
+    json_object_foreach(json_object_get(report, "active_disclosure"), row, cols)
+        json_object_foreach(cols, col, v) {
+            snprintf(name, sizeof name, "active_disclosure.%s.%s", row, col);
+            json_object_set(cells, name, v);
+        }
+    json_t *apps = json_object_get(report, "applications");
+    json_t *acols = json_object_get(apps, "columns"), *r;
+    size_t i, k;
+    json_array_foreach(json_object_get(apps, "rows"), i, r) {
+        json_array_foreach(json_object_get(r, "values"), k, v) {
+            snprintf(name, sizeof name, "applications.%s.%s", json_string_value(json_object_get(r, "key")),
+                     json_string_value(json_array_get(acols, k)));
+            json_object_set(cells, name, v);
+        }
+    }
+    json_t *rl = json_object_get(report, "reviews_litigation");
+    json_t *rcols = json_object_get(rl, "columns");
+    json_object_foreach(rl, row, r) {
+        if (!json_is_array(r) || r == rcols)
+            continue;
+        json_array_foreach(r, k, v) {
+            snprintf(name, sizeof name, "reviews_litigation.%s.%s", row,
+                     json_string_value(json_array_get(rcols, k)));
+            json_object_set(cells, name, v);
+        }
+    }
+}
+
+void annual_diff(struct agg *st, const char *agency, int year, const char *from, const char *to,
+                 int rule, struct annual_answer *a)
+{
+    struct side sf, stt;
+    char msg[300];
+    if (side_parse("from", from, &sf, msg, sizeof msg) || side_parse("to", to ? to : "live", &stt, msg, sizeof msg)) {
+        annual_error(a, MHD_HTTP_BAD_REQUEST, "bad_side", msg);
+        return;
+    }
+    /* A release froze section 四 under one case rule: both sides are
+     * compared under it (two releases must agree on it). */
+    const struct side *rels[2] = {&sf, &stt};
+    int fixed = -1;
+    for (int k = 0; k < 2; k++) {
+        if (rels[k]->kind != SIDE_RELEASE)
+            continue;
+        int rc;
+        int r = release_rule(st, agency, year, rels[k]->release, &rc);
+        if (failed(a, rc, "read"))
+            return;
+        if (r < 0) {
+            snprintf(msg, sizeof msg, "%s: %s %d has no release %d", k ? "to" : "from", agency, year,
+                     rels[k]->release);
+            annual_error(a, MHD_HTTP_NOT_FOUND, "no_release", msg);
+            return;
+        }
+        if (fixed >= 0 && r != fixed) {
+            annual_error(a, MHD_HTTP_BAD_REQUEST, "bad_case_rule",
+                         "the two releases froze section 四 under different case rules");
+            return;
+        }
+        fixed = r;
+    }
+    if (fixed >= 0)
+        rule = fixed;
+    struct buf jf = {0}, jt = {0};
+    if (side_json(st, agency, year, &sf, rule, &jf, a) || side_json(st, agency, year, &stt, rule, &jt, a)) {
+        buf_free(&jf);
+        buf_free(&jt);
+        return;
+    }
+    json_t *rf = json_loadb(jf.data, jf.len, 0, NULL), *rt = json_loadb(jt.data, jt.len, 0, NULL);
+    buf_free(&jf);
+    buf_free(&jt);
+    json_t *cf = json_object(), *ct = json_object();
+    flatten(rf, cf);
+    flatten(rt, ct);
+    json_t *changes = json_array();
+    const char *cell;
+    json_t *v;
+    json_object_foreach(cf, cell, v) {
+        json_t *w = json_object_get(ct, cell);
+        if (w && json_equal(v, w))
+            continue;
+        json_t *o = json_object();
+        json_object_set_new(o, "cell", json_string(cell));
+        json_object_set(o, "from", v);
+        json_object_set(o, "to", w ? w : json_null());
+        json_array_append_new(changes, o);
+    }
+    json_object_foreach(ct, cell, v) {
+        if (json_object_get(cf, cell))
+            continue;
+        json_t *o = json_object();
+        json_object_set_new(o, "cell", json_string(cell));
+        json_object_set_new(o, "from", json_null());
+        json_object_set(o, "to", v);
+        json_array_append_new(changes, o);
+    }
+    json_t *o = json_object();
+    json_object_set_new(o, "agency", json_string(agency));
+    json_object_set_new(o, "year", json_integer(year));
+    json_object_set_new(o, "from", json_string(from));
+    json_object_set_new(o, "to", json_string(to ? to : "live"));
+    json_object_set_new(o, "case_rule", json_string(rule == CASE_RULE_HANDLED ? "handled" : "filed"));
+    json_object_set_new(o, "changed", json_integer((json_int_t)json_array_size(changes)));
+    json_object_set_new(o, "changes", changes);
+    json_decref(cf);
+    json_decref(ct);
+    json_decref(rf);
+    json_decref(rt);
+    json_answer(a, o);
 }

@@ -5,6 +5,8 @@
  *   GET /v1/reports/{agency}/{year}/document.html
  *   GET /v1/reports/{agency}/{year}[/document.html]?release=N
  *   GET /v1/reports/{agency}/{year}/releases
+ *   GET /v1/reports/{agency}/{year}?as_of=YYYY-MM-DD
+ *   GET /v1/reports/{agency}/{year}/diff?from=…&to=…
  *
  * The prose sections (一, 五, 六) live in PostgreSQL (sql/010, narrative.h),
  * the releases too (sql/011); both are read and written through the side
@@ -19,6 +21,7 @@
 #define GK_ANNUAL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "buf.h"
 
@@ -47,6 +50,19 @@ void annual_release(struct agg *st, const char *agency, int year, int n, int doc
 /* GET /v1/reports/{agency}/{year}/releases: every release of the year,
  * oldest first, as JSON. */
 void annual_releases(struct agg *st, const char *agency, int year, struct annual_answer *a);
+/* The report of (agency, year) at the end of Beijing day `day` (?as_of=):
+ * the agency's events that occurred up to then, read from the log and
+ * counted afresh (the live state cannot say what it was), rendered in fmt.
+ * Reads every such event of the agency: seconds for a very large one. */
+void annual_as_of(struct agg *st, const char *agency, int year, int32_t day, int rule, int fmt,
+                  struct annual_answer *a);
+/* GET /v1/reports/{agency}/{year}/diff?from=SIDE[&to=SIDE]: every cell
+ * whose value differs between two versions of the tables, a SIDE being
+ * live (the default for to), release:N or as_of:YYYY-MM-DD. With a release
+ * on either side both are taken under its case rule, else under rule.
+ * from and to are the request's text (checked here). */
+void annual_diff(struct agg *st, const char *agency, int year, const char *from, const char *to,
+                 int rule, struct annual_answer *a);
 /* A JSON error answer into a (jansson: valid UTF-8 whatever message holds). */
 void annual_error(struct annual_answer *a, unsigned status, const char *code, const char *message);
 

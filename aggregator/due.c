@@ -111,24 +111,7 @@ static int parse_params(const char *scope, const char *as_of, int *subtree, int3
         *day = day_beijing(day_now_us());
         return 0;
     }
-    int32_t d;
-    int y, m, dd;
-    char shown[64];
-    utf8_shown(as_of, shown, sizeof shown);
-    if (day_parse_date(as_of, &d) != 0) {
-        snprintf(code, code_cap, "bad_as_of");
-        snprintf(message, message_cap, "as_of: \"%s\" is not a date YYYY-MM-DD", shown);
-        return -1;
-    }
-    day_to_ymd(d, &y, &m, &dd);
-    if (y < YEAR_MIN || y > YEAR_MAX) {
-        snprintf(code, code_cap, "bad_as_of");
-        snprintf(message, message_cap, "as_of: \"%s\" is outside the years %d-%d", shown,
-                 YEAR_MIN, YEAR_MAX);
-        return -1;
-    }
-    *day = d;
-    return 0;
+    return agg_check_as_of(as_of, day, code, code_cap, message, message_cap);
 }
 
 /* The agencies a request covers, as a want[] over ledger ids. Call under the

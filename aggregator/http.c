@@ -279,14 +279,18 @@ static enum MHD_Result check(struct agg *st, struct MHD_Connection *c, const cha
 }
 
 enum job_kind { JOB_OPEN, JOB_TIMELINESS, JOB_METRICS, JOB_NARRATIVE, JOB_NARRATIVE_PUT, JOB_DOCUMENT,
-                JOB_RELEASE, JOB_RELEASES };
+                JOB_RELEASE, JOB_RELEASES, JOB_AS_OF, JOB_DIFF };
 
-enum report_route { REPORT_TABLES, REPORT_CHECK, REPORT_DOCUMENT, REPORT_RELEASES };
+enum report_route { REPORT_TABLES, REPORT_CHECK, REPORT_DOCUMENT, REPORT_RELEASES, REPORT_DIFF };
 
 static enum MHD_Result document_job(struct agg *st, struct MHD_Connection *c, void **state,
                                     const char *agency, int year, int rule, int subtree);
 static enum MHD_Result release_job(struct MHD_Connection *c, void **state, struct agg *st,
                                    const char *agency, int year, int n, int document, enum job_kind kind);
+static enum MHD_Result as_of_job(struct MHD_Connection *c, void **state, struct agg *st, const char *agency,
+                                 int year, int32_t day, int rule, int fmt);
+static enum MHD_Result diff_job(struct MHD_Connection *c, void **state, struct agg *st, const char *agency,
+                                int year, int rule);
 
 /* /v1/reports/{agency}/{year}[/check|/document.html]: the document is the
  * tables and the prose (annual.h), on a worker. */
@@ -321,7 +325,12 @@ static enum MHD_Result report(struct agg *st, struct MHD_Connection *c, void **s
     }
     if (route == REPORT_RELEASES)
         return release_job(c, state, st, agency, year, 0, 0, JOB_RELEASES);
+    if (route == REPORT_DIFF)
+        return diff_job(c, state, st, agency, year, rule);
     const char *rel = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "release");
+    if (rel && MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "as_of"))
+        return error(c, MHD_HTTP_BAD_REQUEST, "bad_as_of",
+                     "as_of and release: a release is already the tables of one moment; ask one or the other");
     if (rel) {
         /* A release is kept as its JSON and its document, as released. */
         char *end;
@@ -339,6 +348,20 @@ static enum MHD_Result report(struct agg *st, struct MHD_Connection *c, void **s
                          "a release is the agency's own report under the case rule it was released with: "
                          "leave scope and case_rule out");
         return release_job(c, state, st, agency, year, (int)n, route == REPORT_DOCUMENT, JOB_RELEASE);
+    }
+    const char *as_of = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "as_of");
+    if (as_of) {
+        int32_t day;
+        if (agg_check_as_of(as_of, &day, code, sizeof code, message, sizeof message))
+            return error(c, MHD_HTTP_BAD_REQUEST, code, message);
+        if (route != REPORT_TABLES)
+            return error(c, MHD_HTTP_BAD_REQUEST, "bad_as_of",
+                         "as_of: the tables as of a day are served by /v1/reports/{agency}/{year} "
+                         "(a document of a past day is a release: ?release=N)");
+        if (subtree)
+            return error(c, MHD_HTTP_BAD_REQUEST, "bad_scope",
+                         "scope: subtree with as_of is not served by this build: ask each agency");
+        return as_of_job(c, state, st, agency, year, day, rule, fmt);
     }
     if (route == REPORT_CHECK)
         return check(st, c, agency, year, rule, subtree);
@@ -528,10 +551,12 @@ struct job {
     struct agg *st;
     enum job_kind kind;
     char agency[128], year[32];
-    char *scope, *as_of, *limit, *after, *version;
+    char *scope, *as_of, *limit, *after, *version, *from, *to;
     uint32_t top;
     int year_n, section, rule, subtree; /* the annual routes (annual.h), checked */
     int release, want_document;         /* ?release=N, of the tables or the document */
+    int32_t day;                        /* ?as_of=, a day number */
+    int fmt;                            /* enum render_format of an as_of answer */
     int collecting;                     /* a PUT whose body is still arriving */
     int too_large;                      /* ... and it held more than NARRATIVE_MAX */
     struct buf upload;                  /* that body */
@@ -549,7 +574,7 @@ static char *copy_arg(struct MHD_Connection *c, const char *name)
 
 static void job_free(struct job *j)
 {
-    free(j->scope), free(j->as_of), free(j->limit), free(j->after), free(j->version);
+    free(j->scope), free(j->as_of), free(j->limit), free(j->after), free(j->version), free(j->from), free(j->to);
     buf_free(&j->body);
     buf_free(&j->upload);
     free(j);
@@ -572,6 +597,12 @@ static void job_annual(struct job *j)
         break;
     case JOB_RELEASES:
         annual_releases(j->st, j->agency, j->year_n, &a);
+        break;
+    case JOB_AS_OF:
+        annual_as_of(j->st, j->agency, j->year_n, j->day, j->rule, j->fmt, &a);
+        break;
+    case JOB_DIFF:
+        annual_diff(j->st, j->agency, j->year_n, j->from, j->to, j->rule, &a);
         break;
     default:
         annual_document(j->st, j->agency, j->year_n, j->rule, j->subtree, &a);
@@ -596,6 +627,8 @@ static void job_run(void *arg)
     case JOB_DOCUMENT:
     case JOB_RELEASE:
     case JOB_RELEASES:
+    case JOB_AS_OF:
+    case JOB_DIFF:
         job_annual(j);
         return;
     case JOB_METRICS:
@@ -666,6 +699,26 @@ static enum MHD_Result release_job(struct MHD_Connection *c, void **state, struc
     struct job *j = xcalloc(1, sizeof *j);
     j->st = st, j->kind = kind, j->year_n = year, j->release = n, j->want_document = document;
     snprintf(j->agency, sizeof j->agency, "%s", agency);
+    return submit(c, state, j);
+}
+
+static enum MHD_Result as_of_job(struct MHD_Connection *c, void **state, struct agg *st, const char *agency,
+                                 int year, int32_t day, int rule, int fmt)
+{
+    struct job *j = xcalloc(1, sizeof *j);
+    j->st = st, j->kind = JOB_AS_OF, j->year_n = year, j->day = day, j->rule = rule, j->fmt = fmt;
+    snprintf(j->agency, sizeof j->agency, "%s", agency);
+    return submit(c, state, j);
+}
+
+static enum MHD_Result diff_job(struct MHD_Connection *c, void **state, struct agg *st, const char *agency,
+                                int year, int rule)
+{
+    struct job *j = xcalloc(1, sizeof *j);
+    j->st = st, j->kind = JOB_DIFF, j->year_n = year, j->rule = rule;
+    snprintf(j->agency, sizeof j->agency, "%s", agency);
+    j->from = copy_arg(c, "from");
+    j->to = copy_arg(c, "to");
     return submit(c, state, j);
 }
 
@@ -825,12 +878,15 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         int want_timeliness = rest && strcmp(rest, "/timeliness") == 0;
         int want_document = rest && strcmp(rest, "/document.html") == 0;
         int want_releases = rest && strcmp(rest, "/releases") == 0;
-        if (!rest || (*rest && !want_check && !want_timeliness && !want_document && !want_releases))
+        int want_diff = rest && strcmp(rest, "/diff") == 0;
+        if (!rest ||
+            (*rest && !want_check && !want_timeliness && !want_document && !want_releases && !want_diff))
             return error(c, MHD_HTTP_NOT_FOUND, "not_found",
                          "use /v1/reports/{agency}/{year}, /v1/reports/{agency}/{year}/check, "
                          "/v1/reports/{agency}/{year}/timeliness, "
                          "/v1/reports/{agency}/{year}/document.html, "
-                         "/v1/reports/{agency}/{year}/releases or "
+                         "/v1/reports/{agency}/{year}/releases, "
+                         "/v1/reports/{agency}/{year}/diff or "
                          "/v1/reports/{agency}/{year}/narrative/{section}");
         if (want_timeliness)
             return timeliness(st, c, agency, year, 1, state);
@@ -838,6 +894,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
                       want_check      ? REPORT_CHECK
                       : want_document ? REPORT_DOCUMENT
                       : want_releases ? REPORT_RELEASES
+                      : want_diff     ? REPORT_DIFF
                                       : REPORT_TABLES);
     }
     if (strncmp(url, "/v1/agencies/", 13) == 0) {

@@ -7,6 +7,7 @@
 
 #include "agg.h"
 #include "alloc.h"
+#include "day.h"
 #include "event.h"
 #include "registry.h"
 #include "releases.h"
@@ -110,3 +111,26 @@ int agg_check_request(const char *agency, const char *year_text, int *year, char
     return 0;
 }
 
+
+int agg_check_as_of(const char *as_of, int32_t *day, char *code, size_t code_cap, char *message,
+                    size_t message_cap)
+{
+    int32_t d;
+    int y, m, dd;
+    char shown[64];
+    utf8_shown(as_of, shown, sizeof shown);
+    if (day_parse_date(as_of, &d) != 0) {
+        snprintf(code, code_cap, "bad_as_of");
+        snprintf(message, message_cap, "as_of: \"%s\" is not a date YYYY-MM-DD", shown);
+        return -1;
+    }
+    day_to_ymd(d, &y, &m, &dd);
+    if (y < YEAR_MIN || y > YEAR_MAX) {
+        snprintf(code, code_cap, "bad_as_of");
+        snprintf(message, message_cap, "as_of: \"%s\" is outside the years %d-%d", shown, YEAR_MIN,
+                 YEAR_MAX);
+        return -1;
+    }
+    *day = d;
+    return 0;
+}

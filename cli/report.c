@@ -24,14 +24,14 @@ static const char REPORT_USAGE[] =
 
 static const char DOCUMENT_USAGE[] =
     "usage: gongkai document --agency A --year Y [--format html] [--case-rule filed|handled]"
-    " [--scope self|subtree] > FILE\n\n"
+    " [--scope self|subtree] [--release N] > FILE\n\n"
     "Prints agency A's annual report for year Y as one self-contained HTML page in\n"
     "the official structure: the title, sections 一 to 六 with their headings, the\n"
     "prose of 一, 五 and 六 (gongkai narrative), the tables of 二, 三 and 四 with the\n"
     "official header spans. The tables are those the aggregator last committed to\n"
     "the database (GONGKAI_DB); GET /v1/reports/{agency}/{year}/document.html serves\n"
-    "the same page. (A browser prints it to PDF; docx and pdf output are not in this\n"
-    "build.)";
+    "the same page. --release N prints release N (gongkai release) byte for byte.\n"
+    "(A browser prints it to PDF; docx and pdf output are not in this build.)";
 
 static int report_main(int argc, char **argv, const char *prog, const char *usage,
                        const char *default_format)
@@ -79,11 +79,38 @@ int cmd_report(int argc, char **argv)
     return report_main(argc, argv, "gongkai report", REPORT_USAGE, "text");
 }
 
+/* Release n's document, byte for byte, to stdout: 0, or 1 after a message. */
+static int print_release(PGconn *c, const char *agency, int year, int n)
+{
+    char y[16], r[16];
+    snprintf(y, sizeof y, "%d", year);
+    snprintf(r, sizeof r, "%d", n);
+    const char *p[] = {agency, y, r};
+    PGresult *res = PQexecParams(c,
+                                 "SELECT document FROM report_release"
+                                 " WHERE agency = $1 AND year = $2::int AND release = $3::int",
+                                 3, NULL, p, NULL, NULL, 1);
+    int rc = 0;
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        fprintf(stderr, "gongkai document: cannot read the release: %s", PQerrorMessage(c));
+        rc = 1;
+    } else if (PQntuples(res) == 0) {
+        fprintf(stderr, "gongkai document: release: %s %d has no release %d (gongkai release --list)\n",
+                agency, year, n);
+        rc = 1;
+    } else {
+        fwrite(PQgetvalue(res, 0, 0), 1, (size_t)PQgetlength(res, 0, 0), stdout);
+    }
+    PQclear(res);
+    return rc;
+}
+
 int cmd_document(int argc, char **argv)
 {
-    const char *db, *agency, *year, *format, *rule, *scope;
+    const char *db, *agency, *year, *format, *rule, *scope, *release;
     const struct config_opt opts[] = {
         {"agency", NULL, NULL, "agency code (required)", &agency},
+        {"release", NULL, NULL, "print release N exactly as released (gongkai release)", &release},
         {"year", NULL, NULL, "report year, 1990-2100 (required)", &year},
         {"format", NULL, "html", "html (docx and pdf are not in this build)", &format},
         {"case-rule", NULL, "filed", "filed or handled (section 四)", &rule},
@@ -113,10 +140,25 @@ int cmd_document(int argc, char **argv)
         fprintf(stderr, "%s: --scope \"%s\": self or subtree\n", prog, utf8_shown(scope, shown, sizeof shown));
         return 2;
     }
+    long n = 0;
+    if (release) {
+        char *end;
+        n = strtol(release, &end, 10);
+        if (!*release || *end || n < 1 || n > 1000000000) {
+            fprintf(stderr, "%s: --release \"%s\": a release number from 1\n", prog,
+                    utf8_shown(release, shown, sizeof shown));
+            return 2;
+        }
+    }
     PGconn *c = db_connect(db, "gongkai-document");
     if (!c) {
         fprintf(stderr, "%s: cannot connect to the database\n", prog);
         return 2;
+    }
+    if (release) {
+        int rc = print_release(c, agency, y, (int)n);
+        PQfinish(c);
+        return rc;
     }
     struct stored st = {0};
     int rc = stored_read(c, agency, y, (enum case_rule)cr, strcmp(scope, "subtree") == 0, &st, err, sizeof err);

@@ -32,6 +32,13 @@ struct logrow {
  * be decoded (logged with its seq and why: do not retry). */
 long logread_chunk(PGconn *c, uint64_t after, long limit, struct logrow **rows, size_t *cap);
 
+/* One agency's events that occurred before before_us (UTC microseconds),
+ * seq > after, in seq order, at most limit: the number read (0 at the end),
+ * -1 on a database error, LOGREAD_BAD when a row cannot be decoded (all
+ * logged). For the tables as of a day (?as_of=). */
+long logread_agency_chunk(PGconn *c, const char *agency, int64_t before_us, uint64_t after, long limit,
+                          struct logrow **rows, size_t *cap);
+
 /* The log's head (max seq, 0 when empty), or -1. */
 int64_t logread_head(PGconn *c);
 

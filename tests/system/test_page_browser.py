@@ -224,6 +224,12 @@ def main():
     browser.call("Emulation.setDeviceMetricsOverride", width=1200, height=900, deviceScaleFactor=1,
                  mobile=False)
 
+    # 2019 released: the page says so.
+    BANNER = "document.getElementById('release').textContent"
+    r = gk.run([gk.bin_path("gongkai"), "release", "--agency", "gz-sthjt", "--year", "2019"])
+    gk.check(r.returncode == 0, "gongkai release 2019", r.stderr)
+    gk.wait_for(lambda: browser.eval(BANNER).startswith("已发布第 1 版"), 10, "the page says release 1")
+
     # One more application received in 2019: the page follows without a reload.
     before = browser.eval("performance.timeOrigin")
     line = json.dumps({"event_id": "page-test-1", "type": "application_received", "agency": "gz-sthjt",
@@ -251,6 +257,8 @@ def main():
           str(int(want["app.carried_forward.natural_person"]) + 1), "carried_forward follows")
     gk.wait_for(lambda: browser.eval("document.getElementById('applied').textContent") == "357", 5,
                 "status shows applied 357")
+    gk.wait_for(lambda: browser.eval(BANNER).startswith("注意：第 1 版发布后数据有变动"), 5,
+                "the page warns that the tables changed since release 1")
 
     # And the page just after the change, the changed cells highlighted.
     screenshot(browser, "page-gz-sthjt-2019-live.png")

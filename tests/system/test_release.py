@@ -41,6 +41,10 @@ status, ctype, doc1 = agg.get(DOC + "?release=1")
 gk.eq((status, ctype), (200, "text/html; charset=utf-8"), "document.html?release=1")
 gk.eq(hashlib.sha256(doc1).hexdigest(), sha1, "release 1's document has the SHA-256 release printed")
 gk.eq(doc1, before_live, "release 1 is the document as it was live")
+r = gk.run([GK, "document", "--agency", "gz-sthjt", "--year", "2019", "--release", "1"])
+gk.eq((r.returncode, r.stdout), (0, doc1), "gongkai document --release 1 prints the same bytes")
+r = gk.run([GK, "document", "--agency", "gz-sthjt", "--year", "2019", "--release", "7"])
+gk.check(r.returncode == 1 and b"no release 7" in r.stderr, "… and says when there is no such release", r.stderr)
 gk.wait_for(lambda: agg.report("gz-sthjt", 2019).get("released") == 1, 10, "the live report says released: 1")
 gk.eq(agg.report("gz-sthjt", 2019).get("changed_since_release"), False, "… and not changed since")
 status, _, rel_json = agg.get("/v1/reports/gz-sthjt/2019?release=1")
@@ -73,6 +77,42 @@ gk.eq(rep["applications"]["rows"][0]["values"][0], live["applications"]["rows"][
 status, _, body = agg.get("/v1/reports/gz-sthjt/2019?release=1")
 gk.eq(json.loads(body)["applications"], released_tables["applications"], "release 1's tables unchanged")
 
+
+
+def flat(rep):
+    """Every cell of a report's tables by name (independent of the server's diff)."""
+    out = {}
+    for row, cols in rep["active_disclosure"].items():
+        for col, v in cols.items():
+            out["active_disclosure.%s.%s" % (row, col)] = v
+    cols = rep["applications"]["columns"]
+    for row in rep["applications"]["rows"]:
+        for col, v in zip(cols, row["values"]):
+            out["applications.%s.%s" % (row["key"], col)] = v
+    rl = rep["reviews_litigation"]
+    for row, vals in rl.items():
+        if isinstance(vals, list) and row != "columns":
+            for col, v in zip(rl["columns"], vals):
+                out["reviews_litigation.%s.%s" % (row, col)] = v
+    return out
+
+
+want = {k: (v, flat(rep)[k]) for k, v in flat(released_tables).items() if flat(rep)[k] != v}
+gk.check(len(want) >= 2, "the late receipt changes some cells (%d)" % len(want))
+status, _, body = agg.get("/v1/reports/gz-sthjt/2019/diff?from=release:1&to=live")
+got = json.loads(body) if status == 200 else {}
+gk.eq({c["cell"]: (c["from"], c["to"]) for c in got.get("changes", [])}, want,
+      "diff release:1 → live names exactly the changed cells, with both values")
+gk.eq(got.get("changed"), len(want), "… and counts them")
+status, _, body = agg.get("/v1/reports/gz-sthjt/2019/diff?from=as_of:2019-12-31&to=release:1")
+gk.eq({c["cell"]: (c["to"], c["from"]) for c in json.loads(body).get("changes", [])}, want,
+      "diff as_of:2019-12-31 → release:1: the same cells the other way (as_of counts the late receipt: "
+      "it is dated 2019-12-30, though published after the release)")
+for q, want_err in [("from=x", (400, "bad_side")), ("", (400, "bad_side")),
+                    ("from=release:9", (404, "no_release")), ("from=live&to=as_of:2019-02-30", (400, "bad_side"))]:
+    status, _, body = agg.get("/v1/reports/gz-sthjt/2019/diff?" + q)
+    gk.eq((status, json.loads(body).get("error")), want_err, "diff?%s → %d %s" % (q, want_err[0], want_err[1]))
+
 r = gk.run([GK, "release", "--agency", "gz-sthjt", "--year", "2019", "--note", "勘误：补计一件申请"])
 gk.check(r.returncode == 0 and b"release 2 " in r.stdout, "a second release supersedes (勘误)", r.stdout + r.stderr)
 gk.wait_for(lambda: agg.report("gz-sthjt", 2019).get("released") == 2, 10, "the live report says released: 2")
@@ -83,6 +123,9 @@ gk.eq([(x["release"], x["draft"], x["note"]) for x in rels], [(1, False, ""), (2
       "/releases lists both, with the note")
 gk.eq(rels[0]["document_sha256"], sha1, "… release 1 with its SHA-256")
 gk.eq(rels[1]["prose_versions"], [2, 0, 0], "… release 2 froze prose version 2 of 一")
+status, _, body = agg.get("/v1/reports/gz-sthjt/2019/diff?from=release:1&to=release:2")
+gk.eq({c["cell"]: (c["from"], c["to"]) for c in json.loads(body)["changes"]}, want,
+      "diff release:1 → release:2: the same cells")
 r = gk.run([GK, "release", "--agency", "gz-sthjt", "--year", "2019", "--list"])
 gk.check(r.returncode == 0 and r.stdout.count(b"\n") == 2 and sha1.encode() in r.stdout, "release --list", r.stdout)
 
