@@ -2,12 +2,14 @@
 #include "annual.h"
 
 #include <jansson.h>
+#include <pthread.h>
 #include <microhttpd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "agg.h"
+#include "alloc.h"
 #include "day.h"
 #include "db.h"
 #include "document.h"
@@ -15,6 +17,8 @@
 #include "logread.h"
 #include "narrative.h"
 #include "render.h"
+#include "registry.h"
+#include "releases.h"
 #include "sidedb.h"
 #include "template.h"
 #include "utf8.h"
@@ -519,4 +523,205 @@ void annual_diff(struct agg *st, const char *agency, int year, const char *from,
     json_decref(rf);
     json_decref(rt);
     json_answer(a, o);
+}
+
+/* ---- the release overview ---- */
+
+struct overview_row {
+    char *code, *name;  /* owned */
+    int release;        /* newest, 0: none */
+    int final;          /* a non-draft release exists */
+    int changed;        /* the live tables differ from the newest release's */
+    int late;
+    char first_final_at[32]; /* "" when none */
+};
+
+/* Text as HTML (the five characters that could start markup escaped). */
+static void html_text(struct buf *b, const char *s)
+{
+    for (; *s; s++) {
+        switch (*s) {
+        case '&': buf_puts(b, "&amp;"); break;
+        case '<': buf_puts(b, "&lt;"); break;
+        case '>': buf_puts(b, "&gt;"); break;
+        case '"': buf_puts(b, "&quot;"); break;
+        case '\'': buf_puts(b, "&#39;"); break;
+        default: buf_putc(b, *s);
+        }
+    }
+}
+
+static const char *row_state(const struct overview_row *r)
+{
+    return !r->release ? "not_released" : !r->final ? "draft" : r->changed ? "changed_since_release" : "released";
+}
+
+static void overview_html(const char *agency, int year, const struct overview_row *rows, size_t n,
+                          struct buf *b)
+{
+    static const char *const zh[] = {"未发布", "仅草稿", "已发布", "发布后有变动"};
+    buf_puts(b, "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n<title>");
+    html_text(b, agency);
+    buf_printf(b, " %d年政府信息公开工作年度报告发布情况</title>\n<style>body{font-family:sans-serif;margin:2em}"
+                  "table{border-collapse:collapse}th,td{border:1px solid #999;padding:.2em .5em}"
+                  ".late{color:#b00;font-weight:bold}</style>\n</head>\n<body>\n<h1>", year);
+    html_text(b, agency);
+    buf_printf(b, " %d年度报告发布情况</h1>\n<p>截止日期 %d-01-31（北京时间）。"
+                  "<a href=\"/v1/reports/", year, year + 1);
+    html_text(b, agency);
+    buf_printf(b, "/%d/document.html?scope=subtree\">汇总报告 (the subtree's roll-up)</a></p>\n<table>\n"
+                  "<tr><th>机关</th><th>名称</th><th>状态</th><th>最新版本</th><th>首次正式发布</th>"
+                  "<th>逾期</th><th>文档</th></tr>\n", year);
+    for (size_t i = 0; i < n; i++) {
+        const struct overview_row *r = &rows[i];
+        const char *st = row_state(r);
+        int k = !r->release ? 0 : !r->final ? 1 : r->changed ? 3 : 2;
+        buf_puts(b, "<tr><td>");
+        html_text(b, r->code);
+        buf_puts(b, "</td><td>");
+        html_text(b, r->name);
+        buf_printf(b, "</td><td class=\"%s\">%s (%s)</td><td>", r->changed || r->late ? "late" : "", zh[k], st);
+        if (r->release)
+            buf_printf(b, "%d", r->release);
+        buf_puts(b, "</td><td>");
+        html_text(b, r->first_final_at);
+        buf_printf(b, "</td><td class=\"late\">%s</td><td>", r->late ? "逾期 late" : "");
+        if (r->release) {
+            buf_puts(b, "<a href=\"/v1/reports/");
+            html_text(b, r->code);
+            buf_printf(b, "/%d/document.html?release=%d\">第 %d 版</a>", year, r->release, r->release);
+        }
+        buf_puts(b, "</td></tr>\n");
+    }
+    buf_puts(b, "</table>\n</body>\n</html>\n");
+}
+
+void annual_overview(struct agg *st, const char *agency, int year, int subtree, int html,
+                     struct annual_answer *a)
+{
+    /* The agencies, their names and whether each changed since its newest
+     * release: copied out under the read lock, the digests outside it. */
+    pthread_rwlock_rdlock(&st->lock);
+    const char **codes = NULL;
+    size_t n = subtree ? registry_subtree(st->registry, agency, &codes) : 1;
+    struct overview_row *rows = xcalloc(n, sizeof *rows);
+    struct release_mark *marks = xcalloc(n, sizeof *marks);
+    for (size_t i = 0; i < n; i++) {
+        const char *code = codes ? codes[i] : agency;
+        const char *nm = registry_name(st->registry, code);
+        rows[i].code = xstrdup(code);
+        rows[i].name = xstrdup(nm ? nm : "");
+        if (!releases_find(st->releases, code, year, &marks[i]))
+            marks[i].release = 0;
+    }
+    pthread_rwlock_unlock(&st->lock);
+    free(codes);
+    for (size_t i = 0; i < n; i++) {
+        if (!marks[i].release)
+            continue;
+        struct report r;
+        char live[SHA256_HEX_LEN + 1];
+        agg_report(st, rows[i].code, year, (enum case_rule)marks[i].case_rule, 0, &r, NULL, 0, NULL);
+        render_tables_sha256(&r, live);
+        rows[i].changed = strcmp(live, marks[i].tables_sha256) != 0;
+    }
+    free(marks);
+    /* The releases themselves: newest number, first final one. */
+    struct buf list = {0};
+    buf_putc(&list, '{');
+    for (size_t i = 0; i < n; i++)
+        buf_printf(&list, "%s%s", i ? "," : "", rows[i].code); /* codes need no quoting: [a-z0-9._-] */
+    buf_putc(&list, '}');
+    char y[16];
+    snprintf(y, sizeof y, "%d", year);
+    const char *p[] = {y, list.data};
+    int rc = DB_RETRY;
+    PGresult *res = NULL;
+    PGconn *c = sidedb_acquire(st->side);
+    if (c) {
+        res = PQexecParams(c,
+                           "SELECT agency, max(release),"
+                           " to_char(min(released_at) FILTER (WHERE NOT draft) AT TIME ZONE 'UTC',"
+                           "  'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+                           " coalesce(min(released_at) FILTER (WHERE NOT draft)"
+                           "  > (make_date($1::int + 1, 2, 1)::timestamp AT TIME ZONE 'Asia/Shanghai'), false)"
+                           " FROM report_release WHERE year = $1::int AND agency = ANY($2::text[]) GROUP BY agency",
+                           2, NULL, p, NULL, NULL, 0);
+        rc = PQresultStatus(res) == PGRES_TUPLES_OK ? DB_OK : db_failure(c, res, "reading releases");
+        sidedb_release(st->side, rc == DB_RETRY);
+    }
+    buf_free(&list);
+    /* The deadline: the end of 31 January of the next year, Beijing time. */
+    int64_t deadline_us = ((int64_t)day_from_ymd(year + 1, 2, 1) * 86400 - BEIJING_OFFSET_S) * 1000000;
+    int past = day_now_us() >= deadline_us;
+    if (!failed(a, rc, "read")) {
+        for (int k = 0; k < PQntuples(res); k++)
+            for (size_t i = 0; i < n; i++)
+                if (strcmp(rows[i].code, PQgetvalue(res, k, 0)) == 0) {
+                    rows[i].release = atoi(PQgetvalue(res, k, 1));
+                    snprintf(rows[i].first_final_at, sizeof rows[i].first_final_at, "%s",
+                             PQgetvalue(res, k, 2));
+                    rows[i].final = !PQgetisnull(res, k, 2);
+                    rows[i].late = *PQgetvalue(res, k, 3) == 't';
+                    break;
+                }
+        long counts[4] = {0}, late = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (!rows[i].final && past)
+                rows[i].late = 1;
+            if (!rows[i].release)
+                rows[i].changed = 0;
+            const char *s = row_state(&rows[i]);
+            counts[strcmp(s, "not_released") == 0 ? 0 : strcmp(s, "draft") == 0 ? 1 : strcmp(s, "released") == 0 ? 2 : 3]++;
+            late += rows[i].late;
+        }
+        if (html) {
+            buf_reset(&a->body);
+            overview_html(agency, year, rows, n, &a->body);
+            a->status = MHD_HTTP_OK;
+            a->type = "text/html; charset=utf-8";
+        } else {
+            json_t *arr = json_array();
+            for (size_t i = 0; i < n; i++) {
+                json_t *o = json_object();
+                json_object_set_new(o, "agency", json_string(rows[i].code));
+                json_object_set_new(o, "name", json_string(rows[i].name));
+                json_object_set_new(o, "state", json_string(row_state(&rows[i])));
+                json_object_set_new(o, "release", rows[i].release ? json_integer(rows[i].release) : json_null());
+                json_object_set_new(o, "first_released_at",
+                                    rows[i].final ? json_string(rows[i].first_final_at) : json_null());
+                json_object_set_new(o, "late", json_boolean(rows[i].late));
+                if (rows[i].release) {
+                    char link[200];
+                    snprintf(link, sizeof link, "/v1/reports/%s/%d/document.html?release=%d", rows[i].code, year,
+                             rows[i].release);
+                    json_object_set_new(o, "document", json_string(link));
+                } else {
+                    json_object_set_new(o, "document", json_null());
+                }
+                json_array_append_new(arr, o);
+            }
+            char deadline[48]; /* the last day, Beijing time */
+            snprintf(deadline, sizeof deadline, "%04d-01-31", year + 1);
+            json_t *o = json_object();
+            json_object_set_new(o, "agency", json_string(agency));
+            json_object_set_new(o, "year", json_integer(year));
+            json_object_set_new(o, "scope", json_string(subtree ? "subtree" : "self"));
+            json_object_set_new(o, "deadline", json_string(deadline));
+            json_t *cnt = json_object();
+            json_object_set_new(cnt, "agencies", json_integer((json_int_t)n));
+            json_object_set_new(cnt, "not_released", json_integer(counts[0]));
+            json_object_set_new(cnt, "draft", json_integer(counts[1]));
+            json_object_set_new(cnt, "released", json_integer(counts[2]));
+            json_object_set_new(cnt, "changed_since_release", json_integer(counts[3]));
+            json_object_set_new(cnt, "late", json_integer(late));
+            json_object_set_new(o, "counts", cnt);
+            json_object_set_new(o, "agencies", arr);
+            json_answer(a, o);
+        }
+    }
+    PQclear(res);
+    for (size_t i = 0; i < n; i++)
+        free(rows[i].code), free(rows[i].name);
+    free(rows);
 }

@@ -7,6 +7,7 @@
  *   GET /v1/reports/{agency}/{year}/releases
  *   GET /v1/reports/{agency}/{year}?as_of=YYYY-MM-DD
  *   GET /v1/reports/{agency}/{year}/diff?from=…&to=…
+ *   GET /v1/agencies/{agency}/releases?year=Y[&scope=subtree]
  *
  * The prose sections (一, 五, 六) live in PostgreSQL (sql/010, narrative.h),
  * the releases too (sql/011); both are read and written through the side
@@ -63,6 +64,15 @@ void annual_as_of(struct agg *st, const char *agency, int year, int32_t day, int
  * from and to are the request's text (checked here). */
 void annual_diff(struct agg *st, const char *agency, int year, const char *from, const char *to,
                  int rule, struct annual_answer *a);
+/* GET /v1/agencies/{agency}/releases?year=Y[&scope=subtree][&format=html]:
+ * for the office that compiles a government's report, every registered
+ * agency of the scope with its release state for year Y — not_released,
+ * draft (only drafts), released, changed_since_release — the newest
+ * release, when the first final one was made, and late (no final release by
+ * the end of 31 January of Y+1, Beijing time); as JSON or as an HTML page
+ * with a link to each document. */
+void annual_overview(struct agg *st, const char *agency, int year, int subtree, int html,
+                     struct annual_answer *a);
 /* A JSON error answer into a (jansson: valid UTF-8 whatever message holds). */
 void annual_error(struct annual_answer *a, unsigned status, const char *code, const char *message);
 

@@ -279,7 +279,7 @@ static enum MHD_Result check(struct agg *st, struct MHD_Connection *c, const cha
 }
 
 enum job_kind { JOB_OPEN, JOB_TIMELINESS, JOB_METRICS, JOB_NARRATIVE, JOB_NARRATIVE_PUT, JOB_DOCUMENT,
-                JOB_RELEASE, JOB_RELEASES, JOB_AS_OF, JOB_DIFF };
+                JOB_RELEASE, JOB_RELEASES, JOB_AS_OF, JOB_DIFF, JOB_OVERVIEW };
 
 enum report_route { REPORT_TABLES, REPORT_CHECK, REPORT_DOCUMENT, REPORT_RELEASES, REPORT_DIFF };
 
@@ -604,6 +604,9 @@ static void job_annual(struct job *j)
     case JOB_DIFF:
         annual_diff(j->st, j->agency, j->year_n, j->from, j->to, j->rule, &a);
         break;
+    case JOB_OVERVIEW:
+        annual_overview(j->st, j->agency, j->year_n, j->subtree, j->fmt == FORMAT_HTML, &a);
+        break;
     default:
         annual_document(j->st, j->agency, j->year_n, j->rule, j->subtree, &a);
         break;
@@ -629,6 +632,7 @@ static void job_run(void *arg)
     case JOB_RELEASES:
     case JOB_AS_OF:
     case JOB_DIFF:
+    case JOB_OVERVIEW:
         job_annual(j);
         return;
     case JOB_METRICS:
@@ -719,6 +723,33 @@ static enum MHD_Result diff_job(struct MHD_Connection *c, void **state, struct a
     snprintf(j->agency, sizeof j->agency, "%s", agency);
     j->from = copy_arg(c, "from");
     j->to = copy_arg(c, "to");
+    return submit(c, state, j);
+}
+
+/* GET /v1/agencies/{agency}/releases?year=Y[&scope=][&format=json|html]. */
+static enum MHD_Result overview(struct agg *st, struct MHD_Connection *c, void **state, const char *agency)
+{
+    char code[32], message[300], shown[64];
+    const char *y = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "year");
+    const char *sc = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "scope");
+    const char *f = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "format");
+    int year;
+    if (!y)
+        return error(c, MHD_HTTP_BAD_REQUEST, "bad_year", "year: required (?year=YYYY)");
+    if (agg_check_request(agency, y, &year, code, sizeof code, message, sizeof message))
+        return error(c, MHD_HTTP_BAD_REQUEST, code, message);
+    if (sc && strcmp(sc, "self") != 0 && strcmp(sc, "subtree") != 0) {
+        snprintf(message, sizeof message, "scope: \"%s\": use self or subtree", utf8_shown(sc, shown, sizeof shown));
+        return error(c, MHD_HTTP_BAD_REQUEST, "bad_scope", message);
+    }
+    if (f && strcmp(f, "json") != 0 && strcmp(f, "html") != 0) {
+        snprintf(message, sizeof message, "format: \"%s\": use json or html", utf8_shown(f, shown, sizeof shown));
+        return error(c, MHD_HTTP_BAD_REQUEST, "bad_format", message);
+    }
+    struct job *j = xcalloc(1, sizeof *j);
+    j->st = st, j->kind = JOB_OVERVIEW, j->year_n = year, j->subtree = sc && strcmp(sc, "subtree") == 0;
+    j->fmt = f && strcmp(f, "html") == 0 ? FORMAT_HTML : FORMAT_JSON;
+    snprintf(j->agency, sizeof j->agency, "%s", agency);
     return submit(c, state, j);
 }
 
@@ -900,9 +931,13 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     if (strncmp(url, "/v1/agencies/", 13) == 0) {
         char agency[128];
         const char *p = url + 13, *slash = strchr(p, '/');
-        if (!slash || strcmp(slash, "/open") != 0 || (size_t)(slash - p) >= sizeof agency)
-            return error(c, MHD_HTTP_NOT_FOUND, "not_found", "use /v1/agencies/{agency}/open");
+        if (!slash || (strcmp(slash, "/open") != 0 && strcmp(slash, "/releases") != 0) ||
+            (size_t)(slash - p) >= sizeof agency)
+            return error(c, MHD_HTTP_NOT_FOUND, "not_found",
+                         "use /v1/agencies/{agency}/open or /v1/agencies/{agency}/releases?year=Y");
         snprintf(agency, sizeof agency, "%.*s", (int)(slash - p), p);
+        if (strcmp(slash, "/releases") == 0)
+            return overview(st, c, state, agency);
         return timeliness(st, c, agency, NULL, 0, state);
     }
     if (strcmp(url, "/v1/agencies") == 0)

@@ -157,6 +157,47 @@ try:
 except Exception as e:  # noqa: BLE001 — the refusal is the point
     gk.check("immutable" in str(e), "report_release refuses UPDATE", str(e))
 
+# The compiling office's overview: every agency of the subtree with its state.
+for code, name, parent in [("gz", "贵州省", None), ("gz-b", "贵州省乙厅", "gz")]:
+    r = gk.run([GK, "agency", "add", code, "--name", name] + (["--parent", parent] if parent else []))
+    gk.check(r.returncode == 0, "registered %s" % code, r.stderr)
+r = gk.run([GK, "agency", "add", "gz-sthjt", "--name", "贵州省生态环境厅", "--parent", "gz"])
+gk.check(r.returncode == 0, "gz-sthjt under gz")
+
+
+def overview(q):
+    status, _, body = agg.get("/v1/agencies/gz/releases?" + q)
+    o = json.loads(body) if status == 200 else {}
+    return {x["agency"]: (x["state"], x["release"], x["late"]) for x in o.get("agencies", [])}, o
+
+
+gk.wait_for(lambda: len(overview("year=2019&scope=subtree")[0]) == 3, 10, "the overview lists the subtree")
+states, o = overview("year=2019&scope=subtree")
+gk.eq(states, {"gz": ("not_released", None, True), "gz-b": ("not_released", None, True),
+               "gz-sthjt": ("released", 2, True)},
+      "2019: gz-sthjt released (release 2, made after 31 January 2020: late); the others not, and late")
+gk.eq((o["deadline"], o["counts"]["late"], o["counts"]["released"]), ("2020-01-31", 3, 1), "… deadline and counts")
+gk.eq(overview("year=2019")[0], {"gz": ("not_released", None, True)}, "scope self: the agency alone")
+status, _, body = agg.get("/v1/agencies/gz-sthjt/releases?year=%d" % year_now)
+gk.eq([(x["state"], x["late"]) for x in json.loads(body)["agencies"]], [("draft", False)],
+      "%d: a draft only, and not late (31 January has not come)" % year_now)
+fix2 = dict(fix, event_id="gz-sthjt-late-2", application_id="2019-late-2")
+with open(path, "w") as f:
+    f.write(json.dumps(fix2) + "\n")
+rc, out, err = gk.publish([path])
+agg.wait_caught_up()
+gk.wait_for(lambda: overview("year=2019&scope=subtree")[0].get("gz-sthjt", ("",))[0] == "changed_since_release",
+            10, "after one more late event: gz-sthjt changed_since_release")
+status, ctype, body = agg.get("/v1/agencies/gz/releases?year=2019&scope=subtree&format=html")
+page = body.decode("utf-8")
+gk.check(status == 200 and ctype.startswith("text/html") and "贵州省乙厅" in page and
+         "/v1/reports/gz-sthjt/2019/document.html?release=2" in page and "发布后有变动" in page,
+         "the overview as a page, with each document linked", page[:300])
+for q, want in [("", (400, "bad_year")), ("year=1989", (400, "bad_year")), ("year=2019&scope=x", (400, "bad_scope")),
+                ("year=2019&format=pdf", (400, "bad_format"))]:
+    status, _, body = agg.get("/v1/agencies/gz/releases?" + q)
+    gk.eq((status, json.loads(body).get("error")), want, "overview ?%s → %d %s" % (q, want[0], want[1]))
+
 # A restart keeps what it knows of releases.
 gk.check(agg.stop() == 0, "the aggregator stops")
 agg = gkagg.Aggregator().start()
