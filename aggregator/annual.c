@@ -536,21 +536,6 @@ struct overview_row {
     char first_final_at[32]; /* "" when none */
 };
 
-/* Text as HTML (the five characters that could start markup escaped). */
-static void html_text(struct buf *b, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '&': buf_puts(b, "&amp;"); break;
-        case '<': buf_puts(b, "&lt;"); break;
-        case '>': buf_puts(b, "&gt;"); break;
-        case '"': buf_puts(b, "&quot;"); break;
-        case '\'': buf_puts(b, "&#39;"); break;
-        default: buf_putc(b, *s);
-        }
-    }
-}
-
 static const char *row_state(const struct overview_row *r)
 {
     return !r->release ? "not_released" : !r->final ? "draft" : r->changed ? "changed_since_release" : "released";
@@ -561,14 +546,14 @@ static void overview_html(const char *agency, int year, const struct overview_ro
 {
     static const char *const zh[] = {"未发布", "仅草稿", "已发布", "发布后有变动"};
     buf_puts(b, "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n<title>");
-    html_text(b, agency);
+    buf_html_text(b, agency);
     buf_printf(b, " %d年政府信息公开工作年度报告发布情况</title>\n<style>body{font-family:sans-serif;margin:2em}"
                   "table{border-collapse:collapse}th,td{border:1px solid #999;padding:.2em .5em}"
                   ".late{color:#b00;font-weight:bold}</style>\n</head>\n<body>\n<h1>", year);
-    html_text(b, agency);
+    buf_html_text(b, agency);
     buf_printf(b, " %d年度报告发布情况</h1>\n<p>截止日期 %d-01-31（北京时间）。"
                   "<a href=\"/v1/reports/", year, year + 1);
-    html_text(b, agency);
+    buf_html_text(b, agency);
     buf_printf(b, "/%d/document.html?scope=subtree\">汇总报告 (the subtree's roll-up)</a></p>\n<table>\n"
                   "<tr><th>机关</th><th>名称</th><th>状态</th><th>最新版本</th><th>首次正式发布</th>"
                   "<th>逾期</th><th>文档</th></tr>\n", year);
@@ -577,18 +562,18 @@ static void overview_html(const char *agency, int year, const struct overview_ro
         const char *st = row_state(r);
         int k = !r->release ? 0 : !r->final ? 1 : r->changed ? 3 : 2;
         buf_puts(b, "<tr><td>");
-        html_text(b, r->code);
+        buf_html_text(b, r->code);
         buf_puts(b, "</td><td>");
-        html_text(b, r->name);
+        buf_html_text(b, r->name);
         buf_printf(b, "</td><td class=\"%s\">%s (%s)</td><td>", r->changed || r->late ? "late" : "", zh[k], st);
         if (r->release)
             buf_printf(b, "%d", r->release);
         buf_puts(b, "</td><td>");
-        html_text(b, r->first_final_at);
+        buf_html_text(b, r->first_final_at);
         buf_printf(b, "</td><td class=\"late\">%s</td><td>", r->late ? "逾期 late" : "");
         if (r->release) {
             buf_puts(b, "<a href=\"/v1/reports/");
-            html_text(b, r->code);
+            buf_html_text(b, r->code);
             buf_printf(b, "/%d/document.html?release=%d\">第 %d 版</a>", year, r->release, r->release);
         }
         buf_puts(b, "</td></tr>\n");

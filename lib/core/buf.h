@@ -22,6 +22,8 @@ void buf_putc(struct buf *b, char c);
 void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Appends s as a JSON string literal, quotes included. */
 void buf_json_string(struct buf *b, const char *s);
+/* Appends s as HTML text: & < > " ' escaped (safe in elements and quoted attributes). */
+void buf_html_text(struct buf *b, const char *s);
 /* Appends all that is left in f. 0, or -1 on a read error (errno set). */
 int buf_read(struct buf *b, FILE *f);
 /* The same, reading at most max bytes: 0; 1 when f holds more than max (b

@@ -20,21 +20,6 @@ static const char STYLE[] =
     "@media print{body{margin:0;max-width:none}h2{break-after:avoid}table{break-inside:avoid}}"
     "@page{size:A4;margin:2cm}";
 
-/* Text as HTML: the five characters that could start markup, escaped. */
-static void text(struct buf *b, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '&': buf_puts(b, "&amp;"); break;
-        case '<': buf_puts(b, "&lt;"); break;
-        case '>': buf_puts(b, "&gt;"); break;
-        case '"': buf_puts(b, "&quot;"); break;
-        case '\'': buf_puts(b, "&#39;"); break;
-        default: buf_putc(b, *s);
-        }
-    }
-}
-
 static void cell(struct buf *b, const char *tag, const char *cls, int colspan, int rowspan,
                  const char *s)
 {
@@ -46,7 +31,7 @@ static void cell(struct buf *b, const char *tag, const char *cls, int colspan, i
     if (rowspan > 1)
         buf_printf(b, " rowspan=\"%d\"", rowspan);
     buf_putc(b, '>');
-    text(b, s);
+    buf_html_text(b, s);
     buf_printf(b, "</%s>", tag);
 }
 
@@ -198,28 +183,28 @@ void document_html(const struct report *r, const char *name, const struct docume
     char title[512];
     snprintf(title, sizeof title, "%s%d年%s", name ? name : r->agency, r->year, tmpl_title_suffix);
     buf_puts(out, "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n<title>");
-    text(out, title);
+    buf_html_text(out, title);
     buf_printf(out, "</title>\n<style>%s</style>\n</head>\n<body>\n<h1>", STYLE);
-    text(out, title);
+    buf_html_text(out, title);
     buf_puts(out, "</h1>\n<h2>");
-    text(out, tmpl_prose_section[0]);
+    buf_html_text(out, tmpl_prose_section[0]);
     buf_puts(out, "</h2>\n");
     prose(out, p ? p->section[0] : NULL);
     buf_puts(out, "<h2>");
-    text(out, tmpl_section[0]);
+    buf_html_text(out, tmpl_section[0]);
     buf_puts(out, "</h2>\n");
     active(out, r, form);
     buf_puts(out, "<h2>");
-    text(out, tmpl_section[1]);
+    buf_html_text(out, tmpl_section[1]);
     buf_puts(out, "</h2>\n");
     applications(out, r, form);
     buf_puts(out, "<h2>");
-    text(out, tmpl_section[2]);
+    buf_html_text(out, tmpl_section[2]);
     buf_puts(out, "</h2>\n");
     reviews(out, r);
     for (int k = 1; k < 3; k++) {
         buf_puts(out, "<h2>");
-        text(out, tmpl_prose_section[k]);
+        buf_html_text(out, tmpl_prose_section[k]);
         buf_puts(out, "</h2>\n");
         prose(out, p ? p->section[k] : NULL);
     }
