@@ -16,7 +16,7 @@ CC      ?= cc
 OPT     ?= -O2 -g
 BUILD   ?= build
 BIN     ?= bin
-PKGS    := libczmq libzmq libprotobuf-c libpq jansson libmicrohttpd libcmark libsodium
+PKGS    := libczmq libzmq libprotobuf-c libpq jansson libmicrohttpd libcmark libsodium libxml-2.0
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Werror
 # lib/ in layers, each using only those below it (make check-layers):
 #   core ← model ← rules ← report, and store, transport beside rules.
@@ -137,13 +137,20 @@ $(BUILD)/fuzz/fuzz_text: tests/fuzz/fuzz_text.c lib/core/utf8.c lib/core/utf8.h
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_FLAGS) -o $@ $< lib/core/utf8.c
 
-# FUZZ_SECONDS in all: two thirds to decode + validate, a third to the text escaper.
-fuzz: $(BUILD)/fuzz/fuzz_decode $(BUILD)/fuzz/fuzz_text
-	@mkdir -p $(BUILD)/fuzz/work $(BUILD)/fuzz/work-text
+$(BUILD)/fuzz/fuzz_import: tests/fuzz/fuzz_import.c $(LIB_SRC) $(GEN_C)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) $(GEN_C) $(LDLIBS)
+
+# FUZZ_SECONDS in all: half to decode + validate, a third to the report
+# importer (HTML and text), a sixth to the text escaper.
+fuzz: $(BUILD)/fuzz/fuzz_decode $(BUILD)/fuzz/fuzz_text $(BUILD)/fuzz/fuzz_import
+	@mkdir -p $(BUILD)/fuzz/work $(BUILD)/fuzz/work-text $(BUILD)/fuzz/work-import
 	$(BUILD)/fuzz/fuzz_decode -runs=0 tests/fuzz/regressions tests/fuzz/corpus
-	cd $(BUILD)/fuzz && ./fuzz_decode -max_total_time=$$(( $(FUZZ_SECONDS) * 2 / 3 )) -max_len=70000 \
+	cd $(BUILD)/fuzz && ./fuzz_decode -max_total_time=$$(( $(FUZZ_SECONDS) / 2 )) -max_len=70000 \
 	  -print_final_stats=1 work $(abspath tests/fuzz/corpus)
-	cd $(BUILD)/fuzz && ./fuzz_text -max_total_time=$$(( $(FUZZ_SECONDS) / 3 )) -max_len=512 \
+	cd $(BUILD)/fuzz && ./fuzz_import -max_total_time=$$(( $(FUZZ_SECONDS) / 3 )) -max_len=70000 \
+	  -timeout=10 -print_final_stats=1 work-import $(abspath tests/fuzz/corpus-import)
+	cd $(BUILD)/fuzz && ./fuzz_text -max_total_time=$$(( $(FUZZ_SECONDS) / 6 )) -max_len=512 \
 	  -print_final_stats=1 work-text
 
 # The benchmark: its own throwaway cluster and ports; not part of `make test`.

@@ -23,8 +23,9 @@ static void usage(FILE *out)
 {
     fputs("usage: gongkai import-report [--agency CODE] [--year Y]\n"
           "                             [--case-rule filed|handled] FILE\n"
-          "  Reads the text of a 政府信息公开工作年度报告 as copied from a web page\n"
-          "  (\"-\" reads stdin) and prints its tables as report JSON.\n"
+          "  Reads a 政府信息公开工作年度报告 — its web page (HTML, UTF-8 or GB2312/GBK)\n"
+          "  or its text as copied from one; the content decides which (\"-\" reads\n"
+          "  stdin) — and prints its tables as report JSON.\n"
           "  --agency CODE  the agency code to report under (default \"unknown\")\n"
           "  --year Y       the report year, when the title does not say\n"
           "  --case-rule R  the case rule to record (default \"filed\")\n",

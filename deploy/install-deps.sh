@@ -18,7 +18,7 @@ BUILD_PKGS=(
     gcc clang make pkg-config
     libzmq3-dev libczmq-dev
     libprotobuf-c-dev protobuf-c-compiler
-    libpq-dev libjansson-dev libmicrohttpd-dev libcmark-dev libsodium-dev
+    libpq-dev libjansson-dev libmicrohttpd-dev libcmark-dev libsodium-dev libxml2-dev
     libcmocka-dev
 )
 
@@ -43,6 +43,8 @@ LATER_PKGS=(
     prometheus                                      # promtool check metrics
     docker-compose                                  # docker-compose config -q (compose file)
     jq systemd                                      # deploy tests: jq, systemd-analyze verify
+    libreoffice-writer-nogui fonts-noto-cjk         # gongkai document --format docx|pdf
+    poppler-utils                                   # pdftotext: the PDF's text in tests
 )
 # -------------------------------------------------------------------------------
 

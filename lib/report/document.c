@@ -76,7 +76,7 @@ static void active(struct buf *b, const struct report *r, unsigned form)
                 i++;
             continue;
         }
-        buf_puts(b, "<table>\n<tr>");
+        buf_puts(b, "<table width=\"100%\" border=\"1\" cellspacing=\"0\" cellpadding=\"4\">\n<tr>");
         cell(b, "th", NULL, 1 + ncols, 1, first->item);
         buf_puts(b, "</tr>\n<tr>");
         cell(b, "th", NULL, 1, 1, tmpl_ad_corner);
@@ -112,7 +112,7 @@ static void applications(struct buf *b, const struct report *r, unsigned form)
     for (int i = 0; i < TMPL_APP_ROWS; i++)
         if (tmpl_app_rows[i].form & form)
             rows[n++] = &tmpl_app_rows[i];
-    buf_puts(b, "<table>\n<tr>");
+    buf_puts(b, "<table width=\"100%\" border=\"1\" cellspacing=\"0\" cellpadding=\"4\">\n<tr>");
     cell(b, "th", NULL, 3, 2, tmpl_app_corner);
     cell(b, "th", NULL, 1, 2, tmpl_app_columns[0].label);
     cell(b, "th", NULL, TMPL_APP_COLS - 2, 1, tmpl_app_org_group);
@@ -157,7 +157,7 @@ static void applications(struct buf *b, const struct report *r, unsigned form)
  * its five, 行政诉讼 over ten, and under it each kind of lawsuit over five. */
 static void reviews(struct buf *b, const struct report *r)
 {
-    buf_puts(b, "<table>\n<tr>");
+    buf_puts(b, "<table width=\"100%\" border=\"1\" cellspacing=\"0\" cellpadding=\"4\">\n<tr>");
     cell(b, "th", NULL, TMPL_RL_COLS, 1, tmpl_rl_rows[0].label);
     cell(b, "th", NULL, TMPL_RL_COLS * (TMPL_RL_ROWS - 1), 1, tmpl_rl_rows[1].group);
     buf_puts(b, "</tr>\n<tr>");

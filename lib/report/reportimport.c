@@ -16,6 +16,8 @@
  */
 #include "reportimport.h"
 
+#include "htmltext.h"
+
 #include "alloc.h"
 #include "buf.h"
 #include "template.h"
@@ -1152,9 +1154,34 @@ void reportimport_error_clear(struct reportimport_error *err)
     }
 }
 
+static json_t *parse_text(const char *text, size_t len, const struct reportimport_options *opt,
+                          struct reportimport_error *err);
+
 json_t *reportimport_parse(const char *text, size_t len,
                            const struct reportimport_options *opt,
                            struct reportimport_error *err)
+{
+    /* The page itself: read as a browser shows it (htmltext.h), then as
+     * text. Line numbers in errors are then those of that text. */
+    if (htmltext_is_html(text, len)) {
+        size_t n;
+        char *t = htmltext_to_text(text, len, &n);
+        if (!t) {
+            if (err) {
+                err->line = 0;
+                err->message = xstrdup("the HTML could not be parsed at all");
+            }
+            return NULL;
+        }
+        json_t *r = parse_text(t, n, opt, err);
+        free(t);
+        return r;
+    }
+    return parse_text(text, len, opt, err);
+}
+
+static json_t *parse_text(const char *text, size_t len, const struct reportimport_options *opt,
+                          struct reportimport_error *err)
 {
     struct reportimport_error scratch = {0};
     struct parser p = {.err = err ? err : &scratch};

@@ -1,5 +1,8 @@
 /* reportimport — a published annual report's text → the contract's JSON.
  *
+ * Given the report's HTML page instead (by content: htmltext_is_html), it
+ * reads the page's text as htmltext.h writes it, then that text.
+ *
  * Reads the text of a 政府信息公开工作年度报告 as copied from a web page:
  * simplified or traditional characters, full- or half-width punctuation, the
  * tables of sections 二, 三 and 四 flattened one cell per line or printed as
@@ -21,7 +24,7 @@
  * that mixes the two keeps its mixture for `gongkai check` to point out; the
  * "template" field is "2021" when either section has the 2021 form.
  *
- * Pure: no I/O, no global state.
+ * Pure: no I/O, no global state of its own (libxml2 initialises itself once).
  */
 #ifndef GK_REPORTIMPORT_H
 #define GK_REPORTIMPORT_H

@@ -1,0 +1,25 @@
+/* convert — the annual report's HTML document as DOCX or PDF, by LibreOffice
+ * (soffice, headless), a converter Word and every office suite agree with:
+ * tables with their merged cells, headings as Word headings, A4, the CJK
+ * fonts the system has (Debian: fonts-noto-cjk).
+ *
+ * Runs one soffice process in a private temporary directory (its own
+ * profile, so it never meets a desktop session's), bounded by
+ * CONVERT_TIMEOUT_S; one caller at a time per process is enough (the CLI).
+ */
+#ifndef GK_CONVERT_H
+#define GK_CONVERT_H
+
+#include <stddef.h>
+
+#include "buf.h"
+
+#define CONVERT_TIMEOUT_S 120
+
+/* html[0..n) → format ("docx" or "pdf") appended to out. 0, or -1 with
+ * why (what to install, or what soffice said). The converter is
+ * $GONGKAI_SOFFICE, else soffice on PATH. */
+int convert_document(const char *html, size_t n, const char *format, struct buf *out, char *why,
+                     size_t why_cap);
+
+#endif

@@ -1,0 +1,109 @@
+#!/usr/bin/python3
+"""The annual report as DOCX and PDF (issue 14, acceptance 1): the seed
+fixture published with its prose and released; `gongkai document --format
+docx` is a Word document (a zip with word/document.xml holding the title,
+the headings and the prose) that LibreOffice opens — converted to PDF here,
+its text holds every number of the tables and the Chinese labels; `--format
+pdf` is an A4 PDF whose text (pdftotext) holds them too; `--release 1
+--format pdf` is made from the release's bytes. Without LibreOffice the
+command says what to install.
+"""
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+import zipfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import gk  # noqa: E402
+import gkagg  # noqa: E402
+
+GK = gk.bin_path("gongkai")
+W = gk.work_dir()
+expected = json.load(open(os.path.join(os.path.dirname(gk.fixture_path()), "expected-2019.json"), encoding="utf-8"))
+intake = gk.Intake().start()
+agg = gkagg.Aggregator().start()
+rc, out, err = gk.publish([gk.fixture_path()], timeout=120)
+gk.check(rc == 0, "the seed fixture published", err[-300:])
+gk.check(gk.run([GK, "agency", "add", "gz-sthjt", "--name", "贵州省生态环境厅"]).returncode == 0, "registered")
+agg.wait_caught_up()
+PROSE = "2019年，我厅认真贯彻落实《条例》，全年主动公开政府信息一千二百条。"
+r = gk.run([GK, "narrative", "set", "--agency", "gz-sthjt", "--year", "2019", "--section", "1", "-"],
+           input=PROSE.encode())
+gk.check(r.returncode == 0, "section 一 written")
+
+
+def numbers(rep):
+    """Every number of the tables as printed (money as 万元 text)."""
+    out = set()
+    for cols in rep["active_disclosure"].values():
+        out.update(str(v) for v in cols.values())
+    for row in rep["applications"]["rows"]:
+        out.update(str(v) for v in row["values"])
+    rl = rep["reviews_litigation"]
+    for k, v in rl.items():
+        if isinstance(v, list) and k != "columns":
+            out.update(str(x) for x in v)
+    return out
+
+
+def pdf_text(pdf):
+    p = os.path.join(W, "t.pdf")
+    with open(p, "wb") as f:
+        f.write(pdf)
+    return subprocess.run(["pdftotext", "-layout", p, "-"], capture_output=True, check=True).stdout.decode()
+
+
+LABELS = ["贵州省生态环境厅", "一、总体情况", "二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况",
+          "法人或其他组织", "政府集中采购", "行政复议", "未经复议直接起诉", "六、其他需要报告的事项"]
+
+
+def holds_all(text, what):
+    flat = text.replace(" ", "").replace("\n", "")
+    missing = [x for x in LABELS if x.replace(" ", "") not in flat]
+    tokens = set(text.split())
+    missing += [n for n in numbers(expected) if n not in tokens]
+    gk.check(not missing, what + ": every number and label is in its text", missing[:10])
+
+
+r = gk.run([GK, "document", "--agency", "gz-sthjt", "--year", "2019", "--format", "docx"], timeout=180)
+gk.check(r.returncode == 0 and r.stdout[:2] == b"PK", "--format docx writes a zip", r.stderr)
+z = zipfile.ZipFile(io.BytesIO(r.stdout))
+xml = z.read("word/document.xml").decode("utf-8")
+words = re.sub(r"<[^>]+>", "", xml)  # the text, whatever runs Word split it into
+gk.check("一、总体情况" in words and PROSE[:12] in words and "gridSpan" in xml and "vMerge" in xml,
+         "word/document.xml: the headings, the prose and merged cells (gridSpan, vMerge)", words[:300])
+gk.check('w:val="Heading1"' in xml and xml.count('w:val="Heading2"') == 6,
+         "the title a Word Heading 1, the six sections Heading 2")
+docx = os.path.join(W, "report.docx")
+with open(docx, "wb") as f:
+    f.write(r.stdout)
+prof = "-env:UserInstallation=file://" + os.path.join(W, "lo-profile")
+c = subprocess.run(["soffice", "--headless", "--norestore", prof, "--convert-to", "pdf", "--outdir", W, docx],
+                   capture_output=True, timeout=180)
+with open(os.path.join(W, "report.pdf"), "rb") as f:
+    holds_all(pdf_text(f.read()), "the DOCX, opened by LibreOffice and converted to PDF")
+
+r = gk.run([GK, "document", "--agency", "gz-sthjt", "--year", "2019", "--format", "pdf"], timeout=180)
+gk.check(r.returncode == 0 and r.stdout[:5] == b"%PDF-", "--format pdf writes a PDF", r.stderr)
+holds_all(pdf_text(r.stdout), "the PDF")
+info = subprocess.run(["pdfinfo", "-"], input=r.stdout, capture_output=True).stdout.decode()
+gk.check("(A4)" in info, "… on A4 paper", info)
+
+r = gk.run([GK, "release", "--agency", "gz-sthjt", "--year", "2019"])
+gk.check(r.returncode == 0, "released")
+r = gk.run([GK, "document", "--agency", "gz-sthjt", "--year", "2019", "--release", "1", "--format", "pdf"],
+           timeout=180)
+gk.check(r.returncode == 0 and r.stdout[:5] == b"%PDF-", "--release 1 --format pdf", r.stderr)
+
+r = gk.run([GK, "document", "--agency", "gz-sthjt", "--year", "2019", "--format", "docx"],
+           env_over={"GONGKAI_SOFFICE": "/nonexistent/soffice"})
+gk.check(r.returncode == 1 and b"libreoffice-writer-nogui" in r.stderr,
+         "without LibreOffice: exit 1, saying what to install", r.stderr)
+r = gk.run([GK, "document", "--agency", "gz-sthjt", "--year", "2019", "--format", "odt"])
+gk.check(r.returncode == 2 and b"html, docx or pdf" in r.stderr, "--format odt is refused, naming the choices")
+gk.check(agg.stop() == 0, "the aggregator stops cleanly")
+intake.stop()
+gk.done()
