@@ -581,11 +581,11 @@ static void overview_html(const char *agency, int year, const struct overview_ro
     buf_puts(b, "</table>\n</body>\n</html>\n");
 }
 
-void annual_overview(struct agg *st, const char *agency, int year, int subtree, int html,
-                     struct annual_answer *a)
+/* The agencies of the scope, their names and whether each changed since its
+ * newest release: copied out under the read lock, the digests outside it. */
+static struct overview_row *overview_rows(struct agg *st, const char *agency, int year, int subtree,
+                                          size_t *count)
 {
-    /* The agencies, their names and whether each changed since its newest
-     * release: copied out under the read lock, the digests outside it. */
     pthread_rwlock_rdlock(&st->lock);
     const char **codes = NULL;
     size_t n = subtree ? registry_subtree(st->registry, agency, &codes) : 1;
@@ -611,101 +611,118 @@ void annual_overview(struct agg *st, const char *agency, int year, int subtree, 
         rows[i].changed = strcmp(live, marks[i].tables_sha256) != 0;
     }
     free(marks);
-    /* The releases themselves: newest number, first final one. */
+    *count = n;
+    return rows;
+}
+
+/* Each row's newest release, first final release and whether that was late,
+ * from report_release (the side connection). DB_OK, DB_RETRY or DB_FATAL. */
+static int overview_releases(struct agg *st, int year, struct overview_row *rows, size_t n)
+{
     struct buf list = {0};
     buf_putc(&list, '{');
     for (size_t i = 0; i < n; i++)
         buf_printf(&list, "%s%s", i ? "," : "", rows[i].code); /* codes need no quoting: [a-z0-9._-] */
     buf_putc(&list, '}');
+    buf_putc(&list, '\0');
     char y[16];
     snprintf(y, sizeof y, "%d", year);
     const char *p[] = {y, list.data};
-    int rc = DB_RETRY;
-    PGresult *res = NULL;
     PGconn *c = sidedb_acquire(st->side);
-    if (c) {
-        res = PQexecParams(c,
-                           "SELECT agency, max(release),"
-                           " to_char(min(released_at) FILTER (WHERE NOT draft) AT TIME ZONE 'UTC',"
-                           "  'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
-                           " coalesce(min(released_at) FILTER (WHERE NOT draft)"
-                           "  > (make_date($1::int + 1, 2, 1)::timestamp AT TIME ZONE 'Asia/Shanghai'), false)"
-                           " FROM report_release WHERE year = $1::int AND agency = ANY($2::text[]) GROUP BY agency",
-                           2, NULL, p, NULL, NULL, 0);
-        rc = PQresultStatus(res) == PGRES_TUPLES_OK ? DB_OK : db_failure(c, res, "reading releases");
-        sidedb_release(st->side, rc == DB_RETRY);
+    if (!c) {
+        buf_free(&list);
+        return DB_RETRY;
     }
+    PGresult *res = PQexecParams(c,
+                                 "SELECT agency, max(release),"
+                                 " to_char(min(released_at) FILTER (WHERE NOT draft) AT TIME ZONE 'UTC',"
+                                 "  'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+                                 " coalesce(min(released_at) FILTER (WHERE NOT draft)"
+                                 "  > (make_date($1::int + 1, 2, 1)::timestamp AT TIME ZONE 'Asia/Shanghai'), false)"
+                                 " FROM report_release WHERE year = $1::int AND agency = ANY($2::text[])"
+                                 " GROUP BY agency",
+                                 2, NULL, p, NULL, NULL, 0);
+    int rc = PQresultStatus(res) == PGRES_TUPLES_OK ? DB_OK : db_failure(c, res, "reading releases");
+    sidedb_release(st->side, rc == DB_RETRY);
     buf_free(&list);
-    /* The deadline: the end of 31 January of the next year, Beijing time. */
+    for (int k = 0; !rc && k < PQntuples(res); k++)
+        for (size_t i = 0; i < n; i++)
+            if (strcmp(rows[i].code, PQgetvalue(res, k, 0)) == 0) {
+                rows[i].release = atoi(PQgetvalue(res, k, 1));
+                snprintf(rows[i].first_final_at, sizeof rows[i].first_final_at, "%s", PQgetvalue(res, k, 2));
+                rows[i].final = !PQgetisnull(res, k, 2);
+                rows[i].late = *PQgetvalue(res, k, 3) == 't';
+                break;
+            }
+    PQclear(res);
+    /* No final release when the deadline (the end of 31 January of the next
+     * year, Beijing time) has passed: late too. */
     int64_t deadline_us = ((int64_t)day_from_ymd(year + 1, 2, 1) * 86400 - BEIJING_OFFSET_S) * 1000000;
     int past = day_now_us() >= deadline_us;
-    if (!failed(a, rc, "read")) {
-        for (int k = 0; k < PQntuples(res); k++)
-            for (size_t i = 0; i < n; i++)
-                if (strcmp(rows[i].code, PQgetvalue(res, k, 0)) == 0) {
-                    rows[i].release = atoi(PQgetvalue(res, k, 1));
-                    snprintf(rows[i].first_final_at, sizeof rows[i].first_final_at, "%s",
-                             PQgetvalue(res, k, 2));
-                    rows[i].final = !PQgetisnull(res, k, 2);
-                    rows[i].late = *PQgetvalue(res, k, 3) == 't';
-                    break;
-                }
-        long counts[4] = {0}, late = 0;
-        for (size_t i = 0; i < n; i++) {
-            if (!rows[i].final && past)
-                rows[i].late = 1;
-            if (!rows[i].release)
-                rows[i].changed = 0;
-            const char *s = row_state(&rows[i]);
-            counts[strcmp(s, "not_released") == 0 ? 0 : strcmp(s, "draft") == 0 ? 1 : strcmp(s, "released") == 0 ? 2 : 3]++;
-            late += rows[i].late;
-        }
+    for (size_t i = 0; !rc && i < n; i++) {
+        if (!rows[i].final && past)
+            rows[i].late = 1;
+        if (!rows[i].release)
+            rows[i].changed = 0;
+    }
+    return rc;
+}
+
+static json_t *overview_json(const char *agency, int year, int subtree, const struct overview_row *rows,
+                             size_t n)
+{
+    long counts[4] = {0}, late = 0;
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++) {
+        const char *s = row_state(&rows[i]);
+        counts[strcmp(s, "not_released") == 0 ? 0 : strcmp(s, "draft") == 0 ? 1 : strcmp(s, "released") == 0 ? 2 : 3]++;
+        late += rows[i].late;
+        json_t *o = json_object();
+        json_object_set_new(o, "agency", json_string(rows[i].code));
+        json_object_set_new(o, "name", json_string(rows[i].name));
+        json_object_set_new(o, "state", json_string(s));
+        json_object_set_new(o, "release", rows[i].release ? json_integer(rows[i].release) : json_null());
+        json_object_set_new(o, "first_released_at", rows[i].final ? json_string(rows[i].first_final_at) : json_null());
+        json_object_set_new(o, "late", json_boolean(rows[i].late));
+        char link[200];
+        snprintf(link, sizeof link, "/v1/reports/%s/%d/document.html?release=%d", rows[i].code, year, rows[i].release);
+        json_object_set_new(o, "document", rows[i].release ? json_string(link) : json_null());
+        json_array_append_new(arr, o);
+    }
+    char deadline[48]; /* the last day, Beijing time */
+    snprintf(deadline, sizeof deadline, "%04d-01-31", year + 1);
+    json_t *o = json_object();
+    json_object_set_new(o, "agency", json_string(agency));
+    json_object_set_new(o, "year", json_integer(year));
+    json_object_set_new(o, "scope", json_string(subtree ? "subtree" : "self"));
+    json_object_set_new(o, "deadline", json_string(deadline));
+    json_t *cnt = json_object();
+    json_object_set_new(cnt, "agencies", json_integer((json_int_t)n));
+    json_object_set_new(cnt, "not_released", json_integer(counts[0]));
+    json_object_set_new(cnt, "draft", json_integer(counts[1]));
+    json_object_set_new(cnt, "released", json_integer(counts[2]));
+    json_object_set_new(cnt, "changed_since_release", json_integer(counts[3]));
+    json_object_set_new(cnt, "late", json_integer(late));
+    json_object_set_new(o, "counts", cnt);
+    json_object_set_new(o, "agencies", arr);
+    return o;
+}
+
+void annual_overview(struct agg *st, const char *agency, int year, int subtree, int html,
+                     struct annual_answer *a)
+{
+    size_t n;
+    struct overview_row *rows = overview_rows(st, agency, year, subtree, &n);
+    if (!failed(a, overview_releases(st, year, rows, n), "read")) {
         if (html) {
             buf_reset(&a->body);
             overview_html(agency, year, rows, n, &a->body);
             a->status = MHD_HTTP_OK;
             a->type = "text/html; charset=utf-8";
         } else {
-            json_t *arr = json_array();
-            for (size_t i = 0; i < n; i++) {
-                json_t *o = json_object();
-                json_object_set_new(o, "agency", json_string(rows[i].code));
-                json_object_set_new(o, "name", json_string(rows[i].name));
-                json_object_set_new(o, "state", json_string(row_state(&rows[i])));
-                json_object_set_new(o, "release", rows[i].release ? json_integer(rows[i].release) : json_null());
-                json_object_set_new(o, "first_released_at",
-                                    rows[i].final ? json_string(rows[i].first_final_at) : json_null());
-                json_object_set_new(o, "late", json_boolean(rows[i].late));
-                if (rows[i].release) {
-                    char link[200];
-                    snprintf(link, sizeof link, "/v1/reports/%s/%d/document.html?release=%d", rows[i].code, year,
-                             rows[i].release);
-                    json_object_set_new(o, "document", json_string(link));
-                } else {
-                    json_object_set_new(o, "document", json_null());
-                }
-                json_array_append_new(arr, o);
-            }
-            char deadline[48]; /* the last day, Beijing time */
-            snprintf(deadline, sizeof deadline, "%04d-01-31", year + 1);
-            json_t *o = json_object();
-            json_object_set_new(o, "agency", json_string(agency));
-            json_object_set_new(o, "year", json_integer(year));
-            json_object_set_new(o, "scope", json_string(subtree ? "subtree" : "self"));
-            json_object_set_new(o, "deadline", json_string(deadline));
-            json_t *cnt = json_object();
-            json_object_set_new(cnt, "agencies", json_integer((json_int_t)n));
-            json_object_set_new(cnt, "not_released", json_integer(counts[0]));
-            json_object_set_new(cnt, "draft", json_integer(counts[1]));
-            json_object_set_new(cnt, "released", json_integer(counts[2]));
-            json_object_set_new(cnt, "changed_since_release", json_integer(counts[3]));
-            json_object_set_new(cnt, "late", json_integer(late));
-            json_object_set_new(o, "counts", cnt);
-            json_object_set_new(o, "agencies", arr);
-            json_answer(a, o);
+            json_answer(a, overview_json(agency, year, subtree, rows, n));
         }
     }
-    PQclear(res);
     for (size_t i = 0; i < n; i++)
         free(rows[i].code), free(rows[i].name);
     free(rows);

@@ -843,6 +843,44 @@ static struct job *put_job(struct agg *st, const char *url)
     return j;
 }
 
+/* /v1/reports/{agency}/{year}[/…]: which route, then its function. who: the
+ * request's token name; put: a PUT's job, its body gathered (else NULL). */
+static enum MHD_Result reports_route(struct agg *st, struct MHD_Connection *c, const char *url,
+                                     const char *who, struct job *put, void **state)
+{
+    char agency[128], year[32];
+    const char *rest;
+    if (report_url(url, agency, sizeof agency, year, sizeof year, &rest))
+        rest = NULL;
+    if (rest && strncmp(rest, "/narrative/", 11) == 0) {
+        if (put)
+            snprintf(put->who, sizeof put->who, "%s", who);
+        return narrative(st, c, state, agency, year, rest + 11, put);
+    }
+    int want_check = rest && strcmp(rest, "/check") == 0;
+    int want_timeliness = rest && strcmp(rest, "/timeliness") == 0;
+    int want_document = rest && strcmp(rest, "/document.html") == 0;
+    int want_releases = rest && strcmp(rest, "/releases") == 0;
+    int want_diff = rest && strcmp(rest, "/diff") == 0;
+    if (!rest ||
+        (*rest && !want_check && !want_timeliness && !want_document && !want_releases && !want_diff))
+        return error(c, MHD_HTTP_NOT_FOUND, "not_found",
+                     "use /v1/reports/{agency}/{year}, /v1/reports/{agency}/{year}/check, "
+                     "/v1/reports/{agency}/{year}/timeliness, "
+                     "/v1/reports/{agency}/{year}/document.html, "
+                     "/v1/reports/{agency}/{year}/releases, "
+                     "/v1/reports/{agency}/{year}/diff or "
+                     "/v1/reports/{agency}/{year}/narrative/{section}");
+    if (want_timeliness)
+        return timeliness(st, c, agency, year, 1, state);
+    return report(st, c, state, agency, year,
+                  want_check      ? REPORT_CHECK
+                  : want_document ? REPORT_DOCUMENT
+                  : want_releases ? REPORT_RELEASES
+                  : want_diff     ? REPORT_DIFF
+                                  : REPORT_TABLES);
+}
+
 static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
                                const char *method, const char *version, const char *upload,
                                size_t *upload_size, void **state)
@@ -895,39 +933,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         return error_with(c, MHD_HTTP_UNAUTHORIZED, "unauthorized",
                           "/v1/ needs Authorization: Bearer TOKEN", "WWW-Authenticate",
                           "Bearer realm=\"gongkai\"");
-    if (strncmp(url, "/v1/reports/", 12) == 0) {
-        char agency[128], year[32];
-        const char *rest;
-        if (report_url(url, agency, sizeof agency, year, sizeof year, &rest))
-            rest = NULL;
-        if (rest && strncmp(rest, "/narrative/", 11) == 0) {
-            if (put)
-                snprintf(put->who, sizeof put->who, "%s", who);
-            return narrative(st, c, state, agency, year, rest + 11, put);
-        }
-        int want_check = rest && strcmp(rest, "/check") == 0;
-        int want_timeliness = rest && strcmp(rest, "/timeliness") == 0;
-        int want_document = rest && strcmp(rest, "/document.html") == 0;
-        int want_releases = rest && strcmp(rest, "/releases") == 0;
-        int want_diff = rest && strcmp(rest, "/diff") == 0;
-        if (!rest ||
-            (*rest && !want_check && !want_timeliness && !want_document && !want_releases && !want_diff))
-            return error(c, MHD_HTTP_NOT_FOUND, "not_found",
-                         "use /v1/reports/{agency}/{year}, /v1/reports/{agency}/{year}/check, "
-                         "/v1/reports/{agency}/{year}/timeliness, "
-                         "/v1/reports/{agency}/{year}/document.html, "
-                         "/v1/reports/{agency}/{year}/releases, "
-                         "/v1/reports/{agency}/{year}/diff or "
-                         "/v1/reports/{agency}/{year}/narrative/{section}");
-        if (want_timeliness)
-            return timeliness(st, c, agency, year, 1, state);
-        return report(st, c, state, agency, year,
-                      want_check      ? REPORT_CHECK
-                      : want_document ? REPORT_DOCUMENT
-                      : want_releases ? REPORT_RELEASES
-                      : want_diff     ? REPORT_DIFF
-                                      : REPORT_TABLES);
-    }
+    if (strncmp(url, "/v1/reports/", 12) == 0)
+        return reports_route(st, c, url, who, put, state);
     if (strncmp(url, "/v1/agencies/", 13) == 0) {
         char agency[128];
         const char *p = url + 13, *slash = strchr(p, '/');

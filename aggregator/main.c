@@ -152,6 +152,64 @@ static void serve(struct follow *f, void *sub, void *router, void *watch, const 
     }
 }
 
+/* The options that set the state's fields (agg.h): 0, or 2 after a message
+ * naming the bad value. */
+static int state_options(struct agg *st, const char *makeup, const char *read_delay, const char *ck_part)
+{
+    if (strcmp(makeup, "0") != 0 && strcmp(makeup, "1") != 0) {
+        fprintf(stderr, "gongkai-aggregator: --count-makeup-days \"%s\": use 1 or 0\n", makeup);
+        return 2;
+    }
+    char *end;
+    long delay = strtol(read_delay, &end, 10);
+    if (*end || end == read_delay || delay < 0 || delay > 600000) {
+        fprintf(stderr, "gongkai-aggregator: --debug-read-delay-ms \"%s\": milliseconds, 0-600000\n",
+                read_delay);
+        return 2;
+    }
+    long part = strtol(ck_part, &end, 10);
+    if (*end || end == ck_part || part < 0 || part > (64L << 20)) {
+        fprintf(stderr, "gongkai-aggregator: --debug-checkpoint-part-bytes \"%s\": bytes, 0-%ld\n",
+                ck_part, 64L << 20);
+        return 2;
+    }
+    agg_init(st);
+    st->count_makeup_days = strcmp(makeup, "1") == 0;
+    st->debug_checkpoint_part = part;
+    st->debug_read_delay_ms = (int)delay;
+    return 0;
+}
+
+/* The state's parts, empty: filled from the checkpoint and the log
+ * (follow.c), the registry, releases and calendar from their tables. */
+static void state_new(struct agg *st)
+{
+    st->ledger = ledger_new();
+    st->releases = releases_new();
+    st->live = tables_new();
+    st->tl = tl_new();
+    /* Empty (every day provisional) until calendar_day has been read. */
+    st->calendar = calendar_new();
+    calendar_set_count_makeup_days(st->calendar, st->count_makeup_days);
+    st->calendar_version = -1;
+}
+
+static void state_free(struct agg *st)
+{
+    ledger_destroy(&st->ledger);
+    tables_destroy(&st->live);
+    registry_destroy(&st->registry);
+    releases_destroy(&st->releases);
+    tl_destroy(&st->tl);
+    calendar_destroy(&st->calendar);
+    for (size_t k = 0; k < st->nretired; k++)
+        calendar_destroy(&st->retired[k]);
+    free(st->retired);
+    free(st->due_cache->open);
+    free(st->due_cache->overdue);
+    free(st->due_cache);
+}
+
 int main(int argc, char **argv)
 {
     const char *db, *feed, *query, *http, *level, *insecure, *cert, *intake_key, *keys, *tokens;
@@ -179,27 +237,8 @@ int main(int argc, char **argv)
     int i = config_parse("gongkai-aggregator", USAGE, opts, argc, argv);
     if (config_service("gongkai-aggregator", i, argc, argv, level))
         return 2;
-    if (strcmp(makeup, "0") != 0 && strcmp(makeup, "1") != 0) {
-        fprintf(stderr, "gongkai-aggregator: --count-makeup-days \"%s\": use 1 or 0\n", makeup);
+    if (state_options(&agg, makeup, read_delay, ck_part))
         return 2;
-    }
-    char *end;
-    long delay = strtol(read_delay, &end, 10);
-    if (*end || end == read_delay || delay < 0 || delay > 600000) {
-        fprintf(stderr, "gongkai-aggregator: --debug-read-delay-ms \"%s\": milliseconds, 0-600000\n",
-                read_delay);
-        return 2;
-    }
-    long part = strtol(ck_part, &end, 10);
-    if (*end || end == ck_part || part < 0 || part > (64L << 20)) {
-        fprintf(stderr, "gongkai-aggregator: --debug-checkpoint-part-bytes \"%s\": bytes, 0-%ld\n",
-                ck_part, 64L << 20);
-        return 2;
-    }
-    agg_init(&agg);
-    agg.count_makeup_days = strcmp(makeup, "1") == 0;
-    agg.debug_checkpoint_part = part;
-    agg.debug_read_delay_ms = (int)delay;
     int secure = !(insecure && strcmp(insecure, "1") == 0);
     struct curve_client feed_sec = {0}; /* our pair as intake's client; also our server pair */
     if (!secure) {
@@ -218,25 +257,13 @@ int main(int argc, char **argv)
     }
     (void)tables_metric_name(0); /* build the name table before threads start */
 
-    struct sigaction sa = {0};
-    sa.sa_handler = on_signal;
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    config_signals(on_signal);
 
     /* Ids are hashed under a random key (hash.h): a publisher cannot choose
      * colliding ones. A checkpoint brings the key it was saved under. */
     if (hash_key_random())
         log_warn("no randomness for the hash key; ids are hashed under a fixed key", "%s", "");
-    agg.ledger = ledger_new();
-    agg.releases = releases_new();
-    agg.live = tables_new();
-    agg.tl = tl_new();
-    /* Empty (every day provisional) until calendar_day has been read. */
-    agg.calendar = calendar_new();
-    calendar_set_count_makeup_days(agg.calendar, agg.count_makeup_days);
-    agg.calendar_version = -1;
+    state_new(&agg);
 
     /* Subscribe before reading the log, so nothing falls between the two. */
     void *ctx = zmq_ctx_new();
@@ -276,17 +303,6 @@ int main(int argc, char **argv)
     auth_stop(&agg.auth);
     zmq_ctx_term(ctx);
     follow_destroy(&f);
-    ledger_destroy(&agg.ledger);
-    tables_destroy(&agg.live);
-    registry_destroy(&agg.registry);
-    releases_destroy(&agg.releases);
-    tl_destroy(&agg.tl);
-    calendar_destroy(&agg.calendar);
-    for (size_t k = 0; k < agg.nretired; k++)
-        calendar_destroy(&agg.retired[k]);
-    free(agg.retired);
-    free(agg.due_cache->open);
-    free(agg.due_cache->overdue);
-    free(agg.due_cache);
+    state_free(&agg);
     return broken ? 1 : 0;
 }

@@ -144,12 +144,7 @@ int main(int argc, char **argv)
         }
     }
 
-    struct sigaction sa = {0};
-    sa.sa_handler = on_signal;
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    config_signals(on_signal);
 
     struct intake state = {.stop = &stop_requested}, *in = &state;
     intake_stats_init(&in->stats, day_now_us());

@@ -1,6 +1,7 @@
 /* config — flags, environment, defaults (see config.h). */
 #include "config.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,4 +102,14 @@ int config_service(const char *prog, int first_operand, int argc, char **argv, c
     }
     log_set_level((enum log_level)l);
     return 0;
+}
+
+void config_signals(void (*on_signal)(int))
+{
+    struct sigaction sa = {0};
+    sa.sa_handler = on_signal;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
 }

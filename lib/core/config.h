@@ -34,4 +34,9 @@ int config_parse(const char *prog, const char *usage, const struct config_opt *o
  * --log-level. 0, or 2 (the exit code) after a message on stderr. */
 int config_service(const char *prog, int first_operand, int argc, char **argv, const char *level);
 
+/* What both services do with signals: TERM, INT and HUP go to on_signal
+ * (which only sets flags), SIGPIPE is ignored (a peer gone is an error
+ * return, not a death). */
+void config_signals(void (*on_signal)(int));
+
 #endif
