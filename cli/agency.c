@@ -184,13 +184,13 @@ int cmd_agency(int argc, char **argv)
     PGconn *c = NULL;
     int rc = 2;
     if (strcmp(verb, "add") == 0 && nargs == 1 && name) {
-        if ((c = db_connect(db, "gongkai-agency")))
+        if ((c = cmd_db("gongkai agency", db)))
             rc = upsert(c, args[0], name, parent, 0) ? 1 : 0;
     } else if (strcmp(verb, "load") == 0 && nargs == 1) {
-        if ((c = db_connect(db, "gongkai-agency")))
+        if ((c = cmd_db("gongkai agency", db)))
             rc = load(c, args[0]);
     } else if (strcmp(verb, "list") == 0 && nargs == 0) {
-        if ((c = db_connect(db, "gongkai-agency"))) {
+        if ((c = cmd_db("gongkai agency", db))) {
             PGresult *r = PQexec(c, "SELECT code, name, coalesce(parent, '-') FROM agency ORDER BY code");
             rc = PQresultStatus(r) == PGRES_TUPLES_OK ? 0 : 1;
             for (int k = 0; rc == 0 && k < PQntuples(r); k++)
@@ -201,10 +201,8 @@ int cmd_agency(int argc, char **argv)
         fprintf(stderr, "%s\n", USAGE);
         return 2;
     }
-    if (!c) {
-        fprintf(stderr, "gongkai agency: cannot connect to the database\n");
+    if (!c)
         return 2;
-    }
     PQfinish(c);
     return rc;
 }

@@ -180,11 +180,9 @@ int cmd_calendar(int argc, char **argv)
         fprintf(stderr, "%s\n", USAGE);
         return 2;
     }
-    PGconn *c = db_connect(db, "gongkai-calendar");
-    if (!c) {
-        fprintf(stderr, "gongkai calendar: cannot connect to the database\n");
+    PGconn *c = cmd_db("gongkai calendar", db);
+    if (!c)
         return 2;
-    }
     int rc = strcmp(verb, "load") == 0 ? load(c, argv[i]) : years(c);
     PQfinish(c);
     return rc;

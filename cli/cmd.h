@@ -30,6 +30,12 @@ int cmd_release(int argc, char **argv);
  * stdout for --help or -h, 2 on stderr when no verb is given. */
 int cmd_verb_or_help(int argc, char **argv, const char *usage);
 
+/* Connects to conninfo for command prog ("gongkai rejects": the session's
+ * application_name is "gongkai-rejects"); NULL after a line on stderr saying
+ * so and why (libpq's message). */
+struct pg_conn;
+struct pg_conn *cmd_db(const char *prog, const char *conninfo);
+
 /* Checks an --agency code and a --year (1990-2100): 0 with *year set, or 2
  * after a message on stderr naming the value ("PROG: agency: ..."). */
 int cmd_agency_year(const char *prog, const char *agency, const char *year, int *y);

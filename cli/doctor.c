@@ -49,11 +49,9 @@ int cmd_doctor(int argc, char **argv)
         fprintf(stderr, "gongkai doctor: no arguments (see --help)\n");
         return 2;
     }
-    PGconn *c = db_connect(db, "gongkai-doctor");
-    if (!c) {
-        fprintf(stderr, "gongkai doctor: cannot connect to the database\n");
+    PGconn *c = cmd_db("gongkai doctor", db);
+    if (!c)
         return 2;
-    }
     struct ledger *ledger = ledger_new();
     long long expect = 1, rows = 0, found = 0;
     int rc = db_exec(c, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") == DB_OK ? 0 : 2;

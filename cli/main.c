@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "db.h"
 #include "event.h"
 #include "hash.h"
 #include "log.h"
@@ -46,6 +47,20 @@ int cmd_verb_or_help(int argc, char **argv, const char *usage_text)
         return 0;
     }
     return -1;
+}
+
+struct pg_conn *cmd_db(const char *prog, const char *conninfo)
+{
+    char app[64];
+    snprintf(app, sizeof app, "%s", prog);
+    for (char *p = app; *p; p++)
+        if (*p == ' ')
+            *p = '-';
+    PGconn *c = db_connect(conninfo, app); /* logs libpq's message */
+    if (!c)
+        fprintf(stderr, "%s: cannot connect to the database (GONGKAI_DB or --db; the line above says why)\n",
+                prog);
+    return c;
 }
 
 int cmd_agency_year(const char *prog, const char *agency, const char *year, int *y)

@@ -28,11 +28,9 @@ int cmd_migrate(int argc, char **argv)
         fprintf(stderr, "gongkai migrate: unexpected argument \"%s\"\n", argv[i]);
         return 2;
     }
-    PGconn *c = db_connect(db, "gongkai-migrate");
-    if (!c) {
-        fprintf(stderr, "gongkai migrate: cannot connect to the database (GONGKAI_DB=\"%s\")\n", db);
+    PGconn *c = cmd_db("gongkai migrate", db);
+    if (!c)
         return 2;
-    }
     int rc = 0;
     char sql[128];
     snprintf(sql, sizeof sql, "SELECT pg_advisory_lock(%d)", MIGRATE_LOCK);

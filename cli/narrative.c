@@ -124,9 +124,8 @@ int cmd_narrative(int argc, char **argv)
         }
         buf_putc(&text, '\0');
     }
-    PGconn *c = db_connect(db, "gongkai-narrative");
+    PGconn *c = cmd_db("gongkai narrative", db);
     if (!c) {
-        fprintf(stderr, "gongkai narrative: cannot connect to the database\n");
         buf_free(&text);
         return 2;
     }

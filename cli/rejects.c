@@ -25,11 +25,9 @@ int cmd_rejects(int argc, char **argv)
         fprintf(stderr, "gongkai rejects: --limit must be a positive number\n");
         return 2;
     }
-    PGconn *c = db_connect(db, "gongkai-rejects");
-    if (!c) {
-        fprintf(stderr, "gongkai rejects: cannot connect to the database\n");
+    PGconn *c = cmd_db("gongkai rejects", db);
+    if (!c)
         return 2;
-    }
     const char *params[] = {limit};
     PGresult *r = PQexecParams(
         c,

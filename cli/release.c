@@ -157,11 +157,9 @@ int cmd_release(int argc, char **argv)
                 prog, y, this_year, y + 1);
         return 2;
     }
-    PGconn *c = db_connect(db, "gongkai-release");
-    if (!c) {
-        fprintf(stderr, "%s: cannot connect to the database\n", prog);
+    PGconn *c = cmd_db(prog, db);
+    if (!c)
         return 2;
-    }
     if (list_flag) {
         int rc = list(c, agency, y);
         PQfinish(c);

@@ -151,11 +151,9 @@ int cmd_document(int argc, char **argv)
             return 2;
         }
     }
-    PGconn *c = db_connect(db, "gongkai-document");
-    if (!c) {
-        fprintf(stderr, "%s: cannot connect to the database\n", prog);
+    PGconn *c = cmd_db(prog, db);
+    if (!c)
         return 2;
-    }
     struct buf html = {0};
     int rc = 0;
     if (release) {

@@ -386,9 +386,8 @@ int cmd_verify(int argc, char **argv)
     struct query *q = query_open("gongkai verify", endpoint, 10000, insecure, cert, server_key);
     if (!q)
         return 2;
-    PGconn *c = db_connect(db, "gongkai-verify");
+    PGconn *c = cmd_db("gongkai verify", db);
     if (!c) {
-        fprintf(stderr, "gongkai verify: cannot connect to the database\n");
         query_destroy(&q);
         return 2;
     }
