@@ -17,7 +17,8 @@ PGconn *db_connect(const char *conninfo, const char *application_name)
         char msg[512];
         snprintf(msg, sizeof msg, "%s", PQerrorMessage(c));
         msg[strcspn(msg, "\n")] = '\0';
-        log_warn("database connection failed", "error=\"%s\"", msg);
+        char q[600];
+        log_warn("database connection failed", "error=\"%s\"", log_q(msg, q, sizeof q));
         PQfinish(c);
         return NULL;
     }

@@ -655,6 +655,14 @@ want_codes = {"bad_json", "bad_protobuf", "unknown_type", "unknown_field", "miss
               "unknown_consultation", "too_many_in_flight"}
 gk.eq(sorted(codes), sorted(want_codes), "every rejection code appears in gongkai rejects")
 
+# A database that cannot be reached: said on one logfmt line whose fields
+# stay fields though libpq's message quotes the socket's path.
+r = gk.run([gk.bin_path("gongkai"), "rejects", "--db", "host=/nonexistent-dir dbname=x"])
+first = r.stderr.decode("utf-8", "replace").splitlines()[0] if r.stderr else ""
+strict = re.compile(r'^ts=\S+ level=\w+ msg="(?:[^"\\]|\\.)*"(?: \w+=(?:"(?:[^"\\]|\\.)*"|[^\s"]+))*\s*$')
+gk.check(r.returncode == 2 and strict.match(first) and "nonexistent-dir" in first,
+         "a connection failure is one strict logfmt line naming the socket", first)
+
 client.close()
 gk.eq(intake.stop(), 0, "intake exits 0 on SIGTERM")
 gk.done()
