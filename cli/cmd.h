@@ -24,6 +24,7 @@ int cmd_template(int argc, char **argv);
 int cmd_document(int argc, char **argv);
 int cmd_narrative(int argc, char **argv);
 int cmd_release(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
 
 /* For a command with verbs (gongkai agency add|list|load): -1 when argv[1]
  * is a verb to go on with; else the exit code after printing usage — 0 on

@@ -24,6 +24,7 @@ static const struct {
     {"document", cmd_document, "print an agency's annual report for a year as one HTML page (official layout)"},
     {"narrative", cmd_narrative, "set or show the prose sections (一, 五, 六) of an annual report"},
     {"release", cmd_release, "freeze an annual report as release N (tables, prose, document, SHA-256)"},
+    {"audit", cmd_audit, "import and check every report found under directories; one summary (text, csv, html)"},
     {"verify", cmd_verify, "recompute reports from the event log and compare with the aggregator"},
     {"doctor", cmd_doctor, "list every event log row this build cannot use (read-only)"},
     {"keygen", cmd_keygen, "write a CURVE key pair NAME.key (secret) and NAME.pub"},
