@@ -258,6 +258,25 @@ class Aggregator:
         return last["h"]
 
 
+SEED_AGENCY, SEED_NAME = "gz-sthjt", "贵州省生态环境厅"
+
+
+def seeded(env=None, extra=()):
+    """Intake and an aggregator (env: more of its environment) with the seed
+    fixture published (then the files in extra) and its agency registered
+    under its name, caught up: (intake, aggregator)."""
+    intake = gk.Intake().start()
+    agg = Aggregator(env=env).start()
+    for files in [[gk.fixture_path()]] + [[f] for f in extra]:
+        rc, out, err = gk.publish(files, timeout=300)
+        gk.check(rc == 0 and "rejected 0" in out, "published %s (%s)" % (os.path.basename(files[0]), out.strip()),
+                 err[-300:])
+    r = gk.run([gk.bin_path("gongkai"), "agency", "add", SEED_AGENCY, "--name", SEED_NAME])
+    gk.check(r.returncode == 0, "the seed's agency registered under its name", r.stderr)
+    agg.wait_caught_up()
+    return intake, agg
+
+
 def verify(db=None, query=None, args=(), timeout=180):
     """`gongkai verify` → (exit status, stdout + stderr)."""
     over = {}

@@ -20,12 +20,7 @@ from browser import Chromium, screenshot  # noqa: E402
 
 GK = gk.bin_path("gongkai")
 W = gk.work_dir()
-intake = gk.Intake().start()
-agg = gkagg.Aggregator().start()
-rc, out, err = gk.publish([gk.fixture_path()], timeout=120)
-gk.check(rc == 0, "the seed fixture published", err[-300:])
-gk.check(gk.run([GK, "agency", "add", "gz-sthjt", "--name", "贵州省生态环境厅"]).returncode == 0, "registered")
-agg.wait_caught_up()
+intake, agg = gkagg.seeded()
 gk.wait_for(lambda: agg.report("gz-sthjt", 2019).get("name") == "贵州省生态环境厅", 10, "the name shows")
 pages = {y: agg.get("/v1/reports/gz-sthjt/%d/document.html" % y)[2] for y in (2018, 2019, 2020)}
 text2019 = agg.get("/v1/reports/gz-sthjt/2019?format=text")[2]

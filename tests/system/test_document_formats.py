@@ -23,12 +23,7 @@ import gkagg  # noqa: E402
 GK = gk.bin_path("gongkai")
 W = gk.work_dir()
 expected = json.load(open(os.path.join(os.path.dirname(gk.fixture_path()), "expected-2019.json"), encoding="utf-8"))
-intake = gk.Intake().start()
-agg = gkagg.Aggregator().start()
-rc, out, err = gk.publish([gk.fixture_path()], timeout=120)
-gk.check(rc == 0, "the seed fixture published", err[-300:])
-gk.check(gk.run([GK, "agency", "add", "gz-sthjt", "--name", "贵州省生态环境厅"]).returncode == 0, "registered")
-agg.wait_caught_up()
+intake, agg = gkagg.seeded()
 PROSE = "2019年，我厅认真贯彻落实《条例》，全年主动公开政府信息一千二百条。"
 r = gk.run([GK, "narrative", "set", "--agency", "gz-sthjt", "--year", "2019", "--section", "1", "-"],
            input=PROSE.encode())

@@ -21,13 +21,7 @@ tokens = os.path.join(W, "tokens")
 with open(tokens, "w") as f:
     f.write("office %s\n" % TOKEN)
 
-intake = gk.Intake().start()
-agg = gkagg.Aggregator(env={"GONGKAI_HTTP_TOKENS": tokens}).start()
-rc, out, err = gk.publish([gk.fixture_path()], timeout=120)
-gk.check(rc == 0, "the seed fixture published", err[-300:])
-r = gk.run([GK, "agency", "add", "gz-sthjt", "--name", "贵州省生态环境厅"])
-gk.check(r.returncode == 0, "its agency registered")
-agg.wait_caught_up()
+intake, agg = gkagg.seeded(env={"GONGKAI_HTTP_TOKENS": tokens})
 gk.wait_for(lambda: json.loads(agg.request("GET", "/v1/reports/gz-sthjt/2019", token=TOKEN)[2]).get("name")
             == "贵州省生态环境厅", 10, "the registered name shows")
 
