@@ -17,6 +17,16 @@ OPT     ?= -O2 -g
 BUILD   ?= build
 BIN     ?= bin
 PKGS    := libczmq libzmq libprotobuf-c libpq jansson libmicrohttpd libcmark libsodium libxml-2.0
+# A machine without the packages: stop at once with one line that names what is
+# missing and how to install it (not for run, which installs them first, nor
+# for clean and check-layers, which need no compiler).
+ifneq ($(filter-out run clean check-layers,$(or $(MAKECMDGOALS),all)),)
+MISSING := $(foreach p,$(PKGS),$(if $(shell pkg-config --exists $(p) 2>/dev/null && echo y),,$(p))) \
+           $(if $(shell command -v protoc-c 2>/dev/null),,protoc-c) $(if $(shell command -v pkg-config 2>/dev/null),,pkg-config)
+ifneq ($(strip $(MISSING)),)
+$(error missing: $(strip $(MISSING)). Install the packages with deploy/install-deps.sh (as root; otherwise it prints the apt-get line), or build and run everything with: make run)
+endif
+endif
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Werror
 # lib/ in layers, each using only those below it (make check-layers):
 #   core ← model ← rules ← report, and store, transport beside rules.

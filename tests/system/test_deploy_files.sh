@@ -165,4 +165,16 @@ for v in $(sort -u <<<"$vars"); do
 done
 [ -z "$missing" ] || gk_fail "the configuration table (docs/operations.md) lacks:$missing"
 gk_ok "the configuration table (docs/operations.md) names every variable the programs and deploy files read"
+# --- make on a machine without the packages ------------------------------------
+# pkg-config finds nothing: make stops at once, naming the packages and the
+# command, before it compiles anything.
+out=$(PKG_CONFIG_LIBDIR=/nonexistent PKG_CONFIG_PATH= make --no-print-directory -C "$GK_REPO" BUILD="$W/nobuild" all 2>&1) &&
+    gk_fail "make succeeded without the packages: $out"
+case "$out" in
+*"missing: libczmq libzmq libprotobuf-c libpq jansson"*"deploy/install-deps.sh"*) ;;
+*) gk_fail "make without the packages does not say what is missing and how to install it: $out" ;;
+esac
+[ ! -e "$W/nobuild" ] || gk_fail "make without the packages compiled something ($W/nobuild exists)"
+[ "$(printf '%s\n' "$out" | grep -c .)" -le 2 ] || gk_fail "make without the packages said more than a line: $out"
+gk_ok "make without the packages stops at once, naming them and deploy/install-deps.sh"
 echo "# all checks passed"
