@@ -39,6 +39,7 @@
 #include "reportcheck.h"
 #include "workers.h"
 #include "annual.h"
+#include "releases.h"
 #include "narrative.h"
 
 #define TOKEN_MIN 16        /* shorter tokens are guessable: refused */
@@ -503,6 +504,13 @@ static void metrics_body(struct agg *st, uint32_t top, struct buf *out)
     G("gongkai_aggregator_http_requests_total", "HTTP requests served.", "counter", s->http_requests);
     G("gongkai_aggregator_query_requests_total", "ZeroMQ report queries served.", "counter", s->query_requests);
     G("gongkai_aggregator_agencies", "Agencies known.", "gauge", nag);
+    uint64_t released, changed;
+    releases_count(st, &released, &changed);
+    G("gongkai_aggregator_reports_released", "Agency-years with a release (gongkai release), counted at most once a minute.",
+      "gauge", released);
+    G("gongkai_aggregator_reports_changed_since_release",
+      "Of those, the ones whose tables changed since their newest release (a late correction), at most a minute old.",
+      "gauge", changed);
     G("gongkai_aggregator_entities", "Entities tracked (applications, documents, ...).", "gauge", ents);
     G("gongkai_aggregator_state_bytes", "Bytes of in-memory state.", "gauge", bytes);
     G("gongkai_aggregator_sums_saturated_total",

@@ -10,6 +10,8 @@
 #include "alloc.h"
 #include "hash.h"
 #include "map.h"
+#include "day.h"
+#include "render.h"
 #include "tables.h"
 
 #define NS_RELEASE 0x52454c /* key namespace of key128_of: "REL" */
@@ -59,6 +61,8 @@ int releases_refresh(struct agg *st, PGconn *c)
             int year = atoi(PQgetvalue(res, i, 2));
             struct release_mark *m =
                 map_put(r->by_key, key128_of(NS_RELEASE, (uint32_t)year, PQgetvalue(res, i, 1)), NULL);
+            snprintf(m->agency, sizeof m->agency, "%s", PQgetvalue(res, i, 1));
+            m->year = year;
             m->release = atoi(PQgetvalue(res, i, 3));
             m->case_rule = strcmp(PQgetvalue(res, i, 4), "handled") == 0 ? CASE_RULE_HANDLED : CASE_RULE_FILED;
             snprintf(m->tables_sha256, sizeof m->tables_sha256, "%s", PQgetvalue(res, i, 5));
@@ -79,4 +83,38 @@ int releases_find(const struct releases *r, const char *agency, int year, struct
         return 0;
     *m = *v;
     return 1;
+}
+
+void releases_count(struct agg *st, uint64_t *released, uint64_t *changed)
+{
+    static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+    static int64_t until_us;
+    static uint64_t c_released, c_changed;
+    pthread_mutex_lock(&mu);
+    int64_t now = day_mono_us();
+    if (now >= until_us) {
+        /* The marks copied under the lock, the tables compared after it. */
+        pthread_rwlock_rdlock(&st->lock);
+        size_t n = st->releases ? map_count(st->releases->by_key) : 0, k = 0;
+        struct release_mark *marks = xmalloc((n ? n : 1) * sizeof *marks);
+        struct key128 key;
+        const struct release_mark *m;
+        for (size_t i = 0; n && (m = map_next(st->releases->by_key, &i, &key)) != NULL && k < n;)
+            marks[k++] = *m;
+        pthread_rwlock_unlock(&st->lock);
+        uint64_t ch = 0;
+        for (size_t i = 0; i < k; i++) {
+            struct report r;
+            char live[SHA256_HEX_LEN + 1];
+            agg_report(st, marks[i].agency, marks[i].year, (enum case_rule)marks[i].case_rule, 0, &r, NULL, 0,
+                       NULL);
+            render_tables_sha256(&r, live);
+            ch += strcmp(live, marks[i].tables_sha256) != 0;
+        }
+        free(marks);
+        c_released = k, c_changed = ch;
+        until_us = day_mono_us() + (int64_t)RELEASES_COUNT_TTL_S * 1000000;
+    }
+    *released = c_released, *changed = c_changed;
+    pthread_mutex_unlock(&mu);
 }

@@ -12,12 +12,15 @@
 
 #include <libpq-fe.h>
 
+#include "event.h"
 #include "sha256.h"
 
 struct agg;
 struct releases;
 
 struct release_mark {
+    char agency[EV_AGENCY_MAX + 1];       /* whose */
+    int year;
     int release;                          /* the newest release's number */
     int case_rule;                        /* enum case_rule it froze section 四 under */
     char tables_sha256[SHA256_HEX_LEN + 1]; /* render_tables_sha256 of its tables */
@@ -31,5 +34,14 @@ int releases_refresh(struct agg *st, PGconn *c);
 /* Under st->lock (read): 1 with *m filled when (agency, year) has a
  * release, else 0. */
 int releases_find(const struct releases *r, const char *agency, int year, struct release_mark *m);
+
+/* For /metrics: how many agency-years have a release, and how many of those
+ * have tables that differ from what their newest release froze. Counting
+ * renders each one's tables (tens of microseconds): the answer is kept for
+ * RELEASES_COUNT_TTL_S, so a scrape costs that at most once a minute
+ * whatever the country. Any thread; takes st->lock (read) itself, and a
+ * mutex of its own for the cache. */
+#define RELEASES_COUNT_TTL_S 60
+void releases_count(struct agg *st, uint64_t *released, uint64_t *changed);
 
 #endif

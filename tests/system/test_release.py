@@ -69,6 +69,10 @@ gk.eq((rep.get("released"), rep.get("changed_since_release")), (1, True),
       "the live report: released 1, changed_since_release true")
 gk.eq(rep["applications"]["rows"][0]["values"][0], live["applications"]["rows"][0]["values"][0] + 1,
       "… with the late receipt counted")
+metrics = agg.get("/metrics")[2].decode()
+gk.check("\ngongkai_aggregator_reports_released 1\n" in metrics and
+         "\ngongkai_aggregator_reports_changed_since_release 1\n" in metrics,
+         "/metrics: one report released, one changed since", [l for l in metrics.splitlines() if "release" in l])
 status, _, body = agg.get("/v1/reports/gz-sthjt/2019?release=1")
 gk.eq(json.loads(body)["applications"], released_tables["applications"], "release 1's tables unchanged")
 
