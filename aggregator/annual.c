@@ -11,6 +11,7 @@
 #include "agg.h"
 #include "alloc.h"
 #include "day.h"
+#include "convert.h"
 #include "db.h"
 #include "document.h"
 #include "ledger.h"
@@ -157,7 +158,31 @@ void annual_narrative_put(struct agg *st, const char *agency, int year, int sect
     }
 }
 
-void annual_document(struct agg *st, const char *agency, int year, int rule, int subtree,
+void annual_convert(struct annual_answer *a, const char *format)
+{
+    if (a->status != MHD_HTTP_OK || strcmp(format, "html") == 0)
+        return;
+    struct buf out = {0};
+    char why[400];
+    int rc = convert_document(a->body.data, a->body.len, format, &out, why, sizeof why);
+    if (rc) {
+        buf_free(&out);
+        if (rc == -2)
+            annual_error(a, MHD_HTTP_NOT_IMPLEMENTED, "not_available",
+                         "document.docx and document.pdf need LibreOffice (soffice) on the aggregator's host, "
+                         "which this one has not; gongkai document --format docx|pdf makes them where it is");
+        else
+            annual_error(a, MHD_HTTP_INTERNAL_SERVER_ERROR, "convert_failed", why);
+        return;
+    }
+    buf_free(&a->body);
+    a->body = out;
+    a->type = strcmp(format, "docx") == 0
+                  ? "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+                  : "application/pdf";
+}
+
+void annual_document(struct agg *st, const char *agency, int year, int rule, int subtree, const char *format,
                      struct annual_answer *a)
 {
     struct report r;
@@ -183,6 +208,7 @@ void annual_document(struct agg *st, const char *agency, int year, int rule, int
     }
     for (int k = 0; k < 3; k++)
         narrative_clear(&n[k]);
+    annual_convert(a, format);
 }
 
 void annual_release(struct agg *st, const char *agency, int year, int n, int document,

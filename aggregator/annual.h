@@ -2,7 +2,7 @@
  *
  *   GET /v1/reports/{agency}/{year}/narrative/{section}[?version=N]
  *   PUT /v1/reports/{agency}/{year}/narrative/{section}   body: Markdown
- *   GET /v1/reports/{agency}/{year}/document.html
+ *   GET /v1/reports/{agency}/{year}/document.{html,docx,pdf}
  *   GET /v1/reports/{agency}/{year}[/document.html]?release=N
  *   GET /v1/reports/{agency}/{year}/releases
  *   GET /v1/reports/{agency}/{year}?as_of=YYYY-MM-DD
@@ -41,13 +41,18 @@ void annual_narrative_get(struct agg *st, const char *agency, int year, int sect
  * ("token:NAME"). */
 void annual_narrative_put(struct agg *st, const char *agency, int year, int section,
                           const char *text, size_t n, const char *who, struct annual_answer *a);
-/* The whole document as HTML: live tables, the newest prose. */
-void annual_document(struct agg *st, const char *agency, int year, int rule, int subtree,
+/* The whole document: live tables, the newest prose; as HTML, or (format
+ * "docx", "pdf") converted by LibreOffice (convert.h; 501 not_available on a
+ * host without it). */
+void annual_document(struct agg *st, const char *agency, int year, int rule, int subtree, const char *format,
                      struct annual_answer *a);
 /* Release n as it was released: its tables JSON, or (document) its HTML
  * document, byte for byte; 404 no_release when there is none. */
 void annual_release(struct agg *st, const char *agency, int year, int n, int document,
                     struct annual_answer *a);
+/* An HTML document answer in a converted to format ("html": left as it is;
+ * "docx", "pdf"): on failure a is the error. */
+void annual_convert(struct annual_answer *a, const char *format);
 /* GET /v1/reports/{agency}/{year}/releases: every release of the year,
  * oldest first, as JSON. */
 void annual_releases(struct agg *st, const char *agency, int year, struct annual_answer *a);

@@ -285,9 +285,9 @@ enum job_kind { JOB_OPEN, JOB_TIMELINESS, JOB_METRICS, JOB_NARRATIVE, JOB_NARRAT
 enum report_route { REPORT_TABLES, REPORT_CHECK, REPORT_DOCUMENT, REPORT_RELEASES, REPORT_DIFF };
 
 static enum MHD_Result document_job(struct agg *st, struct MHD_Connection *c, void **state,
-                                    const char *agency, int year, int rule, int subtree);
+                                    const char *agency, int year, int rule, int subtree, const char *format);
 static enum MHD_Result release_job(struct MHD_Connection *c, void **state, struct agg *st,
-                                   const char *agency, int year, int n, int document, enum job_kind kind);
+                                   const char *agency, int year, int n, const char *document, enum job_kind kind);
 static enum MHD_Result as_of_job(struct MHD_Connection *c, void **state, struct agg *st, const char *agency,
                                  int year, int32_t day, int rule, int fmt);
 static enum MHD_Result diff_job(struct MHD_Connection *c, void **state, struct agg *st, const char *agency,
@@ -296,7 +296,7 @@ static enum MHD_Result diff_job(struct MHD_Connection *c, void **state, struct a
 /* /v1/reports/{agency}/{year}[/check|/document.html]: the document is the
  * tables and the prose (annual.h), on a worker. */
 static enum MHD_Result report(struct agg *st, struct MHD_Connection *c, void **state, const char *agency,
-                              const char *year_text, enum report_route route)
+                              const char *year_text, const char *doc_format, enum report_route route)
 {
     char code[32], message[200];
     int year;
@@ -325,7 +325,7 @@ static enum MHD_Result report(struct agg *st, struct MHD_Connection *c, void **s
         return error(c, MHD_HTTP_BAD_REQUEST, "bad_scope", message);
     }
     if (route == REPORT_RELEASES)
-        return release_job(c, state, st, agency, year, 0, 0, JOB_RELEASES);
+        return release_job(c, state, st, agency, year, 0, NULL, JOB_RELEASES);
     if (route == REPORT_DIFF)
         return diff_job(c, state, st, agency, year, rule);
     const char *rel = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "release");
@@ -348,7 +348,8 @@ static enum MHD_Result report(struct agg *st, struct MHD_Connection *c, void **s
             return error(c, MHD_HTTP_BAD_REQUEST, subtree ? "bad_scope" : "bad_case_rule",
                          "a release is the agency's own report under the case rule it was released with: "
                          "leave scope and case_rule out");
-        return release_job(c, state, st, agency, year, (int)n, route == REPORT_DOCUMENT, JOB_RELEASE);
+        return release_job(c, state, st, agency, year, (int)n, route == REPORT_DOCUMENT ? doc_format : NULL,
+                           JOB_RELEASE);
     }
     const char *as_of = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "as_of");
     if (as_of) {
@@ -367,7 +368,7 @@ static enum MHD_Result report(struct agg *st, struct MHD_Connection *c, void **s
     if (route == REPORT_CHECK)
         return check(st, c, agency, year, rule, subtree);
     if (route == REPORT_DOCUMENT)
-        return document_job(st, c, state, agency, year, rule, subtree);
+        return document_job(st, c, state, agency, year, rule, subtree, doc_format);
     struct buf b = {0};
     render_one(st, agency, year, rule, subtree, fmt, &b);
     return respond(c, MHD_HTTP_OK, render_content_type((enum render_format)fmt), &b);
@@ -563,6 +564,7 @@ struct job {
     uint32_t top;
     int year_n, section, rule, subtree; /* the annual routes (annual.h), checked */
     int release, want_document;         /* ?release=N, of the tables or the document */
+    const char *doc_format;             /* the document as "html", "docx" or "pdf" (static) */
     int32_t day;                        /* ?as_of=, a day number */
     int fmt;                            /* enum render_format of an as_of answer */
     int collecting;                     /* a PUT whose body is still arriving */
@@ -602,6 +604,8 @@ static void job_annual(struct job *j)
         break;
     case JOB_RELEASE:
         annual_release(j->st, j->agency, j->year_n, j->release, j->want_document, &a);
+        if (j->want_document)
+            annual_convert(&a, j->doc_format);
         break;
     case JOB_RELEASES:
         annual_releases(j->st, j->agency, j->year_n, &a);
@@ -616,7 +620,7 @@ static void job_annual(struct job *j)
         annual_overview(j->st, j->agency, j->year_n, j->subtree, j->fmt == FORMAT_HTML, &a);
         break;
     default:
-        annual_document(j->st, j->agency, j->year_n, j->rule, j->subtree, &a);
+        annual_document(j->st, j->agency, j->year_n, j->rule, j->subtree, j->doc_format, &a);
         break;
     }
     j->status = a.status;
@@ -697,19 +701,21 @@ static enum MHD_Result metrics(struct agg *st, struct MHD_Connection *c, void **
 }
 
 static enum MHD_Result document_job(struct agg *st, struct MHD_Connection *c, void **state,
-                                    const char *agency, int year, int rule, int subtree)
+                                    const char *agency, int year, int rule, int subtree, const char *format)
 {
     struct job *j = xcalloc(1, sizeof *j);
     j->st = st, j->kind = JOB_DOCUMENT, j->year_n = year, j->rule = rule, j->subtree = subtree;
+    j->doc_format = format;
     snprintf(j->agency, sizeof j->agency, "%s", agency);
     return submit(c, state, j);
 }
 
 static enum MHD_Result release_job(struct MHD_Connection *c, void **state, struct agg *st,
-                                   const char *agency, int year, int n, int document, enum job_kind kind)
+                                   const char *agency, int year, int n, const char *document, enum job_kind kind)
 {
     struct job *j = xcalloc(1, sizeof *j);
-    j->st = st, j->kind = kind, j->year_n = year, j->release = n, j->want_document = document;
+    j->st = st, j->kind = kind, j->year_n = year, j->release = n, j->want_document = document != NULL;
+    j->doc_format = document;
     snprintf(j->agency, sizeof j->agency, "%s", agency);
     return submit(c, state, j);
 }
@@ -867,7 +873,12 @@ static enum MHD_Result reports_route(struct agg *st, struct MHD_Connection *c, c
     }
     int want_check = rest && strcmp(rest, "/check") == 0;
     int want_timeliness = rest && strcmp(rest, "/timeliness") == 0;
-    int want_document = rest && strcmp(rest, "/document.html") == 0;
+    const char *doc_format = !rest                                  ? NULL
+                             : strcmp(rest, "/document.html") == 0 ? "html"
+                             : strcmp(rest, "/document.docx") == 0 ? "docx"
+                             : strcmp(rest, "/document.pdf") == 0  ? "pdf"
+                                                                   : NULL;
+    int want_document = doc_format != NULL;
     int want_releases = rest && strcmp(rest, "/releases") == 0;
     int want_diff = rest && strcmp(rest, "/diff") == 0;
     if (!rest ||
@@ -875,13 +886,13 @@ static enum MHD_Result reports_route(struct agg *st, struct MHD_Connection *c, c
         return error(c, MHD_HTTP_NOT_FOUND, "not_found",
                      "use /v1/reports/{agency}/{year}, /v1/reports/{agency}/{year}/check, "
                      "/v1/reports/{agency}/{year}/timeliness, "
-                     "/v1/reports/{agency}/{year}/document.html, "
+                     "/v1/reports/{agency}/{year}/document.{html,docx,pdf}, "
                      "/v1/reports/{agency}/{year}/releases, "
                      "/v1/reports/{agency}/{year}/diff or "
                      "/v1/reports/{agency}/{year}/narrative/{section}");
     if (want_timeliness)
         return timeliness(st, c, agency, year, 1, state);
-    return report(st, c, state, agency, year,
+    return report(st, c, state, agency, year, doc_format,
                   want_check      ? REPORT_CHECK
                   : want_document ? REPORT_DOCUMENT
                   : want_releases ? REPORT_RELEASES

@@ -174,7 +174,7 @@ int cmd_document(int argc, char **argv)
         /* The same page, converted: what is released is the HTML (its SHA-256);
          * DOCX and PDF are made from exactly those bytes. */
         struct buf conv = {0};
-        if (convert_document(html.data, html.len, format, &conv, err, sizeof err)) {
+        if (convert_document(html.data, html.len, format, &conv, err, sizeof err) != 0) {
             fprintf(stderr, "%s: %s\n", prog, err);
             rc = 1;
         }

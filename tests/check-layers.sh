@@ -5,7 +5,7 @@
 #   core       alloc buf config hash log map sha256 utf8 waiting  uses nothing of ours
 #   model      event jsonl codec day money                  uses core
 #   rules      ledger tables deadline calendar timeliness   uses model, core
-#   report     template render document reportcheck reportimport  uses rules, model, core
+#   report     template render document convert htmltext reportcheck reportimport  uses rules, model, core
 #   store      db logread narrative                         uses model, core
 #   transport  wire curve keys auth net metrics             uses model, core
 #

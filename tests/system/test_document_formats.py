@@ -19,6 +19,7 @@ import zipfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gk  # noqa: E402
 import gkagg  # noqa: E402
+from browser import Chromium, screenshot  # noqa: E402
 
 GK = gk.bin_path("gongkai")
 W = gk.work_dir()
@@ -92,6 +93,30 @@ gk.check(r.returncode == 0, "released")
 r = gk.run([GK, "document", "--agency", "gz-sthjt", "--year", "2019", "--release", "1", "--format", "pdf"],
            timeout=180)
 gk.check(r.returncode == 0 and r.stdout[:5] == b"%PDF-", "--release 1 --format pdf", r.stderr)
+
+# The HTML document in headless Chromium: a screenshot to look at.
+b = Chromium()
+b.call("Page.enable")
+b.call("Page.navigate", url="http://%s/v1/reports/gz-sthjt/2019/document.html" % agg.http)
+gk.wait_for(lambda: b.eval("document.readyState") == "complete" and b.eval("document.title") != "", 15,
+            "the document loads in Chromium")
+gk.eq(b.eval("document.querySelectorAll('h2').length"), 6, "… with its six sections")
+screenshot(b, "document-gz-sthjt-2019.png")
+b.close()
+
+# The same over HTTP, on the aggregator's workers.
+status, ctype, body = agg.get("/v1/reports/gz-sthjt/2019/document.docx", timeout=180)
+gk.check(status == 200 and body[:2] == b"PK" and "wordprocessingml" in ctype, "GET document.docx", (status, ctype))
+status, ctype, body = agg.get("/v1/reports/gz-sthjt/2019/document.pdf?release=1", timeout=180)
+gk.check(status == 200 and body[:5] == b"%PDF-" and ctype == "application/pdf", "GET document.pdf?release=1",
+         (status, ctype))
+holds_all(pdf_text(body), "release 1's PDF over HTTP")
+gk.check(agg.stop() == 0, "the aggregator stops")
+agg = gkagg.Aggregator(env={"GONGKAI_SOFFICE": "/nonexistent/soffice"}).start()
+status, _, body = agg.get("/v1/reports/gz-sthjt/2019/document.pdf")
+gk.eq((status, json.loads(body).get("error")), (501, "not_available"),
+      "an aggregator without LibreOffice: document.pdf is 501 not_available, saying why")
+gk.eq(agg.get("/v1/reports/gz-sthjt/2019/document.html")[0], 200, "… and document.html is served")
 
 r = gk.run([GK, "document", "--agency", "gz-sthjt", "--year", "2019", "--format", "docx"],
            env_over={"GONGKAI_SOFFICE": "/nonexistent/soffice"})

@@ -101,11 +101,13 @@ int convert_document(const char *html, size_t n, const char *format, struct buf 
     int e = posix_spawnp(&pid, soffice, &fa, NULL, argv, environ);
     posix_spawn_file_actions_destroy(&fa);
     if (e) {
+        rc = e == ENOENT || e == EACCES ? -2 : -1;
         snprintf(why, why_cap,
                  "--format %s needs LibreOffice: %s: %s (Debian: apt-get install "
                  "libreoffice-writer-nogui fonts-noto-cjk; or set GONGKAI_SOFFICE)",
                  format, soffice, strerror(e));
-        goto done;
+        remove_tree(dir);
+        return rc;
     }
     int st = wait_bounded(pid);
     size_t len = 0;

@@ -5,7 +5,10 @@
  *
  * Runs one soffice process in a private temporary directory (its own
  * profile, so it never meets a desktop session's), bounded by
- * CONVERT_TIMEOUT_S; one caller at a time per process is enough (the CLI).
+ * CONVERT_TIMEOUT_S. Not pure, unlike the rest of lib/report: it spawns a
+ * process and writes a temporary directory. Thread-safe (each call has its
+ * own directory and profile): `gongkai document` and the aggregator's
+ * document.docx/.pdf routes (on its worker threads) use it.
  */
 #ifndef GK_CONVERT_H
 #define GK_CONVERT_H
@@ -16,9 +19,10 @@
 
 #define CONVERT_TIMEOUT_S 120
 
-/* html[0..n) → format ("docx" or "pdf") appended to out. 0, or -1 with
- * why (what to install, or what soffice said). The converter is
- * $GONGKAI_SOFFICE, else soffice on PATH. */
+/* html[0..n) → format ("docx" or "pdf") appended to out. 0; -2 when there
+ * is no converter to run (why says what to install); -1 when it failed (why:
+ * what soffice said). The converter is $GONGKAI_SOFFICE, else soffice on
+ * PATH. */
 int convert_document(const char *html, size_t n, const char *format, struct buf *out, char *why,
                      size_t why_cap);
 
