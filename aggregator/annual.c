@@ -200,7 +200,7 @@ void annual_document(struct agg *st, const char *agency, int year, int rule, int
         rc = narrative_get(c, agency, year, sections[k], 0, &n[k]);
     sidedb_release(st->side, rc == DB_RETRY);
     if (!failed(a, rc, "read")) {
-        struct document_prose p = {{n[0].body, n[1].body, n[2].body}};
+        struct document_prose p = {.section = {n[0].body, n[1].body, n[2].body}};
         buf_reset(&a->body);
         document_html(&r, *name ? name : NULL, &p, &a->body);
         a->status = MHD_HTTP_OK;

@@ -58,63 +58,74 @@ static int list(PGconn *c, const char *agency, int year)
     return 0;
 }
 
-/* Stores the release; its number into *n. 0, or -1 after a message. */
-static int store(PGconn *c, const char *agency, int year, int draft, const char *rule,
-                 const struct stored *s, const struct buf *json, const struct buf *doc, const char *who,
-                 const char *note, int *n)
+/* Numbers, renders and stores the release in one transaction, under a lock
+ * on the agency-year (two releases at once take turns): the number first,
+ * so the document can carry it with the note. 0, or -1 after a message. */
+static int store(PGconn *c, const char *agency, int year, int draft, const char *rule, const struct stored *s,
+                 const char *who, const char *note)
 {
-    char y[16], seq[24], versions[64], tables_sha[65], doc_sha[65];
+    char y[16];
     snprintf(y, sizeof y, "%d", year);
-    snprintf(seq, sizeof seq, "%llu", (unsigned long long)s->seq);
-    snprintf(versions, sizeof versions, "{%d,%d,%d}", s->prose[0].version, s->prose[1].version,
-             s->prose[2].version);
-    render_tables_sha256(&s->r, tables_sha);
-    sha256_hex(doc->data, doc->len, doc_sha);
-    char *doc_text = strndup(doc->data, doc->len); /* HTML: no NUL in it */
-    if (!doc_text)
-        abort();
-    char *json_text = strndup(json->data, json->len);
-    if (!json_text)
-        abort();
-    const char *p[] = {agency, y, draft ? "t" : "f", rule, seq, json_text, tables_sha, versions,
-                       doc_text, doc_sha, who, note};
-    int lens[12] = {0}, formats[12] = {0};
-    lens[8] = (int)doc->len;
-    formats[8] = 1; /* the document as bytes: stored exactly as rendered */
-    /* Numbered under a lock on the agency-year: two releases at once take turns. */
-    int rc = db_exec(c, "BEGIN");
+    const char *k[] = {agency, y};
+    int n = 0, rc = db_exec(c, "BEGIN");
     PGresult *r = NULL;
+    /* The lock first, then the number in a statement of its own: its
+     * snapshot (READ COMMITTED) is taken after the lock is held, so it sees
+     * a release another process committed while this one waited. */
     if (!rc) {
-        r = PQexecParams(c, "SELECT pg_advisory_xact_lock(hashtextextended($1 || '/' || $2, 11))", 2, NULL, p,
+        r = PQexecParams(c, "SELECT pg_advisory_xact_lock(hashtextextended($1 || '/' || $2, 11))", 2, NULL, k,
                          NULL, NULL, 0);
         rc = PQresultStatus(r) == PGRES_TUPLES_OK ? 0 : -1;
         PQclear(r);
     }
     if (!rc) {
-        r = PQexecParams(
-            c,
-            "INSERT INTO report_release (agency, year, release, draft, case_rule, as_of_seq, tables,"
-            " tables_sha256, prose_versions, document, document_sha256, released_by, note)"
-            " SELECT $1, $2::int, coalesce(max(release), 0) + 1, $3::boolean, $4, $5::bigint, $6, $7,"
-            " $8::int[], $9::bytea, $10, $11, $12"
-            " FROM report_release WHERE agency = $1 AND year = $2::int RETURNING release",
-            12, NULL, p, lens, formats, 0);
-        if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
-            *n = atoi(PQgetvalue(r, 0, 0));
-        else
-            rc = -1;
-        if (rc)
-            fprintf(stderr, "gongkai release: not stored: %s", PQerrorMessage(c));
+        r = PQexecParams(c,
+                         "SELECT coalesce(max(release), 0) + 1 FROM report_release WHERE agency = $1 AND year = $2::int",
+                         2, NULL, k, NULL, NULL, 0);
+        rc = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 ? 0 : -1;
+        if (!rc)
+            n = atoi(PQgetvalue(r, 0, 0));
         PQclear(r);
     }
+    struct document_prose p = {.section = {s->prose[0].body, s->prose[1].body, s->prose[2].body},
+                               .note = note,
+                               .release = n};
+    struct buf doc = {0}, json = {0};
+    document_html(&s->r, *s->name ? s->name : NULL, &p, &doc);
+    render_report(&s->r, *s->name ? s->name : NULL, FORMAT_JSON, day_now_us(), &json);
+    buf_putc(&json, '\0');
+    char seq[24], versions[64], rel[16], tables_sha[65], doc_sha[65];
+    snprintf(seq, sizeof seq, "%llu", (unsigned long long)s->seq);
+    snprintf(versions, sizeof versions, "{%d,%d,%d}", s->prose[0].version, s->prose[1].version,
+             s->prose[2].version);
+    snprintf(rel, sizeof rel, "%d", n);
+    render_tables_sha256(&s->r, tables_sha);
+    sha256_hex(doc.data, doc.len, doc_sha);
+    const char *v[] = {agency, y, rel, draft ? "t" : "f", rule, seq, json.data, tables_sha, versions,
+                       doc.data, doc_sha, who, note};
+    int lens[13] = {0}, formats[13] = {0};
+    lens[9] = (int)doc.len;
+    formats[9] = 1; /* the document as bytes: stored exactly as rendered */
+    if (!rc) {
+        r = PQexecParams(c,
+                         "INSERT INTO report_release (agency, year, release, draft, case_rule, as_of_seq, tables,"
+                         " tables_sha256, prose_versions, document, document_sha256, released_by, note)"
+                         " VALUES ($1, $2::int, $3::int, $4::boolean, $5, $6::bigint, $7, $8, $9::int[],"
+                         " $10::bytea, $11, $12, $13)",
+                         13, NULL, v, lens, formats, 0);
+        rc = PQresultStatus(r) == PGRES_COMMAND_OK ? 0 : -1;
+        PQclear(r);
+    }
+    if (rc)
+        fprintf(stderr, "gongkai release: not stored: %s", PQerrorMessage(c));
     rc = rc ? (db_exec(c, "ROLLBACK"), -1) : db_exec(c, "COMMIT") ? -1 : 0;
-    free(doc_text);
-    free(json_text);
     if (!rc)
         printf("%s %d: release %d%s of the tables at seq %llu; document sha256 %s (%zu bytes), "
                "tables sha256 %s\n",
-               agency, year, *n, draft ? " (draft)" : "", (unsigned long long)s->seq, doc_sha, doc->len,
+               agency, year, n, draft ? " (draft)" : "", (unsigned long long)s->seq, doc_sha, doc.len,
                tables_sha);
+    buf_free(&doc);
+    buf_free(&json);
     return rc;
 }
 
@@ -173,17 +184,10 @@ int cmd_release(int argc, char **argv)
         PQfinish(c);
         return 1;
     }
-    struct document_prose p = {{s.prose[0].body, s.prose[1].body, s.prose[2].body}};
-    struct buf doc = {0}, json = {0};
-    document_html(&s.r, *s.name ? s.name : NULL, &p, &doc);
-    render_report(&s.r, *s.name ? s.name : NULL, FORMAT_JSON, day_now_us(), &json);
     struct passwd *pw = getpwuid(getuid());
     char who[80];
     snprintf(who, sizeof who, "cli:%s", pw && pw->pw_name ? pw->pw_name : "?");
-    int n = 0;
-    int rc = store(c, agency, y, is_draft, rule, &s, &json, &doc, who, note, &n);
-    buf_free(&doc);
-    buf_free(&json);
+    int rc = store(c, agency, y, is_draft, rule, &s, who, note);
     stored_clear(&s);
     PQfinish(c);
     return rc ? 1 : 0;

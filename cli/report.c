@@ -164,7 +164,7 @@ int cmd_document(int argc, char **argv)
             fprintf(stderr, "%s: cannot read the report: %s\n", prog, err);
             rc = 1;
         } else {
-            struct document_prose p = {{st.prose[0].body, st.prose[1].body, st.prose[2].body}};
+            struct document_prose p = {.section = {st.prose[0].body, st.prose[1].body, st.prose[2].body}};
             document_html(&st.r, *st.name ? st.name : NULL, &p, &html);
         }
         stored_clear(&st);

@@ -16,7 +16,7 @@ static const char STYLE[] =
     "h1{font-size:1.5em;text-align:center}h2{font-size:1.15em;margin-top:1.6em}"
     "table{border-collapse:collapse;width:100%;margin:.8em 0;font-size:.9em}"
     "th,td{border:1px solid #000;padding:.25em .4em;text-align:center}"
-    "td.label{text-align:left}div.prose p{text-indent:2em}"
+    "td.label{text-align:left}div.prose p{text-indent:2em}p.note{border:1px solid #000;padding:.4em .6em}"
     "@media print{body{margin:0;max-width:none}h2{break-after:avoid}table{break-inside:avoid}}"
     "@page{size:A4;margin:2cm}";
 
@@ -186,7 +186,14 @@ void document_html(const struct report *r, const char *name, const struct docume
     buf_html_text(out, title);
     buf_printf(out, "</title>\n<style>%s</style>\n</head>\n<body>\n<h1>", STYLE);
     buf_html_text(out, title);
-    buf_puts(out, "</h1>\n<h2>");
+    buf_puts(out, "</h1>\n");
+    if (p && p->note && *p->note) {
+        /* A correction (勘误) says what it corrects, where a reader sees it first. */
+        buf_printf(out, "<p class=\"note\">第 %d 版说明：", p->release);
+        buf_html_text(out, p->note);
+        buf_puts(out, "</p>\n");
+    }
+    buf_puts(out, "<h2>");
     buf_html_text(out, tmpl_prose_section[0]);
     buf_puts(out, "</h2>\n");
     prose(out, p ? p->section[0] : NULL);

@@ -21,6 +21,10 @@
  * empty section). Not owned. */
 struct document_prose {
     const char *section[3];
+    /* A release's note ("勘误：…"), printed under the title with the release's
+     * number; NULL or "" for none. Plain text. */
+    const char *note;
+    int release;
 };
 
 /* Appends the page for r. name: the agency's registered name (the title

@@ -115,6 +115,15 @@ for q, want_err in [("from=x", (400, "bad_side")), ("", (400, "bad_side")),
 r = gk.run([GK, "release", "--agency", "gz-sthjt", "--year", "2019", "--note", "勘误：补计一件申请"])
 gk.check(r.returncode == 0 and b"release 2 " in r.stdout, "a second release supersedes (勘误)", r.stdout + r.stderr)
 gk.wait_for(lambda: agg.report("gz-sthjt", 2019).get("released") == 2, 10, "the live report says released: 2")
+doc2 = agg.get(DOC + "?release=2")[2].decode()
+gk.check("第 2 版说明：勘误：补计一件申请" in doc2, "release 2's document carries its note under the title")
+p2 = os.path.join(W, "release-2.html")
+with open(p2, "w") as f:
+    f.write(doc2)
+r = gk.run([GK, "import-report", "--agency", "gz-sthjt", p2])
+gk.check(r.returncode == 0 and json.loads(r.stdout)["applications"]["rows"][0]["values"] ==
+         agg.report("gz-sthjt", 2019)["applications"]["rows"][0]["values"],
+         "… and still imports to its tables", r.stderr)
 gk.eq(agg.report("gz-sthjt", 2019).get("changed_since_release"), False, "… not changed since")
 status, _, body = agg.get("/v1/reports/gz-sthjt/2019/releases")
 rels = json.loads(body)["releases"]
@@ -127,6 +136,15 @@ gk.eq({c["cell"]: (c["from"], c["to"]) for c in json.loads(body)["changes"]}, wa
       "diff release:1 → release:2: the same cells")
 r = gk.run([GK, "release", "--agency", "gz-sthjt", "--year", "2019", "--list"])
 gk.check(r.returncode == 0 and r.stdout.count(b"\n") == 2 and sha1.encode() in r.stdout, "release --list", r.stdout)
+
+# Two releases at once take turns: numbers 1 and 2, both stored.
+import subprocess  # noqa: E402
+procs = [subprocess.Popen([GK, "release", "--agency", "gz-sthjt", "--year", "2017", "--note", "n%d" % k],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE) for k in range(2)]
+outs = [p.communicate(timeout=60) for p in procs]
+gk.check(sorted(p.returncode for p in procs) == [0, 0], "two releases at once both succeed", outs)
+gk.eq(sorted(x[0] for x in gk.query("SELECT release FROM report_release WHERE agency = 'gz-sthjt' AND year = 2017")),
+      [1, 2], "… as releases 1 and 2")
 
 # Refusals.
 year_now = int(gk.query("SELECT extract(year FROM now() AT TIME ZONE 'Asia/Shanghai')::int")[0][0])
