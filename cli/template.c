@@ -59,8 +59,14 @@ static json_t *applications(unsigned form)
                                                   "heading", r->above, "group", r->group,
                                                   "label", r->label));
     }
-    return json_pack("{s:o, s:o}", "columns", columns(tmpl_app_columns, TMPL_APP_COLS), "rows",
-                     rows);
+    /* The official header's span: 法人或其他组织 over the five kinds between
+     * 自然人 and 总计. */
+    json_t *kinds = json_array();
+    for (int c = 1; c < TMPL_APP_COLS - 1; c++)
+        json_array_append_new(kinds, json_string(tmpl_app_columns[c].key));
+    json_t *groups = json_pack("[{s:s, s:o}]", "label", tmpl_app_org_group, "columns", kinds);
+    return json_pack("{s:o, s:o, s:o}", "columns", columns(tmpl_app_columns, TMPL_APP_COLS), "column_groups",
+                     groups, "rows", rows);
 }
 
 static json_t *reviews_litigation(void)

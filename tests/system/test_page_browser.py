@@ -102,6 +102,10 @@ def main():
     gk.check(not diff, f"all {len(want)} numbers on the page equal the JSON report", diff)
     text = get("/v1/reports/gz-sthjt/2019?format=text")[2]
     tokens = {t for line in text.splitlines() for t in line.split("\t")}
+    # … and the official header's column groups (法人或其他组织), as `gongkai template` lists them.
+    tmpl = json.loads(gk.run([gk.bin_path("gongkai"), "template", "--year", "2019"]).stdout)
+    for f in tmpl["formats"]:
+        tokens.update(g["label"] for g in f["applications"]["table"]["column_groups"])
     labels = browser.eval(PAGE_LABELS)
     unknown = [lab for lab in labels if lab and lab not in tokens]
     gk.check(not unknown, f"all {len(labels)} labels on the page are official ones (as in the text format)",
