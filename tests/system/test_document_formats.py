@@ -90,6 +90,19 @@ gk.check("(A4)" in info, "… on A4 paper", info)
 
 r = gk.run([GK, "release", "--agency", "gz-sthjt", "--year", "2019"])
 gk.check(r.returncode == 0, "released")
+# Acceptance 1 of issue 14 as written: release 1's HTML (prose and all)
+# imports back to the fixture's expected tables exactly.
+r = gk.run([GK, "document", "--agency", "gz-sthjt", "--year", "2019", "--release", "1"])
+rel_html = os.path.join(W, "release-1.html")
+with open(rel_html, "wb") as f:
+    f.write(r.stdout)
+r = gk.run([GK, "import-report", "--agency", "gz-sthjt", rel_html])
+got = json.loads(r.stdout) if r.returncode == 0 else {}
+for row in got.get("applications", {}).get("rows", []):
+    row.pop("label", None)
+gk.eq({k: got.get(k) for k in ("active_disclosure", "applications", "reviews_litigation")},
+      {k: expected[k] for k in ("active_disclosure", "applications", "reviews_litigation")},
+      "release 1's document imports back to expected-2019.json exactly")
 r = gk.run([GK, "document", "--agency", "gz-sthjt", "--year", "2019", "--release", "1", "--format", "pdf"],
            timeout=180)
 gk.check(r.returncode == 0 and r.stdout[:5] == b"%PDF-", "--release 1 --format pdf", r.stderr)
