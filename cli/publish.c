@@ -14,10 +14,12 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <zmq.h>
 
 #include "alloc.h"
+#include "buf.h"
 #include "cmd.h"
 #include "config.h"
 #include "day.h"
@@ -223,18 +225,66 @@ static int check_inputs(const char *const *names, size_t nfiles)
     return 0;
 }
 
-/* The input files, read a line at a time in order (stdin when "-"). */
+/* The input files, read a line at a time in order (stdin when "-"). A
+ * regular file is read through stdio, as fast as the window allows; anything
+ * else (a pipe, a terminal, a socket) is read without blocking, as its lines
+ * come (stream), so a line written to an open pipe is sent at once and
+ * answered while the writer goes on. */
 struct input {
     const char *const *names;
     size_t nfiles, f;   /* files, and the one being read */
     long *base;         /* ref of the last line before file f (for messages) */
     FILE *in;
+    int stream;         /* in is not a regular file: read(2) on its descriptor */
+    struct buf pend;    /* a stream's bytes read but not yet a whole line */
+    int stream_eof;     /* the stream ended (what is in pend is its last line) */
     long lineno;
     uint64_t ref;       /* lines read in all: the entries' refs */
     int eof;
     char *line;
     size_t linecap;
 };
+
+#define STREAM_LINE_MAX (1u << 20) /* a stream's line longer than this is cut here (intake refuses it) */
+
+/* The next line of a stream, without waiting: its length (the line in
+ * r->line, no terminator), -1 when none is whole yet, -2 at the end, -3 on a
+ * read error (errno set). */
+static ssize_t stream_line(struct input *r)
+{
+    for (;;) {
+        char *nl = r->pend.len ? memchr(r->pend.data, '\n', r->pend.len) : NULL;
+        size_t take = nl ? (size_t)(nl - r->pend.data) + 1
+                      : (r->stream_eof || r->pend.len >= STREAM_LINE_MAX) ? r->pend.len : 0;
+        if (take) {
+            if (r->linecap < take + 1) {
+                r->linecap = take + 1;
+                r->line = xrealloc(r->line, r->linecap);
+            }
+            memcpy(r->line, r->pend.data, take);
+            r->line[take] = '\0';
+            memmove(r->pend.data, r->pend.data + take, r->pend.len - take);
+            r->pend.len -= take;
+            return (ssize_t)take;
+        }
+        if (r->stream_eof)
+            return -2;
+        struct pollfd pfd = {fileno(r->in), POLLIN, 0};
+        int ready = poll(&pfd, 1, 0);
+        if (ready < 0 && errno != EINTR)
+            return -3;
+        if (ready <= 0)
+            return -1;
+        buf_reserve(&r->pend, 65536);
+        ssize_t got = read(fileno(r->in), r->pend.data + r->pend.len, 65536);
+        if (got < 0 && errno != EINTR && errno != EAGAIN)
+            return -3;
+        if (got == 0)
+            r->stream_eof = 1;
+        if (got > 0)
+            r->pend.len += (size_t)got;
+    }
+}
 
 /* Reads lines into p while its window has room. 0, or 2 when a file cannot
  * be opened or read (said on stderr). */
@@ -260,10 +310,21 @@ static int read_ahead(struct pub *p, struct input *r, size_t window)
             }
             r->base[r->f] = (long)r->ref;
             r->lineno = 0;
+            struct stat sb;
+            r->stream = fstat(fileno(r->in), &sb) == 0 && !S_ISREG(sb.st_mode);
+            r->stream_eof = 0;
+            buf_reset(&r->pend);
         }
-        ssize_t n = getline(&r->line, &r->linecap, r->in);
+        ssize_t n;
+        if (r->stream) {
+            n = stream_line(r);
+            if (n == -1)
+                break; /* nothing whole yet: send what there is, come back */
+        } else {
+            n = getline(&r->line, &r->linecap, r->in);
+        }
         if (n < 0) {
-            int failed = ferror(r->in);
+            int failed = r->stream ? n == -3 : ferror(r->in);
             if (failed)
                 fprintf(stderr, "gongkai publish: cannot read %s: %s\n", r->names[r->f],
                         strerror(errno));
@@ -289,12 +350,17 @@ static int read_ahead(struct pub *p, struct input *r, size_t window)
     return 0;
 }
 
-/* Takes every answer waiting on the socket (at most 100 ms for the first);
+/* Takes every answer waiting on the socket (at most 100 ms for the first,
+ * less when a stream's input arrives first);
  * 1 when any acknowledged something, -1 when polling failed, else 0. */
 static int drain_answers(struct pub *p, const struct input *r)
 {
-    zmq_pollitem_t it = {p->sock, 0, ZMQ_POLLIN, 0};
-    int ready = zmq_poll(&it, 1, 100);
+    /* A stream being read wakes this too: its next line goes out at once. */
+    zmq_pollitem_t it[2] = {{p->sock, 0, ZMQ_POLLIN, 0}, {NULL, -1, ZMQ_POLLIN, 0}};
+    int streaming = r->in && r->stream && !r->stream_eof;
+    if (streaming)
+        it[1].fd = fileno(r->in);
+    int ready = zmq_poll(it, streaming ? 2 : 1, 100);
     if (ready < 0 && errno != EINTR)
         return -1;
     int progress = 0;
@@ -356,7 +422,7 @@ int cmd_publish(int argc, char **argv)
         nfiles = 1;
     if (check_inputs(names, nfiles))
         return 2;
-    struct input rd = {names, nfiles, 0, xcalloc(nfiles, sizeof(long)), NULL, 0, 0, 0, NULL, 0};
+    struct input rd = {.names = names, .nfiles = nfiles, .base = xcalloc(nfiles, sizeof(long))};
 
     struct pub p = {0};
     p.endpoint = endpoint;
@@ -428,6 +494,7 @@ done:
     if (rd.in && rd.in != stdin)
         fclose(rd.in);
     free(rd.line);
+    buf_free(&rd.pend);
     free(rd.base);
     if (p.watch)
         zmq_close(p.watch);
