@@ -399,7 +399,9 @@ int cmd_publish(int argc, char **argv)
                              "accepted A, duplicate D, rejected R\n"
                              "Exit 0 when nothing was rejected, 1 when something was, 2 on usage or\n"
                              "connection failure. Unacknowledged events are retried with the same\n"
-                             "event_id, in file order, until intake answers.",
+                             "event_id, in file order, until intake answers. From a pipe (or a\n"
+                             "terminal, a socket) each line is sent as soon as it is read and\n"
+                             "answered while the writer goes on; the counts come when it closes.",
                              opts, argc, argv);
     size_t window = (size_t)strtoul(window_s, NULL, 10);
     long timeout_ms = strtol(timeout_s, NULL, 10) * 1000;
