@@ -125,7 +125,7 @@ test-tsan:
 	$(TSAN_MAKE) all
 	TSAN_OPTIONS="halt_on_error=1 exitcode=66 suppressions=$(abspath tests/tsan.supp)" \
 	  GONGKAI_BIN=$(abspath build/tsan/bin) GONGKAI_SHARED=$(SHARED) \
-	  tests/system/run.sh agg_threads agg_counters agg_uncommitted agg_readers agg_gaps http_hardening metrics_logs timeliness_restart
+	  tests/system/run.sh agg_threads agg_counters agg_uncommitted agg_readers agg_gaps http_hardening metrics_logs timeliness_restart release narrative
 
 # The fault suite: its own throwaway cluster; SIGKILLs, a PostgreSQL outage,
 # a stalled aggregator, SIGTERMs, valgrind (tests/faults/run.sh).

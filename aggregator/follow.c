@@ -795,8 +795,18 @@ void follow_tick(struct follow *f)
     }
     if (db_alive(f->conn) && registry_refresh(f->st, f->conn))
         log_warn("cannot read the agency registry", "%s", "");
-    if (db_alive(f->conn) && releases_refresh(f->st, f->conn))
-        log_warn("cannot read the report releases", "%s", "");
+    /* Said once until it works again: a database migrated before sql/011 has
+     * no report_release, and a line a second would bury the log. */
+    static int releases_unreadable;
+    if (db_alive(f->conn)) {
+        int bad = releases_refresh(f->st, f->conn) != 0;
+        if (bad && !releases_unreadable)
+            log_warn("cannot read the report releases (run gongkai migrate?); reports say nothing of "
+                     "releases until they can be read", "%s", "");
+        else if (!bad && releases_unreadable)
+            log_info("report releases readable again", "%s", "");
+        releases_unreadable = bad;
+    }
     if (db_alive(f->conn) && due_calendar_refresh(f->st, f->conn))
         log_warn("cannot read the working-day calendar", "%s", "");
     if (f->st->head > f->st->applied)

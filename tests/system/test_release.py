@@ -12,6 +12,7 @@ import json
 import os
 import re
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gk  # noqa: E402
@@ -221,5 +222,16 @@ agg = gkagg.Aggregator().start()
 gk.wait_for(lambda: agg.report("gz-sthjt", 2019).get("released") == 2, 10, "after a restart: released 2")
 gk.eq(hashlib.sha256(agg.get(DOC + "?release=1")[2]).hexdigest(), sha1, "… and release 1 still byte-identical")
 gk.check(agg.stop() == 0, "the aggregator stops cleanly")
+
+# A database without report_release (migrated before sql/011): said once, not every second.
+db = gk.new_database("release_old")
+gk.query("DROP TABLE report_release", dsn=db)
+p_feed, p_q, p_http = gk.free_ports(3)
+old = gkagg.Aggregator(db=db, feed="tcp://127.0.0.1:%d" % p_feed, query="tcp://127.0.0.1:%d" % p_q,
+                       http="127.0.0.1:%d" % p_http, name="old-schema").start()
+time.sleep(3.5)
+said = old.log_text().count("cannot read the report releases")
+gk.eq(said, 1, "an unmigrated database: the releases warning once in 3.5 s of ticks")
+gk.check(old.stop() == 0, "that aggregator stops cleanly")
 intake.stop()
 gk.done()
