@@ -846,11 +846,24 @@ static void render_value(FILE *out, const json_t *v)
     free(s);
 }
 
+/* A blank cell nothing else determines: said in the report's one summary
+ * line, not a line each (a real report may leave a hundred cells blank). */
+static int plain_blank(const struct check_finding *x)
+{
+    return strcmp(x->rule, "blank_cell") == 0 && (!x->expected || json_is_null(x->expected));
+}
+
 void reportcheck_render_text(FILE *out, const struct check_findings *f,
                              const char *const *names)
 {
+    size_t reports = 0;
+    for (size_t i = 0; i < f->count; i++)
+        if (f->items[i].report + 1 > reports)
+            reports = f->items[i].report + 1;
     for (size_t i = 0; i < f->count; i++) {
         const struct check_finding *x = &f->items[i];
+        if (plain_blank(x))
+            continue;
         if (names)
             fprintf(out, "%s: ", names[x->report]);
         char cell[400];
@@ -860,6 +873,26 @@ void reportcheck_render_text(FILE *out, const struct check_findings *f,
         fputs(", expected ", out);
         render_value(out, x->expected);
         fputc('\n', out);
+    }
+    /* Then, per report, one line for its plain blank cells: how many, the first few. */
+    for (size_t r = 0; r < reports; r++) {
+        size_t n = 0;
+        for (size_t i = 0; i < f->count; i++)
+            n += f->items[i].report == r && plain_blank(&f->items[i]);
+        if (!n)
+            continue;
+        if (names)
+            fprintf(out, "%s: ", names[r]);
+        fprintf(out, "warning blank_cell: %zu cell%s not filled (", n, n == 1 ? "" : "s");
+        size_t shown = 0;
+        for (size_t i = 0; i < f->count && shown < 5; i++) {
+            if (f->items[i].report != r || !plain_blank(&f->items[i]))
+                continue;
+            char cell[400];
+            fprintf(out, "%s%s", shown ? ", " : "", utf8_shown(f->items[i].cell, cell, sizeof cell));
+            shown++;
+        }
+        fputs(n > shown ? ", …)\n" : ")\n", out);
     }
 }
 

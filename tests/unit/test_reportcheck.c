@@ -593,9 +593,45 @@ static void test_render(void **state)
     json_decref(r);
 }
 
+/* Plain blank cells come in one line per report, however many (a real
+ * report left 135 blank and got 135 lines); a blank the other cells
+ * determine keeps its own line with the value they imply. */
+static void test_render_blank_summary(void **state)
+{
+    (void)state;
+    json_t *r = data("blank-totals-2019.json");
+    json_t *apps = json_object_get(json_object_get(r, "applications"), "rows");
+    size_t i;
+    json_t *row;
+    json_array_foreach(apps, i, row) {
+        json_t *v = json_object_get(row, "values");
+        if (strcmp(json_string_value(json_object_get(row, "key")), "received") != 0)
+            for (size_t k = 0; k < 6; k++)
+                json_array_set_new(v, k, json_null());
+    }
+    struct check_findings *f = run1(r);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    reportcheck_render_text(out, f, NULL);
+    fclose(out);
+    size_t lines = 0, plain = 0;
+    for (const char *p = text; (p = strstr(p, "warning blank_cell")) != NULL; p++)
+        lines++;
+    for (size_t k = 0; k < f->count; k++)
+        plain += strcmp(f->items[k].rule, "blank_cell") == 0 && json_is_null(f->items[k].expected);
+    assert_true(plain > 20);
+    assert_non_null(strstr(text, "cells not filled ("));
+    assert_true(lines < 10); /* the implied ones, and one summary */
+    free(text);
+    reportcheck_free(f);
+    json_decref(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_render_blank_summary),
         cmocka_unit_test(test_fixtures_clean),
         cmocka_unit_test(test_balance),
         cmocka_unit_test(test_outcome_sum),
