@@ -142,9 +142,9 @@ static json_t *money_json(long long hundredths)
 
 /* ---- reading ----------------------------------------------------------- */
 
-/* "6021.70", "6021.7" or "6021" (a "-" sign allowed, to be reported as
- * negative rather than as malformed) → hundredths; false when not such a
- * string. */
+/* "6021.70", "6021.7", "6021" or "4166.241619" (a "-" sign allowed, to be
+ * reported as negative rather than as malformed) → hundredths, cut; false
+ * when not such a string. */
 static bool parse_money(const char *s, long long *out)
 {
     bool neg = *s == '-';
@@ -163,11 +163,11 @@ static bool parse_money(const char *s, long long *out)
     if (*s == '.') {
         s++;
         int nfrac = 0;
-        for (; *s >= '0' && *s <= '9'; s++, nfrac++) {
-            if (nfrac >= 2)
-                return false;
-            cents = cents * 10 + (*s - '0');
-        }
+        /* Any number of decimals: precision is how a report prints, never
+         * an error; hundredths are all a check needs (the rest is cut). */
+        for (; *s >= '0' && *s <= '9'; s++, nfrac++)
+            if (nfrac < 2)
+                cents = cents * 10 + (*s - '0');
         if (nfrac == 0)
             return false;
         if (nfrac == 1)
@@ -195,7 +195,7 @@ static void read_cell(struct ctx *c, json_t *v, struct cell *out,
     if (money && json_is_string(v)) {
         if (!parse_money(json_string_value(v), &out->v)) {
             structure(c, path3(sec, row, col), v,
-                      "a decimal string of 万元 with at most 2 decimals, or null");
+                      "a decimal string of 万元, or null");
             return;
         }
         if (out->v < 0)

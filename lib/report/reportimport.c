@@ -306,13 +306,17 @@ enum tk {
 static const char *const blank_marks[] = {
     "-", "--", "---", "—", "——", "–", "/", "\\", "无", "空", "…", "……",
 };
-static const char *const units[] = {"件", "项", "个", "条", "次", "万元"};
+/* "万元" before "元": the longer unit is tried first. */
+static const char *const units[] = {"件", "项", "个", "条", "次", "万元", "元"};
 
-/* A number as printed, in hundredths so a money cell needs no float. */
+/* A number as printed, in hundredths so a money cell needs no float, and
+ * as a decimal string: sign, digits without separators, every decimal. */
 struct num {
     long long cents;
     bool frac;      /* printed with a decimal point */
     bool rounded;   /* had non-zero digits past the second decimal */
+    bool yuan;      /* its unit is 元 (a money cell then shifts it to 万元) */
+    char dec[48];   /* "-1234.567": as printed, separators dropped */
     const char *note; /* annotation inside the token, not terminated */
     size_t note_len;
 };
@@ -350,13 +354,17 @@ static bool parse_num(const char *t, struct num *out)
     int sign = 1, ndig = 0;
     long long whole = 0;
 
+    size_t dl = 0;
     memset(out, 0, sizeof *out);
     if (*p == '+' || *p == '-')
         sign = *p++ == '-' ? -1 : 1;
+    if (sign < 0)
+        out->dec[dl++] = '-';
     for (;;) {
         if (is_digit(*p)) {
             if (++ndig > 12)
                 return false; /* a trillion is no count; keeps fen in int64 */
+            out->dec[dl++] = *p;
             whole = whole * 10 + (*p++ - '0');
         } else if (*p == ',' && ndig > 0 && is_digit(p[1]) && is_digit(p[2]) &&
                    is_digit(p[3]) && !is_digit(p[4])) {
@@ -371,7 +379,12 @@ static bool parse_num(const char *t, struct num *out)
     if (*p == '.' && is_digit(p[1])) {
         out->frac = true;
         p++;
+        out->dec[dl++] = '.';
         for (int i = 0; is_digit(*p); i++, p++) {
+            if (dl + 1 < sizeof out->dec)
+                out->dec[dl++] = *p;
+            else
+                return false; /* more decimals than any amount has */
             if (i == 0)
                 cents += 10 * (*p - '0');
             else if (i == 1)
@@ -382,7 +395,9 @@ static bool parse_num(const char *t, struct num *out)
                 cents++; /* half up on the third decimal */
         }
     }
-    skip_unit(&p);
+    const char *unit = p;
+    if (skip_unit(&p))
+        out->yuan = (size_t)(p - unit) == strlen("元") && memcmp(unit, "元", strlen("元")) == 0;
     if (*p == '(') {
         const char *close = strrchr(p, ')'); /* notes may nest parentheses */
         if (close == NULL)
@@ -390,7 +405,9 @@ static bool parse_num(const char *t, struct num *out)
         out->note = p + 1;
         out->note_len = (size_t)(close - p - 1);
         p = close + 1;
-        skip_unit(&p);
+        unit = p;
+        if (skip_unit(&p))
+            out->yuan = (size_t)(p - unit) == strlen("元") && memcmp(unit, "元", strlen("元")) == 0;
     }
     if (*p != '\0')
         return false;
@@ -810,6 +827,62 @@ static long read_row(struct parser *p, size_t li, size_t end, size_t want,
     return check_no_more(p, i, end, what, want) ? (long)i : -1;
 }
 
+/* A decimal string of 元 as 万元: the point moved four places left, no
+ * float ("75394432.52" → "7539.443252", "251000" → "25.1"). */
+static void yuan_to_wan(const char *dec, char *out, size_t cap)
+{
+    char digits[64];
+    size_t n = 0, point = 0;
+    int neg = *dec == '-';
+    const char *q = dec + neg;
+    bool seen = false;
+    for (; *q && n + 1 < sizeof digits; q++) {
+        if (*q == '.') {
+            seen = true;
+            continue;
+        }
+        digits[n++] = *q;
+        if (!seen)
+            point++;
+    }
+    digits[n] = '\0';
+    /* value = digits × 10^(point − n); in 万元 the point is 4 places left. */
+    long ip = (long)point - 4; /* digits before the new point */
+    char buf[96];
+    size_t b = 0;
+    if (neg)
+        buf[b++] = '-';
+    if (ip <= 0) {
+        buf[b++] = '0';
+        buf[b++] = '.';
+        for (long k = 0; k < -ip; k++)
+            buf[b++] = '0';
+        for (size_t k = 0; k < n; k++)
+            buf[b++] = digits[k];
+    } else {
+        for (long k = 0; k < ip; k++)
+            buf[b++] = k < (long)n ? digits[k] : '0';
+        buf[b++] = '.';
+        for (size_t k = (size_t)ip; k < n; k++)
+            buf[b++] = digits[k];
+    }
+    buf[b] = '\0';
+    /* Trailing zeros of the fraction and a bare point go; leading zeros of
+     * the whole part too (one stays). */
+    char *dot = strchr(buf, '.');
+    if (dot) {
+        char *e = buf + strlen(buf);
+        while (e > dot + 1 && e[-1] == '0')
+            *--e = '\0';
+        if (e == dot + 1)
+            *dot = '\0';
+    }
+    char *w = buf + (buf[0] == '-');
+    while (w[0] == '0' && w[1] >= '0' && w[1] <= '9')
+        memmove(w, w + 1, strlen(w));
+    snprintf(out, cap, "%s", buf);
+}
+
 /* The cell's JSON value; its annotation goes to notes under path. */
 static json_t *cell_json(struct parser *p, const struct cellv *c, bool money,
                          const char *sec, const char *row, const char *col,
@@ -821,12 +894,17 @@ static json_t *cell_json(struct parser *p, const struct cellv *c, bool money,
     if (c->blank) {
         v = json_null();
     } else if (money) {
-        char s[32];
-        money_wan_yuan((int64_t)c->n.cents * 10000, s, sizeof s); /* fen */
+        /* The amount as printed, every decimal kept; in 元 (the unit in the
+         * cell), shifted four places to 万元 exactly, and noted. */
+        char s[64];
+        if (c->n.yuan) {
+            yuan_to_wan(c->n.dec, s, sizeof s);
+            if (c->n.note == NULL)
+                json_object_set_new(p->notes, path, json_sprintf("printed %s", c->tok));
+        } else {
+            snprintf(s, sizeof s, "%s", c->n.dec);
+        }
         v = json_string(s);
-        if (c->n.rounded && c->n.note == NULL)
-            json_object_set_new(p->notes, path,
-                                json_sprintf("printed %s", c->tok));
     } else if (c->n.cents % 100 != 0) {
         *ok = fail(p, c->line, "%s: \"%s\" is not a whole number", path, c->tok);
         free(path);

@@ -13,8 +13,9 @@
  * Produces the report in the form of spec/report.md: rows in template order,
  * blank cells as null, a cell annotation such as "590(办结数)" kept as the
  * number with the annotation in a top-level "notes" object keyed by cell
- * ("active_disclosure.licensing.decisions": "办结数"), money with more than
- * two decimals rounded half up with the printed text as its note. Row objects
+ * ("active_disclosure.licensing.decisions": "办结数"), money kept as printed
+ * (a decimal string, every decimal, separators dropped), an amount printed
+ * in 元 shifted exactly to 万元 with the printed text as its note. Row objects
  * carry the label as printed (normalised); "name" is the title's text before
  * the year, as printed.
  *

@@ -423,6 +423,23 @@ static void test_unknown_key(void **state)
 
 /* ---- structure ---------------------------------------------------------- */
 
+/* Printed precision is never an error (issue 13): real, self-consistent
+ * reports print 4166.241619 and 7545 as often as 6021.70. */
+static void test_money_precision(void **state)
+{
+    (void)state;
+    static const char *const printed[] = {"6021.705", "4166.241619", "7545", "0.5", "7539.443252"};
+    for (size_t i = 0; i < sizeof printed / sizeof printed[0]; i++) {
+        json_t *r = fixture(2019);
+        set_ad(r, "procurement", "amount_wan_yuan", json_string(printed[i]));
+        struct check_findings *f = run1(r);
+        if (f->errors)
+            fail_msg("%s: %zu errors", printed[i], f->errors);
+        reportcheck_free(f);
+        json_decref(r);
+    }
+}
+
 static void test_structure(void **state)
 {
     (void)state;
@@ -430,7 +447,7 @@ static void test_structure(void **state)
     set_app(r, "received", 1, json_string("2"));
     json_array_remove(app_row(r, "disclosed"), 6);
     json_object_del(json_object_get(r, "active_disclosure"), "fee");
-    set_ad(r, "procurement", "amount_wan_yuan", json_string("6021.705"));
+    set_ad(r, "procurement", "amount_wan_yuan", json_string("6021.7万"));
     set_ad(r, "rule", "issued", json_real(1.0));
     json_object_set_new(json_object_get(r, "reviews_litigation"), "case_rule",
                         json_string("closed"));
@@ -440,7 +457,7 @@ static void test_structure(void **state)
     expect(f, CHECK_ERROR, "structure", "applications.disclosed.values", NULL, NULL);
     expect(f, CHECK_ERROR, "structure", "active_disclosure.fee", "null", NULL);
     expect(f, CHECK_ERROR, "structure", "active_disclosure.procurement.amount_wan_yuan",
-           "\"6021.705\"", NULL);
+           "\"6021.7万\"", NULL);
     expect(f, CHECK_ERROR, "structure", "active_disclosure.rule.issued", "1.0", NULL);
     expect(f, CHECK_ERROR, "structure", "reviews_litigation.case_rule", "\"closed\"",
            NULL);
@@ -632,6 +649,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_render_blank_summary),
+        cmocka_unit_test(test_money_precision),
         cmocka_unit_test(test_fixtures_clean),
         cmocka_unit_test(test_balance),
         cmocka_unit_test(test_outcome_sum),

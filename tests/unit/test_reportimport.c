@@ -347,7 +347,7 @@ static void test_rows_2021(void **state)
         " \"normative\": {\"issued\": 5, \"repealed\": 1, \"in_force\": 42},"
         " \"licensing\": {\"decisions\": 1234}, \"penalty\": {\"decisions\": 17},"
         " \"enforcement\": {\"decisions\": null},"
-        " \"fee\": {\"amount_wan_yuan\": \"12.50\"}}",
+        " \"fee\": {\"amount_wan_yuan\": \"12.5\"}}", /* as printed (issue 13) */
         0, NULL);
     assert_true(json_equal(want, json_object_get(r, "active_disclosure")));
     json_decref(want);
@@ -465,16 +465,40 @@ static void test_blanks_one_cell_per_line(void **state)
     free(text);
 }
 
+/* An amount printed in 元, the unit in the cell, under a 万元 heading
+ * (issue 13): shifted four places to 万元 exactly, no float, and noted. */
+static void test_money_in_yuan(void **state)
+{
+    (void)state;
+    static const char *const cases[][2] = {
+        {"75394432.52元", "7539.443252"}, {"251000元", "25.1"}, {"9元", "0.0009"}, {"12.5万元", "12.5"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *at = strstr(r2021, "行政事业性收费 12.5\n");
+        assert_non_null(at);
+        char *text = xasprintf("%.*s行政事业性收费 %s\n%s", (int)(at - r2021), r2021, cases[i][0],
+                               at + strlen("行政事业性收费 12.5\n"));
+        json_t *r = parse(text, "yuan", 0);
+        assert_string_equal(json_string_value(ad_cell(r, "fee", "amount_wan_yuan")), cases[i][1]);
+        if (strstr(cases[i][0], "万元") == NULL) {
+            char *want = xasprintf("printed %s", cases[i][0]);
+            assert_string_equal(note(r, "active_disclosure.fee.amount_wan_yuan"), want);
+            free(want);
+        }
+        json_decref(r);
+        free(text);
+    }
+}
+
 static void test_money_and_numbers(void **state)
 {
     (void)state;
     /* a 2021 report whose section 二 keeps the 2019 table, as a Markdown table */
     static const char mixed[] = R21_HEAD S2_2019 R21_SEC3 R21_SEC4;
     json_t *r = parse(mixed, NULL, 0);
+    /* Kept as printed (issue 13): every decimal, the separator dropped. */
     assert_string_equal(json_string_value(ad_cell(r, "procurement", "amount_wan_yuan")),
-                        "1234.57");
-    assert_string_equal(note(r, "active_disclosure.procurement.amount_wan_yuan"),
-                        "printed 1,234.567");
+                        "1234.567");
     assert_int_equal(json_integer_value(ad_cell(r, "penalty", "items_change")), -2);
     assert_int_equal(json_integer_value(ad_cell(r, "licensing", "decisions")), 590);
     assert_string_equal(note(r, "active_disclosure.licensing.decisions"), "办结数");
@@ -603,6 +627,7 @@ int main(void)
         cmocka_unit_test(test_tab_separated),
         cmocka_unit_test(test_blanks_one_cell_per_line),
         cmocka_unit_test(test_money_and_numbers),
+        cmocka_unit_test(test_money_in_yuan),
         cmocka_unit_test(test_template_from_text),
         cmocka_unit_test(test_unreadable_texts),
     };
