@@ -1190,32 +1190,63 @@ static int find_year(const char *s, const char **start, const char **after)
     return 0;
 }
 
+/* s[0..) with every ASCII space dropped ("2023 年" → "2023年"): a title's
+ * spaces are layout, not meaning. A new string. */
+static char *unspaced(const char *a, const char *b, const char *c)
+{
+    char *j = xasprintf("%s%s%s", a, b ? b : "", c ? c : "");
+    char *o = j;
+    for (const char *q = j; *q; q++)
+        if (*q != ' ')
+            *o++ = *q;
+    *o = '\0';
+    return j;
+}
+
+/* Year and name from a title candidate (text normalised, raw as printed). */
+static bool title_from(const char *text, const char *raw, int *year, char **name)
+{
+    const char *ys, *ya;
+    if (strstr(text, "年度报告") == NULL || find_year(text, &ys, &ya) == 0)
+        return false;
+    *year = find_year(text, &ys, &ya);
+    /* The name as printed: what precedes the year, or else what follows
+     * it up to 政府信息公开/公開. */
+    if (find_year(raw, &ys, &ya) == 0)
+        return true;
+    char *n = xstrndup(raw, (size_t)(ys - raw));
+    if (trim(n)[0] == '\0') {
+        free(n);
+        const char *e = strstr(ya, "政府信息公");
+        n = xstrndup(ya, e ? (size_t)(e - ya) : 0);
+    }
+    if (trim(n)[0] != '\0')
+        *name = n;
+    else
+        free(n);
+    return true;
+}
+
 /* Year and agency name from the title: the first line before section 二 that
- * names an annual report (年度报告) and a year. */
+ * names an annual report (年度报告) and a year, spaces aside ("2023 年");
+ * failing that, a title wrapped over two or three lines ("…政府信息公开工" /
+ * "作年度报告"), joined. */
 static bool parse_title(struct parser *p, size_t end, int *year, char **name)
 {
     *name = NULL;
-    for (size_t i = 0; i < end; i++) {
-        const struct line *l = &p->d.lines[i];
-        const char *ys, *ya;
-        if (strstr(l->text, "年度报告") == NULL || find_year(l->text, &ys, &ya) == 0)
-            continue;
-        *year = find_year(l->text, &ys, &ya);
-        /* The name as printed: what precedes the year, or else what follows
-         * it up to 政府信息公开/公開. */
-        if (find_year(l->raw, &ys, &ya) == 0)
-            return true;
-        char *n = xstrndup(l->raw, (size_t)(ys - l->raw));
-        if (trim(n)[0] == '\0') {
-            free(n);
-            const char *e = strstr(ya, "政府信息公");
-            n = xstrndup(ya, e ? (size_t)(e - ya) : 0);
+    for (size_t join = 1; join <= 3; join++) {
+        for (size_t i = 0; i + join <= end; i++) {
+            const struct line *l = p->d.lines + i;
+            char *text = unspaced(l[0].text, join > 1 ? l[1].text : NULL, join > 2 ? l[2].text : NULL);
+            char *raw = unspaced(l[0].raw, join > 1 ? l[1].raw : NULL, join > 2 ? l[2].raw : NULL);
+            /* A joined candidate must need every line: the last one finishes it. */
+            bool ok = (join == 1 || strstr(l[join - 1].text, "报告") != NULL) &&
+                      title_from(text, raw, year, name);
+            free(text);
+            free(raw);
+            if (ok)
+                return true;
         }
-        if (trim(n)[0] != '\0')
-            *name = n;
-        else
-            free(n);
-        return true;
     }
     return fail(p, 1, "no year in the title (a line naming the 年度报告 and a year "
                       "such as 2019年); give --year");

@@ -490,6 +490,30 @@ static void test_money_in_yuan(void **state)
     }
 }
 
+/* The title as PDFs and pages print it (issue 13): "2022 年" with spaces,
+ * wrapped over two lines, or the name on a line of its own. */
+static void test_title_forms(void **state)
+{
+    (void)state;
+    static const char *const titles[][2] = {
+        {"某某市某某局 2022 年政府信息公开工作年度报告\n", "某某市某某局"},
+        {"某某市某某局2022年政府信息公开工\n作年度报告\n", "某某市某某局"},
+        {"某某市某某局2022年政府信息\n公开工作年度\n报告\n", "某某市某某局"},
+        {"某某市某某局\n2022年政府信息公开工作年度报告\n", NULL},
+    };
+    const char *head = "某某市某某局2022年政府信息公开工作年度报告\n";
+    for (size_t i = 0; i < sizeof titles / sizeof titles[0]; i++) {
+        char *text = xasprintf("%s%s", titles[i][0], r2021 + strlen(head));
+        json_t *r = parse(text, "t", 0);
+        assert_int_equal(json_integer_value(json_object_get(r, "year")), 2022);
+        const char *name = json_string_value(json_object_get(r, "name"));
+        if (titles[i][1])
+            assert_string_equal(name, titles[i][1]);
+        json_decref(r);
+        free(text);
+    }
+}
+
 static void test_money_and_numbers(void **state)
 {
     (void)state;
@@ -628,6 +652,7 @@ int main(void)
         cmocka_unit_test(test_blanks_one_cell_per_line),
         cmocka_unit_test(test_money_and_numbers),
         cmocka_unit_test(test_money_in_yuan),
+        cmocka_unit_test(test_title_forms),
         cmocka_unit_test(test_template_from_text),
         cmocka_unit_test(test_unreadable_texts),
     };
