@@ -1266,6 +1266,105 @@ void reportimport_error_clear(struct reportimport_error *err)
 static json_t *parse_text(const char *text, size_t len, const struct reportimport_options *opt,
                           struct reportimport_error *err);
 
+/* A line of at least two tokens, all numbers or blank marks. */
+static bool numbers_only(const char *s, size_t n)
+{
+    size_t toks = 0;
+    for (size_t i = 0; i < n;) {
+        while (i < n && (s[i] == ' ' || s[i] == '\t'))
+            i++;
+        if (i == n)
+            break;
+        size_t j = i;
+        while (j < n && s[j] != ' ' && s[j] != '\t')
+            j++;
+        for (size_t k = i; k < j; k++)
+            if (!((s[k] >= '0' && s[k] <= '9') || s[k] == '.' || s[k] == ',' || s[k] == '-'))
+                return false;
+        toks++;
+        i = j;
+    }
+    return toks >= 2;
+}
+
+/* A fragment of a wrapped label: one token, not a number. (Row labels of
+ * section 三 start 一、 二、 四、 like headings; a heading is followed by
+ * text, not by a line of numbers, so it is not joined.) */
+static bool fragment(const char *s, size_t n)
+{
+    if (n == 0 || memchr(s, ' ', n) || memchr(s, '\t', n))
+        return false;
+    size_t digits = 0;
+    for (size_t k = 0; k < n; k++)
+        digits += (s[k] >= '0' && s[k] <= '9') || s[k] == '.' || s[k] == ',';
+    return digits < n;
+}
+
+static bool starts(const char *s, size_t n, const char *prefix)
+{
+    size_t pl = strlen(prefix);
+    return n >= pl && memcmp(s, prefix, pl) == 0;
+}
+
+/* The text with up to three label fragments before a line of numbers
+ * joined onto that line ("3.危及“三安全" / "一稳定”" / "0 0 0 …" →
+ * "3.危及“三安全一稳定” 0 0 0 …"), in section 三 only. A new string, or
+ * NULL when nothing was joined. */
+static char *join_wrapped(const char *text, size_t len, size_t *out_len)
+{
+    size_t nl = 0;
+    for (size_t i = 0; i < len; i++)
+        nl += text[i] == '\n';
+    const char **ls = xcalloc(nl + 2, sizeof *ls);
+    size_t *ln = xcalloc(nl + 2, sizeof *ln), n = 0;
+    for (size_t i = 0; i <= len;) {
+        size_t j = i;
+        while (j < len && text[j] != '\n')
+            j++;
+        size_t e = j;
+        while (e > i && (text[e - 1] == '\r' || text[e - 1] == ' '))
+            e--;
+        ls[n] = text + i, ln[n++] = e - i;
+        if (j >= len)
+            break;
+        i = j + 1;
+    }
+    struct buf out = {0};
+    int joined = 0, in3 = 0; /* only in section 三: 四's header runs straight into its numbers */
+    for (size_t i = 0; i < n;) {
+        if (starts(ls[i], ln[i], "三、") && memmem(ls[i], ln[i], "申请", strlen("申请")))
+            in3 = 1;
+        else if (starts(ls[i], ln[i], "四、") &&
+                 (memmem(ls[i], ln[i], "复议", strlen("复议")) || memmem(ls[i], ln[i], "诉讼", strlen("诉讼"))))
+            in3 = 0;
+        size_t k = 0;
+        while (in3 && k < 3 && i + k < n && fragment(ls[i + k], ln[i + k]))
+            k++;
+        if (k > 0 && i + k < n && numbers_only(ls[i + k], ln[i + k])) {
+            for (size_t m = 0; m < k; m++)
+                buf_append(&out, ls[i + m], ln[i + m]);
+            buf_putc(&out, ' ');
+            buf_append(&out, ls[i + k], ln[i + k]);
+            buf_putc(&out, '\n');
+            i += k + 1;
+            joined = 1;
+            continue;
+        }
+        buf_append(&out, ls[i], ln[i]);
+        buf_putc(&out, '\n');
+        i++;
+    }
+    free(ls);
+    free(ln);
+    if (!joined) {
+        buf_free(&out);
+        return NULL;
+    }
+    buf_putc(&out, '\0');
+    *out_len = out.len - 1;
+    return out.data;
+}
+
 json_t *reportimport_parse(const char *text, size_t len,
                            const struct reportimport_options *opt,
                            struct reportimport_error *err)
@@ -1286,7 +1385,33 @@ json_t *reportimport_parse(const char *text, size_t len,
         free(t);
         return r;
     }
-    return parse_text(text, len, opt, err);
+    json_t *r = parse_text(text, len, opt, err);
+    if (r)
+        return r;
+    /* Text extracted from a PDF (pdftotext -raw) or a narrow page wraps long
+     * labels over lines, the row's numbers on a line of their own: read it
+     * again with such fragments joined to their numbers. Only when the text
+     * as it is cannot be read, so nothing readable is reinterpreted. */
+    size_t jn;
+    char *joined = join_wrapped(text, len, &jn);
+    if (!joined)
+        return NULL;
+    struct reportimport_error err2 = {0};
+    r = parse_text(joined, jn, opt, &err2);
+    free(joined);
+    if (!r) {
+        reportimport_error_clear(&err2);
+        return NULL; /* the first error, about the text as given, stands */
+    }
+    if (err)
+        reportimport_error_clear(err);
+    json_t *notes = json_object_get(r, "notes");
+    if (!notes) {
+        notes = json_object();
+        json_object_set_new(r, "notes", notes);
+    }
+    json_object_set_new(notes, "text", json_string("read with labels wrapped over lines joined to their numbers"));
+    return r;
 }
 
 static json_t *parse_text(const char *text, size_t len, const struct reportimport_options *opt,
