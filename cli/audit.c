@@ -18,6 +18,7 @@
 #include "buf.h"
 #include "cmd.h"
 #include "config.h"
+#include "convert.h"
 #include "reportcheck.h"
 #include "reportimport.h"
 #include "utf8.h"
@@ -109,13 +110,27 @@ static void import_one(struct entry *e)
         buf_free(&b);
         return;
     }
+    if (b.data && convert_is_pdf(b.data, b.len)) {
+        /* A PDF: its text by poppler, then as any text. */
+        struct buf t = {0};
+        char why[400];
+        int c = convert_pdf_text(b.data, b.len, &t, why, sizeof why);
+        buf_free(&b);
+        if (c) {
+            e->status = xasprintf("not imported: %s", why);
+            e->failed = 1;
+            buf_free(&t);
+            return;
+        }
+        b = t;
+    }
     const char *text = b.data ? b.data : "";
     int binary = memchr(text, '\0', b.len) != NULL;
     int report = !binary && (memmem(text, b.len, "年度报告", strlen("年度报告")) ||
                              memmem(text, b.len, "年度報告", strlen("年度報告")) ||
                              memmem(text, b.len, "\xc4\xea\xb6\xc8\xb1\xa8\xb8\xe6", 8)); /* GBK 年度报告 */
     if (!report) {
-        e->status = xstrdup(binary ? "skipped: binary, not a report (PDF is not read yet)"
+        e->status = xstrdup(binary ? "skipped: binary, not a report"
                                    : "skipped: no 年度报告 in it");
         buf_free(&b);
         return;

@@ -9,6 +9,7 @@
 
 #include "alloc.h"
 #include "buf.h"
+#include "convert.h"
 #include "event.h"
 #include "reportimport.h"
 #include "utf8.h"
@@ -23,9 +24,10 @@ static void usage(FILE *out)
 {
     fputs("usage: gongkai import-report [--agency CODE] [--year Y]\n"
           "                             [--case-rule filed|handled] FILE\n"
-          "  Reads a 政府信息公开工作年度报告 — its web page (HTML, UTF-8 or GB2312/GBK)\n"
-          "  or its text as copied from one; the content decides which (\"-\" reads\n"
-          "  stdin) — and prints its tables as report JSON.\n"
+          "  Reads a 政府信息公开工作年度报告 — its web page (HTML, UTF-8 or GB2312/GBK),\n"
+          "  its PDF (text by poppler's pdftotext) or its text as copied from one; the\n"
+          "  content decides which (\"-\" reads stdin) — and prints its tables as\n"
+          "  report JSON.\n"
           "  --agency CODE  the agency code to report under (default \"unknown\")\n"
           "  --year Y       the report year, when the title does not say\n"
           "  --case-rule R  the case rule to record (default \"filed\")\n",
@@ -115,6 +117,21 @@ int cmd_import_report(int argc, char **argv)
     }
     size_t len = in.len;
     char *text = in.data ? in.data : xstrdup("");
+    if (convert_is_pdf(text, len)) {
+        /* A PDF: its text in reading order by poppler, then read as text. */
+        struct buf t = {0};
+        char why[400];
+        int c = convert_pdf_text(text, len, &t, why, sizeof why);
+        free(text);
+        if (c) {
+            fprintf(stderr, "gongkai import-report: %s: %s\n", file, why);
+            buf_free(&t);
+            return 2;
+        }
+        buf_putc(&t, '\0');
+        len = t.len - 1;
+        text = t.data;
+    }
 
     struct reportimport_error err = {0};
     json_t *report = reportimport_parse(text, len, &opt, &err);

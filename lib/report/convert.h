@@ -26,4 +26,13 @@
 int convert_document(const char *html, size_t n, const char *format, struct buf *out, char *why,
                      size_t why_cap);
 
+/* A PDF's text as poppler's pdftotext gives it in reading order (-raw: a
+ * table row's cells on one line, a wrapped label over several), appended
+ * to out: 0; -2 when there is no pdftotext (why: what to install); -1 when
+ * it failed (why). The binary is $GONGKAI_PDFTOTEXT, else pdftotext on PATH
+ * (Debian: poppler-utils). */
+int convert_pdf_text(const char *pdf, size_t n, struct buf *out, char *why, size_t why_cap);
+/* 1 when data starts as a PDF does ("%PDF-"). */
+int convert_is_pdf(const char *data, size_t n);
+
 #endif

@@ -1300,6 +1300,20 @@ static bool fragment(const char *s, size_t n)
     return digits < n;
 }
 
+/* A line that opens a row or group: 1. / (一) / （一） / 一、 … */
+static bool enumerated(const char *s, size_t n)
+{
+    if (n == 0)
+        return false;
+    if ((s[0] >= '0' && s[0] <= '9') || s[0] == '(')
+        return true;
+    static const char *const opens[] = {"（", "一、", "二、", "三、", "四、", "五、", "六、", "七、"};
+    for (size_t k = 0; k < sizeof opens / sizeof opens[0]; k++)
+        if (n >= strlen(opens[k]) && memcmp(s, opens[k], strlen(opens[k])) == 0)
+            return true;
+    return false;
+}
+
 static bool starts(const char *s, size_t n, const char *prefix)
 {
     size_t pl = strlen(prefix);
@@ -1337,6 +1351,21 @@ static char *join_wrapped(const char *text, size_t len, size_t *out_len)
         else if (starts(ls[i], ln[i], "四、") &&
                  (memmem(ls[i], ln[i], "复议", strlen("复议")) || memmem(ls[i], ln[i], "诉讼", strlen("诉讼"))))
             in3 = 0;
+        /* The tail of a label put after its row's numbers ("4.保护第三方合 0 0 …"
+         * / "法权益"): a fragment that opens no row of its own and is not the
+         * start of the next row's wrapped label goes back into the label. */
+        const char *sp = in3 ? memchr(ls[i], ' ', ln[i]) : NULL;
+        if (sp && i + 1 < n && fragment(ls[i + 1], ln[i + 1]) && !enumerated(ls[i + 1], ln[i + 1]) &&
+            !(i + 2 < n && numbers_only(ls[i + 2], ln[i + 2])) &&
+            numbers_only(sp, ln[i] - (size_t)(sp - ls[i]))) {
+            buf_append(&out, ls[i], (size_t)(sp - ls[i]));
+            buf_append(&out, ls[i + 1], ln[i + 1]);
+            buf_append(&out, sp, ln[i] - (size_t)(sp - ls[i]));
+            buf_putc(&out, '\n');
+            i += 2;
+            joined = 1;
+            continue;
+        }
         size_t k = 0;
         while (in3 && k < 3 && i + k < n && fragment(ls[i + k], ln[i + k]))
             k++;

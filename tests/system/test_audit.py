@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """gongkai audit (issue 13): a directory tree of reports in the forms offices
-have them — the report pages (HTML), a browser-copy text, a report with an
+have them — the report pages (HTML), a PDF, a browser-copy text, a report with an
 arithmetic error, a report that cannot be read, files that are no report —
 imported and checked in one run. The text, CSV and HTML summaries agree;
 the exit status is 1 (an error and an unreadable report); the HTML page
@@ -24,6 +24,8 @@ intake, agg = gkagg.seeded()
 gk.wait_for(lambda: agg.report("gz-sthjt", 2019).get("name") == "贵州省生态环境厅", 10, "the name shows")
 pages = {y: agg.get("/v1/reports/gz-sthjt/%d/document.html" % y)[2] for y in (2018, 2019, 2020)}
 text2019 = agg.get("/v1/reports/gz-sthjt/2019?format=text")[2]
+pdf2019 = agg.get("/v1/reports/gz-sthjt/2019/document.pdf", timeout=180)[2]
+gk.check(pdf2019[:5] == b"%PDF-", "the 2019 document as PDF")
 gk.check(agg.stop() == 0, "the aggregator stops")
 intake.stop()
 
@@ -33,6 +35,7 @@ files = {
     "gz-sthjt/2019.html": pages[2019],
     "gz-sthjt/2020/report.htm": pages[2020],
     "copies/2019-copied.txt": text2019,
+    "pdf/2019.pdf": pdf2019,
     # One cell changed: the balance and the applicant columns no longer add up.
     "other/bad-2019.html": pages[2019].replace(b"<td>52</td>", b"<td>53</td>", 1),
     "other/cut-2019.txt": "贵州省某局2019年政府信息公开工作年度报告\n一、总体情况\n（此处缺表）\n".encode(),
@@ -51,7 +54,8 @@ lines = r.stdout.decode("utf-8").splitlines()
 rows = {ln.split("\t")[0][len(root) + 1:]: ln.split("\t") for ln in lines if not ln.startswith("  ")}
 gk.eq(r.returncode, 1, "exit 1: a report has an error and one cannot be read")
 gk.eq(sorted(rows), sorted(k for k in files if not k.startswith(".git")), "every file listed once, .git left out")
-for rel in ("gz-sthjt/2018.html", "gz-sthjt/2019.html", "gz-sthjt/2020/report.htm", "copies/2019-copied.txt"):
+for rel in ("gz-sthjt/2018.html", "gz-sthjt/2019.html", "gz-sthjt/2020/report.htm", "copies/2019-copied.txt",
+            "pdf/2019.pdf"):
     gk.eq(rows[rel][3:6], ["imported", "0 errors", rows[rel][5]], "%s: imported, no error" % rel)
 gk.eq([rows[k][2] for k in ("gz-sthjt/2018.html", "gz-sthjt/2019.html", "gz-sthjt/2020/report.htm")],
       ["2018", "2019", "2020"], "years read from the titles")
@@ -65,7 +69,7 @@ gk.check(rows["other/readme.txt"][3].startswith("skipped") and rows["other/logo.
 order = [k for k in rows]
 gk.check(order.index("gz-sthjt/2018.html") < order.index("gz-sthjt/2019.html") < order.index("gz-sthjt/2020/report.htm"),
          "the summary in agency, year order", order)
-gk.check(b"9 files" not in r.stderr and b"8 files: 5 reports imported, 1 not; 2 errors" in r.stderr,
+gk.check(b"9 files: 6 reports imported, 1 not; 2 errors" in r.stderr,
          "a closing line on stderr with the counts", r.stderr[-300:])
 
 r = gk.run([GK, "audit", "--format", "csv", root])
@@ -74,7 +78,7 @@ errs = [t for t in table if t["severity"] == "error"]
 gk.eq(sorted((t["rule"], t["cell"]) for t in errs),
       [("applicant_sum", "applications.received.total"), ("balance", "applications.total_processed.natural_person")],
       "CSV: a row per finding, the same two errors")
-gk.eq(len({t["file"] for t in table}), 8, "CSV: every file has its row")
+gk.eq(len({t["file"] for t in table}), 9, "CSV: every file has its row")
 
 r = gk.run([GK, "audit", "--format", "html", root])
 html_path = os.path.join(W, "audit.html")
@@ -84,7 +88,7 @@ b = Chromium()
 b.call("Page.enable")
 b.call("Page.navigate", url="file://" + html_path)
 gk.wait_for(lambda: b.eval("document.readyState") == "complete", 10, "the audit page loads")
-gk.eq(b.eval("document.querySelectorAll('#reports > tbody > tr').length"), 8, "the page's table: a row per file")
+gk.eq(b.eval("document.querySelectorAll('#reports > tbody > tr').length"), 9, "the page's table: a row per file")
 YEARS = "[...document.querySelectorAll('#reports > tbody > tr')].map(r => r.cells[2].innerText)"
 b.eval("document.querySelectorAll('#reports th')[4].click()")  # errors, ascending
 b.eval("document.querySelectorAll('#reports th')[4].click()")  # then descending

@@ -85,6 +85,20 @@ with open(os.path.join(W, "report.pdf"), "rb") as f:
 r = gk.run([GK, "document", "--agency", "gz-sthjt", "--year", "2019", "--format", "pdf"], timeout=180)
 gk.check(r.returncode == 0 and r.stdout[:5] == b"%PDF-", "--format pdf writes a PDF", r.stderr)
 holds_all(pdf_text(r.stdout), "the PDF")
+pdf_path = os.path.join(W, "report-2019.pdf")
+with open(pdf_path, "wb") as f:
+    f.write(r.stdout)
+imp = gk.run([GK, "import-report", "--agency", "gz-sthjt", pdf_path])
+got = json.loads(imp.stdout) if imp.returncode == 0 else {}
+for row in got.get("applications", {}).get("rows", []):
+    row.pop("label", None)
+gk.eq({k: got.get(k) for k in ("year", "active_disclosure", "applications", "reviews_litigation")},
+      {k: expected[k] for k in ("year", "active_disclosure", "applications", "reviews_litigation")},
+      "the PDF imports back (by content, poppler's text) to expected-2019.json exactly: the same tables as "
+      "the HTML")
+r2 = gk.run([GK, "import-report", pdf_path], env_over={"GONGKAI_PDFTOTEXT": "/nonexistent/pdftotext"})
+gk.check(r2.returncode == 2 and b"poppler-utils" in r2.stderr, "without pdftotext: exit 2, saying what to install",
+         r2.stderr)
 info = subprocess.run(["pdfinfo", "-"], input=r.stdout, capture_output=True).stdout.decode()
 gk.check("(A4)" in info, "… on A4 paper", info)
 
