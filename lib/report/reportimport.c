@@ -272,6 +272,8 @@ static char *normalize(const char *s, size_t len, bool chinese)
             c = ' ';
         else if (c == 0x2212 || c == 0xFE63)
             c = '-'; /* minus signs */
+        else if (c >= 0x2500 && c <= 0x257F)
+            c = ' '; /* box drawing (w3m, lynx dumps: │0│): a cell's border, no character */
         else if (c == '\r')
             c = ' '; /* tabs stay: they separate the cells of a copied table */
         else if (chinese) {

@@ -492,6 +492,40 @@ static void test_money_in_yuan(void **state)
 
 /* The title as PDFs and pages print it (issue 13): "2022 年" with spaces,
  * wrapped over two lines, or the name on a line of its own. */
+/* A text browser's dump draws the table (issue 13): borders of box-drawing
+ * characters around and between the cells read as nothing. */
+static void test_box_drawing(void **state)
+{
+    (void)state;
+    struct buf b = {0};
+    for (const char *p = r2021; *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+        if (memchr(p, ' ', n) && p[0] != '#') {
+            buf_puts(&b, "├──────┼──────┤\n│");
+            for (size_t i = 0; i < n; i++) {
+                if (p[i] == ' ')
+                    buf_puts(&b, "│");
+                else
+                    buf_putc(&b, p[i]);
+            }
+            buf_puts(&b, "│\n");
+        } else {
+            buf_append(&b, p, n);
+            buf_putc(&b, '\n');
+        }
+        p += n + (nl != NULL);
+    }
+    buf_putc(&b, '\0');
+    json_t *want = parse(r2021, "t", 0), *got = parse(b.data, "t", 0);
+    assert_true(json_equal(json_object_get(want, "applications"), json_object_get(got, "applications")));
+    assert_true(json_equal(json_object_get(want, "active_disclosure"), json_object_get(got, "active_disclosure")));
+    assert_true(json_equal(json_object_get(want, "reviews_litigation"), json_object_get(got, "reviews_litigation")));
+    json_decref(want);
+    json_decref(got);
+    buf_free(&b);
+}
+
 static void test_title_forms(void **state)
 {
     (void)state;
@@ -653,6 +687,7 @@ int main(void)
         cmocka_unit_test(test_money_and_numbers),
         cmocka_unit_test(test_money_in_yuan),
         cmocka_unit_test(test_title_forms),
+        cmocka_unit_test(test_box_drawing),
         cmocka_unit_test(test_template_from_text),
         cmocka_unit_test(test_unreadable_texts),
     };
