@@ -1268,6 +1268,67 @@ void reportimport_error_clear(struct reportimport_error *err)
 static json_t *parse_text(const char *text, size_t len, const struct reportimport_options *opt,
                           struct reportimport_error *err);
 
+/* A browser's copy (innerText) of a table whose cells hold <p>s and <br>s,
+ * put back as a row a line: a tab and the blank lines around it are one
+ * cell separator; blank lines separate rows and blocks; inside a block that
+ * holds a tab (a table row) the lines are one row, joined. A new string, or
+ * NULL when the text holds no tab. */
+static char *browser_cells(const char *text, size_t len, size_t *out_len)
+{
+    if (!memchr(text, '\t', len))
+        return NULL;
+    /* 1. Each tab with the newlines and spaces around it → one tab. */
+    struct buf a = {0};
+    for (size_t i = 0; i < len; i++) {
+        if (text[i] == '\t') {
+            while (a.len && (a.data[a.len - 1] == '\n' || a.data[a.len - 1] == ' ' || a.data[a.len - 1] == '\r'))
+                a.len--;
+            buf_putc(&a, '\t');
+            while (i + 1 < len && (text[i + 1] == '\n' || text[i + 1] == ' ' || text[i + 1] == '\r' ||
+                                   text[i + 1] == '\t'))
+                i++;
+            continue;
+        }
+        buf_putc(&a, text[i]);
+    }
+    /* 2. Blocks between blank lines; a block with a tab is one row. */
+    struct buf out = {0};
+    size_t i = 0;
+    while (i < a.len) {
+        size_t e = i;
+        /* a block ends at a blank line (two newlines, spaces between allowed) */
+        for (;;) {
+            const char *nl = e < a.len ? memchr(a.data + e, '\n', a.len - e) : NULL;
+            if (!nl) {
+                e = a.len;
+                break;
+            }
+            size_t k = (size_t)(nl - a.data) + 1;
+            while (k < a.len && (a.data[k] == ' ' || a.data[k] == '\r'))
+                k++;
+            if (k >= a.len || a.data[k] == '\n') {
+                e = (size_t)(nl - a.data);
+                break;
+            }
+            e = k;
+        }
+        bool row = memchr(a.data + i, '\t', e - i) != NULL;
+        for (size_t k = i; k < e; k++) {
+            if (a.data[k] == '\n' && row)
+                continue; /* a break inside a cell */
+            buf_putc(&out, a.data[k]);
+        }
+        buf_putc(&out, '\n');
+        i = e;
+        while (i < a.len && (a.data[i] == '\n' || a.data[i] == ' ' || a.data[i] == '\r'))
+            i++;
+    }
+    buf_free(&a);
+    buf_putc(&out, '\0');
+    *out_len = out.len - 1;
+    return out.data;
+}
+
 /* A line of at least two tokens, all numbers or blank marks. */
 static bool numbers_only(const char *s, size_t n)
 {
@@ -1424,7 +1485,15 @@ json_t *reportimport_parse(const char *text, size_t len,
      * again with such fragments joined to their numbers. Only when the text
      * as it is cannot be read, so nothing readable is reinterpreted. */
     size_t jn;
+    const char *why = "read with labels wrapped over lines joined to their numbers";
     char *joined = join_wrapped(text, len, &jn);
+    if (!joined) {
+        /* A browser's copy of a page whose cells hold paragraphs: each tab
+         * comes with blank lines around it, a row ends with a blank line,
+         * and a line break inside a cell is a plain newline. */
+        joined = browser_cells(text, len, &jn);
+        why = "read as a browser's copy with paragraphs inside cells";
+    }
     if (!joined)
         return NULL;
     struct reportimport_error err2 = {0};
@@ -1441,7 +1510,7 @@ json_t *reportimport_parse(const char *text, size_t len,
         notes = json_object();
         json_object_set_new(r, "notes", notes);
     }
-    json_object_set_new(notes, "text", json_string("read with labels wrapped over lines joined to their numbers"));
+    json_object_set_new(notes, "text", json_string(why));
     return r;
 }
 
@@ -1461,6 +1530,11 @@ static json_t *parse_text(const char *text, size_t len, const struct reportimpor
 
     long s2 = find_heading(&p, 0, "二", "主动公开", NULL);
     long s3 = s2 < 0 ? -1 : find_heading(&p, (size_t)s2 + 1, "三", "申请", NULL);
+    /* A site's menu may name section 二 before the report does: the heading
+     * is the last one before section 三. */
+    for (long again; s3 >= 0 && (again = find_heading(&p, (size_t)s2 + 1, "二", "主动公开", NULL)) >= 0 &&
+                     again < s3;)
+        s2 = again;
     long s4 = s3 < 0 ? -1 : find_heading(&p, (size_t)s3 + 1, "四", "复议", "诉讼");
     if (s2 < 0 || s3 < 0 || s4 < 0) {
         fail(&p, (int)p.d.n,

@@ -10,7 +10,9 @@ site's chrome with scripts, styles and menus that mention the section
 headings; each cell's text in <p>s, labels broken with <br>, &nbsp; around
 numbers, source line breaks everywhere; GB2312/GBK bytes with a <meta
 charset>; a UTF-8 BOM; HTML 4 with uppercase tags, unquoted attributes and
-the optional </td></tr> left out; a fragment without <html> or <body>.
+the optional </td></tr> left out; a fragment without <html> or <body>; and
+what a browser's select-all + copy gives of the page, with and without <p>
+in its cells.
 """
 import json
 import os
@@ -20,6 +22,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gk  # noqa: E402
 import gkagg  # noqa: E402
+from browser import Chromium  # noqa: E402
 
 GK = gk.bin_path("gongkai")
 W = gk.work_dir()
@@ -108,6 +111,24 @@ variants = [
 for i, (what, data) in enumerate(variants):
     got, why = imported("variant-%d.html" % i, data)
     gk.eq(tables(got) if got else why, tables(expected), "imports exactly: " + what)
+
+# What a browser's select-all + copy gives (Chromium's innerText) of the page
+# as served and of the one with <p> in every cell (blank lines around each
+# tab, labels broken over lines): both import exactly.
+b = Chromium()
+b.call("Page.enable")
+for i, (what, data) in enumerate([("the page as served", page), ("the page with <p> in every cell",
+                                                                  chrome(paragraphs(body)).encode("utf-8"))]):
+    html_path = os.path.join(W, "copy-%d.html" % i)
+    with open(html_path, "wb") as f:
+        f.write(data)
+    b.call("Page.navigate", url="file://" + html_path)
+    gk.wait_for(lambda: b.eval("document.readyState") == "complete" and
+                "二、主动公开" in (b.eval("document.body.innerText") or ""), 10, "the page loads")
+    copied = b.eval("document.body.innerText").encode("utf-8")
+    got, why = imported("copy-%d.txt" % i, copied)
+    gk.eq(tables(got) if got else why, tables(expected), "a browser's copy of %s imports exactly" % what)
+b.close()
 
 # Not a report: said, with the section that was looked for.
 got, why = imported("other.html", b"<html><body><h1>\xe9\xa6\x96\xe9\xa1\xb5</h1><table><tr><td>1</td></tr></table></body></html>")
