@@ -961,6 +961,17 @@ static json_t *parse_active(struct parser *p, size_t from, size_t end,
         long next = read_row(p, (size_t)li, end, ncols, cells, d->match);
         if (next < 0)
             goto bad;
+        /* An amount column headed in 元 (采购总金额(元), (单位：元)) rather than 万元:
+         * its amounts are in 元 whatever the cells say, never read as 万元. */
+        bool head_yuan = false;
+        for (size_t k = at; k < (size_t)li; k++) {
+            const char *t = p->d.lines[k].text;
+            if (strstr(t, "金额") && strstr(t, "元)") && !strstr(t, "万元")) /* (元), (单位:元) */
+                head_yuan = true;
+        }
+        for (size_t c = 0; head_yuan && c < ncols; c++)
+            if (cols[c]->money && !cells[c].blank)
+                cells[c].n.yuan = true;
         at = (size_t)next;
         json_t *row = json_object();
         json_object_set_new(ad, d->key, row);

@@ -473,6 +473,19 @@ static void test_money_in_yuan(void **state)
     static const char *const cases[][2] = {
         {"75394432.52元", "7539.443252"}, {"251000元", "25.1"}, {"9元", "0.0009"}, {"12.5万元", "12.5"},
     };
+    /* The unit in the column's heading: 本年收费金额（单位：元）. */
+    {
+        const char *h = "信息内容 本年收费金额（单位：万元）\n行政事业性收费 12.5\n";
+        const char *at = strstr(r2021, h);
+        assert_non_null(at);
+        char *text = xasprintf("%.*s信息内容 本年收费金额（单位：元）\n行政事业性收费 125000\n%s", (int)(at - r2021), r2021,
+                               at + strlen(h));
+        json_t *r = parse(text, "yuan-head", 0);
+        assert_string_equal(json_string_value(ad_cell(r, "fee", "amount_wan_yuan")), "12.5");
+        assert_string_equal(note(r, "active_disclosure.fee.amount_wan_yuan"), "printed 125000");
+        json_decref(r);
+        free(text);
+    }
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const char *at = strstr(r2021, "行政事业性收费 12.5\n");
         assert_non_null(at);
