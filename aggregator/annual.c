@@ -19,6 +19,7 @@
 #include "narrative.h"
 #include "render.h"
 #include "registry.h"
+#include "release.h"
 #include "releases.h"
 #include "sidedb.h"
 #include "template.h"
@@ -219,33 +220,18 @@ void annual_release(struct agg *st, const char *agency, int year, int n, int doc
         unavailable(a);
         return;
     }
-    char y[16], r[16];
-    snprintf(y, sizeof y, "%d", year);
-    snprintf(r, sizeof r, "%d", n);
-    const char *p[] = {agency, y, r};
-    /* Binary results: the document's bytes arrive as they were stored. */
-    PGresult *res = PQexecParams(c,
-                                 document ? "SELECT document FROM report_release"
-                                            " WHERE agency = $1 AND year = $2::int AND release = $3::int"
-                                          : "SELECT convert_to(tables, 'UTF8') FROM report_release"
-                                            " WHERE agency = $1 AND year = $2::int AND release = $3::int",
-                                 3, NULL, p, NULL, NULL, 1);
-    int rc = PQresultStatus(res) == PGRES_TUPLES_OK ? DB_OK : db_failure(c, res, "reading a release");
+    buf_reset(&a->body);
+    int rc = release_read(c, agency, year, n, document, &a->body);
     sidedb_release(st->side, rc == DB_RETRY);
-    if (failed(a, rc, "read")) {
-        /* answered by failed() */
-    } else if (PQntuples(res) == 0) {
+    if (rc == 1) {
         char msg[200];
         snprintf(msg, sizeof msg, "release: %s %d has no release %d (GET .../releases lists them)", agency,
                  year, n);
         annual_error(a, MHD_HTTP_NOT_FOUND, "no_release", msg);
-    } else {
-        buf_reset(&a->body);
-        buf_append(&a->body, PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0));
+    } else if (!failed(a, rc, "read")) {
         a->status = MHD_HTTP_OK;
         a->type = document ? "text/html; charset=utf-8" : JSON_TYPE;
     }
-    PQclear(res);
 }
 
 void annual_releases(struct agg *st, const char *agency, int year, struct annual_answer *a)

@@ -19,12 +19,18 @@
 struct releases {
     struct map *by_key; /* key128_of(NS_RELEASE, year, agency) → struct release_mark */
     long long last_id;  /* report_release.id read up to */
+    /* releases_count's answer and until when it stands; its own mutex (any
+     * thread), never held with st->lock's write side. */
+    pthread_mutex_t count_mu;
+    int64_t count_until_us;
+    uint64_t count_released, count_changed;
 };
 
 struct releases *releases_new(void)
 {
     struct releases *r = xcalloc(1, sizeof *r);
     r->by_key = map_new(sizeof(struct release_mark));
+    pthread_mutex_init(&r->count_mu, NULL);
     return r;
 }
 
@@ -34,6 +40,7 @@ void releases_destroy(struct releases **pr)
     if (!r)
         return;
     map_destroy(&r->by_key);
+    pthread_mutex_destroy(&r->count_mu);
     free(r);
     *pr = NULL;
 }
@@ -87,19 +94,16 @@ int releases_find(const struct releases *r, const char *agency, int year, struct
 
 void releases_count(struct agg *st, uint64_t *released, uint64_t *changed)
 {
-    static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-    static int64_t until_us;
-    static uint64_t c_released, c_changed;
-    pthread_mutex_lock(&mu);
-    int64_t now = day_mono_us();
-    if (now >= until_us) {
+    struct releases *rs = st->releases; /* set before threads, never replaced */
+    pthread_mutex_lock(&rs->count_mu);
+    if (day_mono_us() >= rs->count_until_us) {
         /* The marks copied under the lock, the tables compared after it. */
         pthread_rwlock_rdlock(&st->lock);
-        size_t n = st->releases ? map_count(st->releases->by_key) : 0, k = 0;
+        size_t n = map_count(rs->by_key), k = 0;
         struct release_mark *marks = xmalloc((n ? n : 1) * sizeof *marks);
         struct key128 key;
         const struct release_mark *m;
-        for (size_t i = 0; n && (m = map_next(st->releases->by_key, &i, &key)) != NULL && k < n;)
+        for (size_t i = 0; k < n && (m = map_next(rs->by_key, &i, &key)) != NULL;)
             marks[k++] = *m;
         pthread_rwlock_unlock(&st->lock);
         uint64_t ch = 0;
@@ -112,9 +116,9 @@ void releases_count(struct agg *st, uint64_t *released, uint64_t *changed)
             ch += strcmp(live, marks[i].tables_sha256) != 0;
         }
         free(marks);
-        c_released = k, c_changed = ch;
-        until_us = day_mono_us() + (int64_t)RELEASES_COUNT_TTL_S * 1000000;
+        rs->count_released = k, rs->count_changed = ch;
+        rs->count_until_us = day_mono_us() + (int64_t)RELEASES_COUNT_TTL_S * 1000000;
     }
-    *released = c_released, *changed = c_changed;
-    pthread_mutex_unlock(&mu);
+    *released = rs->count_released, *changed = rs->count_changed;
+    pthread_mutex_unlock(&rs->count_mu);
 }

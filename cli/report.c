@@ -12,6 +12,7 @@
 #include "db.h"
 #include "document.h"
 #include "query.h"
+#include "release.h"
 #include "render.h"
 #include "stored.h"
 #include "utf8.h"
@@ -84,27 +85,13 @@ int cmd_report(int argc, char **argv)
 /* Release n's document, byte for byte, into out: 0, or 1 after a message. */
 static int read_release(PGconn *c, const char *agency, int year, int n, struct buf *out)
 {
-    char y[16], r[16];
-    snprintf(y, sizeof y, "%d", year);
-    snprintf(r, sizeof r, "%d", n);
-    const char *p[] = {agency, y, r};
-    PGresult *res = PQexecParams(c,
-                                 "SELECT document FROM report_release"
-                                 " WHERE agency = $1 AND year = $2::int AND release = $3::int",
-                                 3, NULL, p, NULL, NULL, 1);
-    int rc = 0;
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        fprintf(stderr, "gongkai document: cannot read the release: %s", PQerrorMessage(c));
-        rc = 1;
-    } else if (PQntuples(res) == 0) {
+    int rc = release_read(c, agency, year, n, 1, out);
+    if (rc == 1)
         fprintf(stderr, "gongkai document: release: %s %d has no release %d (gongkai release --list)\n",
                 agency, year, n);
-        rc = 1;
-    } else {
-        buf_append(out, PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0));
-    }
-    PQclear(res);
-    return rc;
+    else if (rc)
+        fprintf(stderr, "gongkai document: cannot read the release: %s", PQerrorMessage(c));
+    return rc ? 1 : 0;
 }
 
 int cmd_document(int argc, char **argv)

@@ -6,7 +6,7 @@
 #   model      event jsonl codec day money                  uses core
 #   rules      ledger tables deadline calendar timeliness   uses model, core
 #   report     template render document convert htmltext reportcheck reportimport  uses rules, model, core
-#   store      db logread narrative                         uses model, core
+#   store      db logread narrative release                 uses model, core
 #   transport  wire curve keys auth net metrics             uses model, core
 #
 # store and transport sit beside rules: neither uses the other, nor rules or
