@@ -380,6 +380,69 @@ static int drain_answers(struct pub *p, const struct input *r)
     return progress;
 }
 
+/* The publishing loop: read ahead within the window, send, take answers,
+ * reconnect and resend in order when intake is silent (Lazy Pirate), give up
+ * after timeout_ms without progress. 0, or 2 (refused, timed out, unreadable
+ * input). */
+static int run(struct pub *p, struct input *rd, size_t window, long timeout_ms)
+{
+    int rc = 0;
+    char why[600];
+    int64_t last_progress = day_mono_us() / 1000, last_ack = day_mono_us() / 1000;
+    long retry_ms = 3000;
+    struct waiting waiting;
+    waiting_init(&waiting, "gongkai publish", "intake", "gongkai-intake", p->endpoint, WAITING_AFTER_MS);
+    while (!rd->eof || p->head < p->tail) {
+        int idle = p->head == p->tail;
+        if ((rc = read_ahead(p, rd, window)))
+            return rc;
+        /* Waiting for answers starts when there is something to answer: time
+         * spent reading a slow stdin with nothing unanswered is not silence. */
+        if (idle)
+            last_progress = last_ack = day_mono_us() / 1000;
+        send_pending(p, window);
+        if (p->head == p->tail && rd->eof)
+            break;
+        int progress = drain_answers(p, rd);
+        if (progress < 0)
+            break;
+        if (progress) {
+            last_progress = last_ack = day_mono_us() / 1000;
+            retry_ms = 3000;
+            waiting_reset(&waiting);
+        }
+        if (curve_refused(p->watch, why, sizeof why)) {
+            /* Retrying cannot help until the allowlist changes. */
+            fprintf(stderr, "gongkai publish: %s: %s\n", p->endpoint, why);
+            rc = 2;
+            break;
+        }
+        int64_t t = day_mono_us() / 1000;
+        if (p->head < p->tail)
+            waiting_tick(&waiting, t - last_progress);
+        /* Unanswered lines, sent or not (a socket that lost or never got its
+         * connection refuses sends), and no answer for a while. */
+        if (p->head < p->tail && t - last_ack > retry_ms) {
+            /* Lazy Pirate: a fresh socket, everything unanswered again, in order. */
+            fprintf(stderr, "gongkai publish: no answer from %s for %.1f s; reconnecting and "
+                            "resending %zu events\n",
+                    p->endpoint, (double)(t - last_ack) / 1000, p->tail - p->head);
+            open_socket(p);
+            last_ack = t;
+            if (retry_ms < 10000)
+                retry_ms *= 2;
+        }
+        if (t - last_progress > timeout_ms) {
+            fprintf(stderr, "gongkai publish: no acknowledgement from %s in %ld s; giving up "
+                            "with %zu events unacknowledged\n",
+                    p->endpoint, timeout_ms / 1000, p->tail - p->head);
+            rc = 2;
+            break;
+        }
+    }
+    return rc;
+}
+
 int cmd_publish(int argc, char **argv)
 {
     const char *endpoint, *window_s, *timeout_s, *cert, *server_key, *insecure;
@@ -432,60 +495,7 @@ int cmd_publish(int argc, char **argv)
     p.ctx = zmq_ctx_new();
     open_socket(&p);
 
-    int rc = 0;
-    int64_t last_progress = day_mono_us() / 1000, last_ack = day_mono_us() / 1000;
-    long retry_ms = 3000;
-    struct waiting waiting;
-    waiting_init(&waiting, "gongkai publish", "intake", "gongkai-intake", endpoint, WAITING_AFTER_MS);
-    while (!rd.eof || p.head < p.tail) {
-        int idle = p.head == p.tail;
-        if ((rc = read_ahead(&p, &rd, window)))
-            goto done;
-        /* Waiting for answers starts when there is something to answer: time
-         * spent reading a slow stdin with nothing unanswered is not silence. */
-        if (idle)
-            last_progress = last_ack = day_mono_us() / 1000;
-        send_pending(&p, window);
-        if (p.head == p.tail && rd.eof)
-            break;
-        int progress = drain_answers(&p, &rd);
-        if (progress < 0)
-            break;
-        if (progress) {
-            last_progress = last_ack = day_mono_us() / 1000;
-            retry_ms = 3000;
-            waiting_reset(&waiting);
-        }
-        if (curve_refused(p.watch, why, sizeof why)) {
-            /* Retrying cannot help until the allowlist changes. */
-            fprintf(stderr, "gongkai publish: %s: %s\n", endpoint, why);
-            rc = 2;
-            break;
-        }
-        int64_t t = day_mono_us() / 1000;
-        if (p.head < p.tail)
-            waiting_tick(&waiting, t - last_progress);
-        /* Unanswered lines, sent or not (a socket that lost or never got its
-         * connection refuses sends), and no answer for a while. */
-        if (p.head < p.tail && t - last_ack > retry_ms) {
-            /* Lazy Pirate: a fresh socket, everything unanswered again, in order. */
-            fprintf(stderr, "gongkai publish: no answer from %s for %.1f s; reconnecting and "
-                            "resending %zu events\n",
-                    endpoint, (double)(t - last_ack) / 1000, p.tail - p.head);
-            open_socket(&p);
-            last_ack = t;
-            if (retry_ms < 10000)
-                retry_ms *= 2;
-        }
-        if (t - last_progress > timeout_ms) {
-            fprintf(stderr, "gongkai publish: no acknowledgement from %s in %ld s; giving up "
-                            "with %zu events unacknowledged\n",
-                    endpoint, timeout_ms / 1000, p.tail - p.head);
-            rc = 2;
-            break;
-        }
-    }
-done:
+    int rc = run(&p, &rd, window, timeout_ms);
     printf("accepted %llu, duplicate %llu, rejected %llu\n", (unsigned long long)p.accepted,
            (unsigned long long)p.duplicate, (unsigned long long)p.rejected);
     if (!rc && p.rejected)

@@ -161,14 +161,128 @@ static int validate(const struct dl_timeline *t, char *err, size_t errlen)
 /* Small consultation lists live on the stack; this many covers any real one. */
 #define LOCAL_SPANS 16
 
+/* The 7-working-day notice rule is new in 2019 (article 30); the 2007 text
+ * set no time for it, so an earlier application is never flagged. Counted
+ * from R without consultation pauses: a 补正 concerns the application itself
+ * and comes before anyone is consulted about it. */
+static void supplement_notice(const struct calendar *c, const struct dl_timeline *t,
+                              struct dl_result *out)
+{
+    out->supplement_notice_due = CAL_DAY_NONE;
+    out->supplement_late = false;
+    if (t->supplement_requested != CAL_DAY_NONE && !out->rules_2007) {
+        out->supplement_notice_due =
+            calendar_add_workdays(c, t->received, DL_SUPPLEMENT_NOTICE, NULL, NULL);
+        out->supplement_late = t->supplement_requested > out->supplement_notice_due;
+    }
+}
+
+/* Consultations as pauses into spans (room for t->n_consultations): both end
+ * days included, overlaps merged. One still open pauses the clock until it
+ * ends; if the application was answered meanwhile, the answer is where it
+ * ended (nothing was awaited after). Returns the count; *open set when one
+ * is still open. */
+static size_t consultation_pauses(const struct dl_timeline *t, struct cal_span *spans, bool *open)
+{
+    size_t n = 0;
+    *open = false;
+    for (size_t i = 0; i < t->n_consultations; i++) {
+        const struct dl_consultation *k = &t->consultations[i];
+        int32_t last = k->ended;
+
+        if (last == CAL_DAY_NONE) {
+            *open = true;
+            last = t->answered != CAL_DAY_NONE ? t->answered : CAL_DAY_OPEN;
+            if (last < k->started) /* answered before it began: no pause */
+                continue;
+        }
+        spans[n].first = k->started;
+        spans[n].last = last;
+        n++;
+    }
+    cal_spans_merge(spans, &n);
+    return n;
+}
+
+/* The due date into out->due and out->provisional; may drop pauses that lie
+ * after it. CAL_DAY_NONE from the count means an open consultation stands
+ * before it. While awaiting a supplement the clock is stopped, so there is
+ * none either. That holds even when the notice came after the limit had run
+ * out: the corrected application restarts the limit in full anyway (article
+ * 30), so calling it late only until then would be inconsistent; such a
+ * notice is flagged by supplement_late instead. */
+static void due_date(const struct calendar *c, const struct dl_timeline *t, bool awaiting,
+                     struct cal_pauses *pauses, struct dl_result *out)
+{
+    bool prov = false;
+    int32_t due;
+    if (t->deadline_set != CAL_DAY_NONE) {
+        /* Article 35: the agency's date is the due date, whatever the count
+         * would say, and pauses do not move it. */
+        due = t->deadline_set;
+    } else {
+        if (awaiting)
+            due = CAL_DAY_NONE;
+        else
+            due = calendar_add_workdays(c, out->clock_start, out->limit, pauses, &prov);
+        if (due == CAL_DAY_NONE)
+            prov = false;
+    }
+
+    /* A consultation begun after the due date stops nothing: the limit had
+     * already run out, so the days since are all late (and "left" does not
+     * freeze at the moment the office started consulting). Only then can a
+     * pause lie after a counted due date, since one reaching it would have
+     * moved it. */
+    if (due != CAL_DAY_NONE && t->deadline_set == CAL_DAY_NONE)
+        while (pauses->count > 0 && pauses->span[pauses->count - 1].first > due)
+            pauses->count--;
+    out->due = due;
+    out->provisional = prov;
+}
+
+/* Working days used, what is left, and the outcome, from out->due. */
+static void outcome(const struct calendar *c, const struct dl_timeline *t, int32_t today,
+                    int32_t stop, const struct cal_pauses *pauses, struct dl_result *out)
+{
+    /* Working days used: up to the answer or today, but not past a stopped
+     * clock. Clamped at 0 should today precede the clock's start. */
+    int32_t mend = t->answered != CAL_DAY_NONE ? t->answered : today;
+    if (stop != CAL_DAY_NONE && stop < mend)
+        mend = stop;
+    out->elapsed = calendar_count_workdays(c, out->clock_start, mend, pauses, NULL);
+    if (out->elapsed < 0)
+        out->elapsed = 0;
+
+    out->left = 0;
+    out->overdue = false;
+    out->taken = 0;
+    if (t->answered == CAL_DAY_NONE) {
+        out->outcome = DL_OPEN;
+        if (out->due != CAL_DAY_NONE) {
+            /* Pauses shorten what is left of a count; an article 35 date is
+             * fixed, so every working day until it counts. */
+            out->left = calendar_count_workdays(
+                c, today, out->due, t->deadline_set != CAL_DAY_NONE ? NULL : pauses, NULL);
+            out->overdue = today > out->due;
+        }
+    } else if (t->answered == t->received) {
+        out->outcome = DL_ON_THE_SPOT;
+    } else {
+        /* Late is by date, not by count: a reply on a day off after the due
+         * day adds no counted working day, yet came after the limit ran out.
+         * No due date here means the application was closed while the clock
+         * was stopped for 补正 (视为放弃申请, article 30): not late. */
+        out->outcome = out->due != CAL_DAY_NONE && t->answered > out->due ? DL_LATE : DL_ON_TIME;
+        out->taken = out->elapsed;
+    }
+}
+
 int deadline_compute(const struct calendar *c, const struct dl_timeline *t, int32_t today,
                      struct dl_result *out, char *err, size_t errlen)
 {
     struct cal_span local[LOCAL_SPANS], *spans = local;
-    struct cal_pauses pauses;
-    size_t n = 0;
-    bool awaiting, open_consultation = false, prov = false;
-    int32_t stop, due, mend;
+    bool awaiting, open_consultation;
 
     assert(c != NULL && t != NULL && out != NULL);
     assert(today != CAL_DAY_NONE);
@@ -186,42 +300,12 @@ int deadline_compute(const struct calendar *c, const struct dl_timeline *t, int3
                t->supplement_received == CAL_DAY_NONE;
     out->clock_start =
         t->supplement_received != CAL_DAY_NONE ? t->supplement_received : t->received;
-    stop = awaiting ? t->supplement_requested : CAL_DAY_NONE;
+    supplement_notice(c, t, out);
 
-    /* The 7-working-day notice rule is new in 2019 (article 30); the 2007
-     * text set no time for it, so an earlier application is never flagged.
-     * Counted from R without consultation pauses: a 补正 concerns the
-     * application itself and comes before anyone is consulted about it. */
-    out->supplement_notice_due = CAL_DAY_NONE;
-    out->supplement_late = false;
-    if (t->supplement_requested != CAL_DAY_NONE && !out->rules_2007) {
-        out->supplement_notice_due =
-            calendar_add_workdays(c, t->received, DL_SUPPLEMENT_NOTICE, NULL, NULL);
-        out->supplement_late = t->supplement_requested > out->supplement_notice_due;
-    }
-
-    /* Consultations: both end days included, overlaps merged. One still open
-     * pauses the clock until it ends; if the application was answered
-     * meanwhile, the answer is where it ended (nothing was awaited after). */
     if (t->n_consultations > LOCAL_SPANS)
         spans = xmalloc(t->n_consultations * sizeof *spans);
-    for (size_t i = 0; i < t->n_consultations; i++) {
-        const struct dl_consultation *k = &t->consultations[i];
-        int32_t last = k->ended;
-
-        if (last == CAL_DAY_NONE) {
-            open_consultation = true;
-            last = t->answered != CAL_DAY_NONE ? t->answered : CAL_DAY_OPEN;
-            if (last < k->started) /* answered before it began: no pause */
-                continue;
-        }
-        spans[n].first = k->started;
-        spans[n].last = last;
-        n++;
-    }
-    cal_spans_merge(spans, &n);
-    pauses.span = spans;
-    pauses.count = n;
+    struct cal_pauses pauses = {.span = spans,
+                                .count = consultation_pauses(t, spans, &open_consultation)};
 
     if (t->answered != CAL_DAY_NONE)
         out->state = DL_ANSWERED;
@@ -232,67 +316,8 @@ int deadline_compute(const struct calendar *c, const struct dl_timeline *t, int3
     else
         out->state = DL_RUNNING;
 
-    /* The due date. CAL_DAY_NONE from the count means an open consultation
-     * stands before it. While awaiting a supplement the clock is stopped, so
-     * there is none either. That holds even when the notice came after the
-     * limit had run out: the corrected application restarts the limit in
-     * full anyway (article 30), so calling it late only until then would be
-     * inconsistent; such a notice is flagged by supplement_late instead. */
-    if (t->deadline_set != CAL_DAY_NONE) {
-        /* Article 35: the agency's date is the due date, whatever the count
-         * would say, and pauses do not move it. */
-        due = t->deadline_set;
-    } else {
-        if (awaiting)
-            due = CAL_DAY_NONE;
-        else
-            due = calendar_add_workdays(c, out->clock_start, out->limit, &pauses, &prov);
-        if (due == CAL_DAY_NONE)
-            prov = false;
-    }
-
-    /* A consultation begun after the due date stops nothing: the limit had
-     * already run out, so the days since are all late (and "left" does not
-     * freeze at the moment the office started consulting). Only then can a
-     * pause lie after a counted due date, since one reaching it would have
-     * moved it. */
-    if (due != CAL_DAY_NONE && t->deadline_set == CAL_DAY_NONE)
-        while (pauses.count > 0 && pauses.span[pauses.count - 1].first > due)
-            pauses.count--;
-    out->due = due;
-    out->provisional = prov;
-
-    /* Working days used: up to the answer or today, but not past a stopped
-     * clock. Clamped at 0 should today precede the clock's start. */
-    mend = t->answered != CAL_DAY_NONE ? t->answered : today;
-    if (stop != CAL_DAY_NONE && stop < mend)
-        mend = stop;
-    out->elapsed = calendar_count_workdays(c, out->clock_start, mend, &pauses, NULL);
-    if (out->elapsed < 0)
-        out->elapsed = 0;
-
-    out->left = 0;
-    out->overdue = false;
-    out->taken = 0;
-    if (t->answered == CAL_DAY_NONE) {
-        out->outcome = DL_OPEN;
-        if (due != CAL_DAY_NONE) {
-            /* Pauses shorten what is left of a count; an article 35 date is
-             * fixed, so every working day until it counts. */
-            out->left = calendar_count_workdays(
-                c, today, due, t->deadline_set != CAL_DAY_NONE ? NULL : &pauses, NULL);
-            out->overdue = today > due;
-        }
-    } else if (t->answered == t->received) {
-        out->outcome = DL_ON_THE_SPOT;
-    } else {
-        /* Late is by date, not by count: a reply on a day off after the due
-         * day adds no counted working day, yet came after the limit ran out.
-         * No due date here means the application was closed while the clock
-         * was stopped for 补正 (视为放弃申请, article 30): not late. */
-        out->outcome = due != CAL_DAY_NONE && t->answered > due ? DL_LATE : DL_ON_TIME;
-        out->taken = out->elapsed;
-    }
+    due_date(c, t, awaiting, &pauses, out);
+    outcome(c, t, today, awaiting ? t->supplement_requested : CAL_DAY_NONE, &pauses, out);
 
     if (spans != local)
         free(spans);

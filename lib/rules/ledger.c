@@ -226,19 +226,13 @@ static void fmt_day(int32_t day, char *buf)
     day_format_date(day, buf, 11);
 }
 
-int ledger_check(struct ledger *l, const struct ev *e, struct ev_error *err)
+/* Receipt and answer of an application (x its entity, or NULL); d1 is the
+ * event's day as text. */
+static int check_application(const struct ent *x, const struct ev *e, const char *d1,
+                             struct ev_error *err)
 {
-    enum ent_kind k = ent_of(e);
-    struct key128 key;
-    char d1[11], d2[11];
-    if (check_sums(l, e, err))
-        return -1;
-    if (k == ENT_NONE)
-        return 0;
-    const struct ent *x = lookup(l, e, k, &key);
-    fmt_day(e->day, d1);
-    switch (e->type) {
-    case EV_APPLICATION_RECEIVED:
+    char d2[11];
+    if (e->type == EV_APPLICATION_RECEIVED) {
         if (x && x->d[1] && e->day > x->d[1]) {
             fmt_day(x->d[1], d2);
             return ev_fail(err, "resolved_before_received",
@@ -247,74 +241,75 @@ int ledger_check(struct ledger *l, const struct ev *e, struct ev_error *err)
                            d1, d2, e->application_id);
         }
         return 0;
-    case EV_APPLICATION_RESOLVED:
-        if (!x)
-            return ev_fail(err, "unknown_application",
-                           "application_id: \"%s\" was never received by agency %s",
-                           e->application_id, e->agency);
-        if (e->day < x->d[0]) {
-            fmt_day(x->d[0], d2);
-            return ev_fail(err, "resolved_before_received",
-                           "occurred_at: answer on %s is before the receipt on %s of "
-                           "application_id \"%s\"",
-                           d1, d2, e->application_id);
-        }
-        return 0;
-    case EV_SUPPLEMENT_REQUESTED:
-    case EV_SUPPLEMENT_RECEIVED:
-    case EV_EXTENSION_GRANTED:
-    case EV_DEADLINE_SET:
-    case EV_CONSULTATION_STARTED:
-    case EV_CONSULTATION_ENDED: {
-        struct ev app = *e;
-        app.type = EV_APPLICATION_RECEIVED;
-        struct key128 akey;
-        const struct ent *a = lookup(l, &app, ENT_APP, &akey);
-        if (!a)
-            return ev_fail(err, "unknown_application",
-                           "application_id: \"%s\" was never received by agency %s",
-                           e->application_id, e->agency);
-        if (e->day < a->d[0]) {
-            fmt_day(a->d[0], d2);
-            return ev_fail(err, "dated_before_received",
-                           "occurred_at: %s is before the receipt on %s of application_id \"%s\"",
-                           d1, d2, e->application_id);
-        }
-        if (e->type == EV_EXTENSION_GRANTED) {
-            /* Extensions add up: article 33 limits the extension "in all"
-             * (最长不得超过20个工作日), so a second grant that takes the total
-             * past it is refused, not taken as a correction of the first.
-             * The 2007 rules' 15 is applied when counting (deadline.h). */
-            char why[200];
-            if (deadline_check_extension_total(a->c, (int)e->working_days, why, sizeof why))
-                return ev_fail(err, "bad_value", "%s (application_id \"%s\")", why,
-                               e->application_id);
-        }
-        if (e->type == EV_DEADLINE_SET && e->due_day < e->day)
-            return ev_fail(err, "bad_value", "due: before the event's own date %s", d1);
-        if (e->type == EV_CONSULTATION_ENDED && !x)
-            return ev_fail(err, "unknown_consultation",
-                           "consultation_id: \"%s\" was never started for application_id \"%s\"",
-                           e->consultation_id, e->application_id);
-        if (e->type == EV_CONSULTATION_ENDED && e->day < x->d[0]) {
-            fmt_day(x->d[0], d2);
-            return ev_fail(err, "bad_value",
-                           "occurred_at: consultation \"%s\" would end on %s, before it started on %s",
-                           e->consultation_id, d1, d2);
-        }
-        return 0;
     }
-    case EV_CATALOG_ITEM_REMOVED:
-        if (!x)
-            return ev_fail(err, "unknown_item", "item_id: \"%s\" was never added by agency %s",
-                           e->item_id, e->agency);
-        if (x->a != e->item_kind)
-            return ev_fail(err, "unknown_item", "item_kind: item \"%s\" is %s, not %s", e->item_id,
-                           ev_item_kind_names[x->a], ev_item_kind_names[e->item_kind]);
-        return 0;
-    case EV_REVIEW_FILED:
-    case EV_LAWSUIT_FILED: {
-        int fam = e->type == EV_REVIEW_FILED ? CASE_REVIEW : CASE_LAWSUIT;
+    if (!x)
+        return ev_fail(err, "unknown_application",
+                       "application_id: \"%s\" was never received by agency %s",
+                       e->application_id, e->agency);
+    if (e->day < x->d[0]) {
+        fmt_day(x->d[0], d2);
+        return ev_fail(err, "resolved_before_received",
+                       "occurred_at: answer on %s is before the receipt on %s of "
+                       "application_id \"%s\"",
+                       d1, d2, e->application_id);
+    }
+    return 0;
+}
+
+/* A step in an application's handling (补正, extension, deadline,
+ * consultation): the application must have been received by then; x is the
+ * step's own entity (a consultation's), or NULL. */
+static int check_step(struct ledger *l, const struct ent *x, const struct ev *e, const char *d1,
+                      struct ev_error *err)
+{
+    char d2[11];
+    struct ev app = *e;
+    app.type = EV_APPLICATION_RECEIVED;
+    struct key128 akey;
+    const struct ent *a = lookup(l, &app, ENT_APP, &akey);
+    if (!a)
+        return ev_fail(err, "unknown_application",
+                       "application_id: \"%s\" was never received by agency %s",
+                       e->application_id, e->agency);
+    if (e->day < a->d[0]) {
+        fmt_day(a->d[0], d2);
+        return ev_fail(err, "dated_before_received",
+                       "occurred_at: %s is before the receipt on %s of application_id \"%s\"",
+                       d1, d2, e->application_id);
+    }
+    if (e->type == EV_EXTENSION_GRANTED) {
+        /* Extensions add up: article 33 limits the extension "in all"
+         * (最长不得超过20个工作日), so a second grant that takes the total
+         * past it is refused, not taken as a correction of the first.
+         * The 2007 rules' 15 is applied when counting (deadline.h). */
+        char why[200];
+        if (deadline_check_extension_total(a->c, (int)e->working_days, why, sizeof why))
+            return ev_fail(err, "bad_value", "%s (application_id \"%s\")", why,
+                           e->application_id);
+    }
+    if (e->type == EV_DEADLINE_SET && e->due_day < e->day)
+        return ev_fail(err, "bad_value", "due: before the event's own date %s", d1);
+    if (e->type == EV_CONSULTATION_ENDED && !x)
+        return ev_fail(err, "unknown_consultation",
+                       "consultation_id: \"%s\" was never started for application_id \"%s\"",
+                       e->consultation_id, e->application_id);
+    if (e->type == EV_CONSULTATION_ENDED && e->day < x->d[0]) {
+        fmt_day(x->d[0], d2);
+        return ev_fail(err, "bad_value",
+                       "occurred_at: consultation \"%s\" would end on %s, before it started on %s",
+                       e->consultation_id, d1, d2);
+    }
+    return 0;
+}
+
+/* Filing and decision of a review or lawsuit (x the case, or NULL). */
+static int check_case(const struct ent *x, const struct ev *e, const char *d1, struct ev_error *err)
+{
+    char d2[11];
+    bool filed = e->type == EV_REVIEW_FILED || e->type == EV_LAWSUIT_FILED;
+    int fam = e->type == EV_REVIEW_FILED || e->type == EV_REVIEW_DECIDED ? CASE_REVIEW
+                                                                          : CASE_LAWSUIT;
+    if (filed) {
         if (x && x->a != fam)
             return ev_fail(err, "bad_value", "case_id: \"%s\" was filed as a %s", e->case_id,
                            x->a == CASE_REVIEW ? "review" : "lawsuit");
@@ -326,21 +321,53 @@ int ledger_check(struct ledger *l, const struct ev *e, struct ev_error *err)
         }
         return 0;
     }
-    case EV_REVIEW_DECIDED:
-    case EV_LAWSUIT_DECIDED: {
-        int fam = e->type == EV_REVIEW_DECIDED ? CASE_REVIEW : CASE_LAWSUIT;
-        if (!x || x->a != fam)
-            return ev_fail(err, "unknown_case", "case_id: \"%s\" was never filed with %s by agency %s",
-                           e->case_id, fam == CASE_REVIEW ? "review_filed" : "lawsuit_filed",
-                           e->agency);
-        if (e->day < x->d[0]) {
-            fmt_day(x->d[0], d2);
-            return ev_fail(err, "decided_before_filed",
-                           "occurred_at: decision on %s is before the filing on %s of case_id \"%s\"",
-                           d1, d2, e->case_id);
-        }
-        return 0;
+    if (!x || x->a != fam)
+        return ev_fail(err, "unknown_case", "case_id: \"%s\" was never filed with %s by agency %s",
+                       e->case_id, fam == CASE_REVIEW ? "review_filed" : "lawsuit_filed", e->agency);
+    if (e->day < x->d[0]) {
+        fmt_day(x->d[0], d2);
+        return ev_fail(err, "decided_before_filed",
+                       "occurred_at: decision on %s is before the filing on %s of case_id \"%s\"",
+                       d1, d2, e->case_id);
     }
+    return 0;
+}
+
+int ledger_check(struct ledger *l, const struct ev *e, struct ev_error *err)
+{
+    enum ent_kind k = ent_of(e);
+    struct key128 key;
+    char d1[11];
+    if (check_sums(l, e, err))
+        return -1;
+    if (k == ENT_NONE)
+        return 0;
+    const struct ent *x = lookup(l, e, k, &key);
+    fmt_day(e->day, d1);
+    switch (e->type) {
+    case EV_APPLICATION_RECEIVED:
+    case EV_APPLICATION_RESOLVED:
+        return check_application(x, e, d1, err);
+    case EV_SUPPLEMENT_REQUESTED:
+    case EV_SUPPLEMENT_RECEIVED:
+    case EV_EXTENSION_GRANTED:
+    case EV_DEADLINE_SET:
+    case EV_CONSULTATION_STARTED:
+    case EV_CONSULTATION_ENDED:
+        return check_step(l, x, e, d1, err);
+    case EV_CATALOG_ITEM_REMOVED:
+        if (!x)
+            return ev_fail(err, "unknown_item", "item_id: \"%s\" was never added by agency %s",
+                           e->item_id, e->agency);
+        if (x->a != e->item_kind)
+            return ev_fail(err, "unknown_item", "item_kind: item \"%s\" is %s, not %s", e->item_id,
+                           ev_item_kind_names[x->a], ev_item_kind_names[e->item_kind]);
+        return 0;
+    case EV_REVIEW_FILED:
+    case EV_LAWSUIT_FILED:
+    case EV_REVIEW_DECIDED:
+    case EV_LAWSUIT_DECIDED:
+        return check_case(x, e, d1, err);
     default:
         return 0;
     }
