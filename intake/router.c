@@ -218,6 +218,11 @@ int router_open(struct intake *in, void *ctx, struct curve_pair *pair, const cha
     wire_socket_defaults(in->router);
     int hwm = 100000, one = 1;
     zmq_setsockopt(in->pub, ZMQ_SNDHWM, &hwm, sizeof hwm);
+    /* Answers to one peer: a client within its window may have PEER_WINDOW
+     * Submits of one entry each unanswered, and a ROUTER drops what passes
+     * the HWM; room for those, and for refusals of whole messages. */
+    int ack_hwm = 2 * PEER_WINDOW;
+    zmq_setsockopt(in->router, ZMQ_SNDHWM, &ack_hwm, sizeof ack_hwm);
     zmq_setsockopt(in->router, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
     in->monitor = zmq_socket(ctx, ZMQ_PAIR);
     if (zmq_socket_monitor(in->router, MONITOR_ENDPOINT, ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED) ||

@@ -7,6 +7,7 @@ come in the order the Submits were sent. (The window, too_many_in_flight
 entry by entry with each ref, is test_rejections.py's.)
 """
 import json
+import time
 import os
 import sys
 
@@ -40,5 +41,34 @@ with gk.Client() as c:
     gk.eq(got, [100, 101, 102], "answers come in the order the Submits were sent")
 n = gk.query("SELECT count(*) FROM event_log WHERE event_id LIKE 'pp-%'")[0][0]
 gk.eq(n, 6, "what was acknowledged is logged, the refused version-2 entry is not")
+
+# The window counts entries, not messages: 2000 Submits of one entry each,
+# sent before reading any answer, are all answered. (Intake's ROUTER held
+# 1000 messages per peer and dropped the rest: the client waited in silence
+# and resent.)
+import zmq  # noqa: E402
+
+ctx = zmq.Context()
+sock = ctx.socket(zmq.DEALER)
+sock.setsockopt(zmq.LINGER, 0)
+sock.setsockopt(zmq.RCVHWM, 0)  # this side holds whatever comes
+sock.connect(gk.env("GONGKAI_INTAKE"))
+for k in range(2000):
+    sock.send(gk.envelope_submit([gk.entry_json(1000 + k, line(1000 + k))]).SerializeToString())
+time.sleep(3)  # intake answers all of them while nothing is read here
+got = []
+for k in range(2000):
+    if not sock.poll(5000):
+        break
+    env_ = pb.Envelope()
+    env_.ParseFromString(sock.recv())
+    got += [a.ref for a in env_.acks.acks]
+sock.close(0)
+ctx.term()
+if True:
+    missing = sorted(set(range(1000, 3000)) - set(got))
+    gk.check(len(got) == 2000 and not missing, "2000 one-entry Submits sent at once: 2000 acks (%d)" % len(got),
+             "no ack for refs %s … %s (%d)" % (missing[:1], missing[-1:], len(missing)))
+    gk.check(got == list(range(1000, 3000)), "… in the order sent")
 intake.stop()
 gk.done()
