@@ -189,6 +189,7 @@ f() { awk "BEGIN { printf \"%.${2:-0}f\", $1 }"; }
 ack50=$(val ack_p50_ms "$DIR/ingest.out"); ack99=$(val ack_p99_ms "$DIR/ingest.out")
 fr50=$(val fresh_p50_ms "$DIR/fresh.out"); fr99=$(val fresh_p99_ms "$DIR/fresh.out")
 fack99=$(val ack_p99_ms "$DIR/fresh.out"); offered=$(val offered_rate "$DIR/fresh.out")
+held=$(val held_for_window "$DIR/fresh.out")
 http_rate=$(val rate "$DIR/http.out"); http50=$(val p50_ms "$DIR/http.out"); http99=$(val p99_ms "$DIR/http.out")
 rss_delta_kb=$((rss1 - rss0))
 per_app=$(f "$rss1 * 1024 / $apps")
@@ -209,7 +210,7 @@ table=$(cat <<EOF
 | 2 | naive: one INSERT per event, autocommit, rows/s ($NAIVE_ROWS rows) | $naive_rate | | |
 | 2 | **ours ÷ COPY limit** | $(f "$ingest_rate / $copy_rate" 2) | ≥ 0.5 | $(ok "$ingest_rate / $copy_rate >= 0.5") |
 | 2 | **ours ÷ naive** | $(f "$ingest_rate / $naive_rate" 1) | ≥ 15 | $(ok "$ingest_rate / $naive_rate >= 15") |
-| 3 | freshness at $(f "$offered") events/s offered: ack → visible, p50 / p99 | $fr50 / $fr99 ms | p99 ≤ 50 ms | $(ok "$fr99 <= 50") |
+| 3 | freshness at $(f "$offered") events/s sent (10,000 offered; $held batches waited for the window): ack → visible, p50 / p99 | $fr50 / $fr99 ms | p99 ≤ 50 ms | $(ok "$fr99 <= 50") |
 | 3 | ack latency p99 at that load | $fack99 ms | | |
 | 4 | aggregator ready after SIGKILL + restart ($head events logged) | $restart_kill_ms ms | ≤ 2000 ms | $(ok "$restart_kill_ms <= 2000") |
 | 4 | aggregator ready after SIGTERM + restart | $restart_term_ms ms | | |
