@@ -29,9 +29,10 @@ endif
 endif
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Werror
 # lib/ in layers, each using only those below it (make check-layers):
-#   core ← model ← rules ← report, and store, transport beside rules.
-LAYERS  := core model rules report store transport
-INCS    := $(addprefix -Ilib/,$(LAYERS))
+#   core ← model ← rules ← report, and store, transport beside rules;
+#   client (libgongkai-client, its API in include/gongkai/) over transport.
+LAYERS  := core model rules report store transport client
+INCS    := -Iinclude $(addprefix -Ilib/,$(LAYERS))
 CFLAGS  += -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(INCS) -I$(BUILD)/gen $(shell pkg-config --cflags $(PKGS))
 LDLIBS  += $(shell pkg-config --libs $(PKGS)) -lpthread -lm
 PREFIX  ?= /usr/local
@@ -67,7 +68,7 @@ $(BUILD)/cli/migrate.o: $(BUILD)/gen/migrations.inc
 $(BUILD)/gen/gongkai.pb-c.o: $(GEN_C)
 	$(CC) $(filter-out -Wmissing-prototypes -Wshadow,$(CFLAGS)) -c $< -o $@
 
-$(BUILD)/%.o: %.c $(GEN_H) $(wildcard lib/*/*.h) $(wildcard intake/*.h) $(wildcard aggregator/*.h) $(wildcard cli/*.h)
+$(BUILD)/%.o: %.c $(GEN_H) $(wildcard lib/*/*.h) $(wildcard include/gongkai/*.h) $(wildcard intake/*.h) $(wildcard aggregator/*.h) $(wildcard cli/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
@@ -90,6 +91,42 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIBA)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBA) $(LDLIBS) -lcmocka
 
+# libgongkai-client (include/gongkai/client.h): lib/client and the few files
+# it uses, built position-independent with only the gk_client_* API visible,
+# as a shared library and as a static one (one relocatable object whose other
+# symbols are made local, so it clashes with nothing of the program's).
+CLIENT_SRC  := lib/client/client.c lib/transport/wire.c lib/transport/curve.c lib/core/alloc.c lib/core/utf8.c
+CLIENT_PIC  := $(patsubst %.c,$(BUILD)/pic/%.o,$(CLIENT_SRC)) $(BUILD)/pic/gen/gongkai.pb-c.o
+CLIENT_PKGS := libzmq libczmq libprotobuf-c
+CLIENT_SO   := $(BUILD)/libgongkai-client.so.1.0.0
+CLIENT_A    := $(BUILD)/libgongkai-client.a
+
+$(BUILD)/pic/%.o: %.c $(GEN_H) $(wildcard lib/*/*.h) $(wildcard include/gongkai/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fPIC -fvisibility=hidden -c $< -o $@
+
+$(BUILD)/pic/gen/gongkai.pb-c.o: $(GEN_C)
+	@mkdir -p $(dir $@)
+	$(CC) $(filter-out -Wmissing-prototypes -Wshadow,$(CFLAGS)) -fPIC -fvisibility=hidden -c $< -o $@
+
+$(CLIENT_SO): $(CLIENT_PIC)
+	$(CC) -shared -Wl,-soname,libgongkai-client.so.1 $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs $(CLIENT_PKGS))
+
+$(CLIENT_A): $(CLIENT_PIC)
+	ld -r -o $(BUILD)/pic/gongkai-client.o $^
+	objcopy --localize-hidden $(BUILD)/pic/gongkai-client.o
+	rm -f $@ && ar rcs $@ $(BUILD)/pic/gongkai-client.o
+
+client: $(CLIENT_SO) $(CLIENT_A)
+
+# The Python client (clients/python/gongkai): its protobuf module, generated
+# from proto/ (protoc, Debian's protobuf-compiler) next to its sources.
+PY_PB := clients/python/gongkai/gongkai_pb2.py
+$(PY_PB): proto/gongkai.proto
+	protoc --proto_path=proto --python_out=clients/python/gongkai proto/gongkai.proto
+
+python: $(PY_PB)
+
 # No #include may point up a layer (tests/check-layers.sh says which).
 check-layers:
 	sh tests/check-layers.sh
@@ -101,7 +138,7 @@ unit: check-layers $(UNIT_BIN)
 SHARED ?= $(abspath ../shared)
 
 # System tests start real processes against a throwaway PostgreSQL cluster.
-system: all
+system: all python
 	GONGKAI_BIN=$(abspath $(BIN)) GONGKAI_SHARED=$(SHARED) tests/system/run.sh
 
 test: unit system
@@ -181,7 +218,14 @@ run:
 # migrations (also built into bin/gongkai), the systemd units (pointing at
 # PREFIX), the example configuration and the image's entrypoint.
 SHARE = $(DESTDIR)$(PREFIX)/share/gongkai
-install: all
+install: all client
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/gongkai
+	install -m 0644 include/gongkai/client.h $(DESTDIR)$(PREFIX)/include/gongkai/
+	install -m 0755 $(CLIENT_SO) $(DESTDIR)$(PREFIX)/lib/
+	ln -sf libgongkai-client.so.1.0.0 $(DESTDIR)$(PREFIX)/lib/libgongkai-client.so.1
+	ln -sf libgongkai-client.so.1 $(DESTDIR)$(PREFIX)/lib/libgongkai-client.so
+	install -m 0644 $(CLIENT_A) $(DESTDIR)$(PREFIX)/lib/
+	sed 's|@PREFIX@|$(PREFIX)|' deploy/gongkai-client.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/gongkai-client.pc
 	install -d $(DESTDIR)$(PREFIX)/bin $(SHARE)/sql $(SHARE)/systemd $(DESTDIR)$(PREFIX)/share/doc/gongkai
 	install -m 0755 $(PROGS) $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 sql/*.sql $(SHARE)/sql/
@@ -197,5 +241,5 @@ install: all
 clean:
 	rm -rf build bin
 
-.PHONY: all check-layers unit system test test-faults asan test-asan test-tsan fuzz bench run install clean
+.PHONY: client python all check-layers unit system test test-faults asan test-asan test-tsan fuzz bench run install clean
 .SECONDARY:

@@ -8,6 +8,7 @@
 #   report     template render document convert htmltext reportcheck reportimport  uses rules, model, core
 #   store      db logread narrative release                 uses model, core
 #   transport  wire curve keys auth net metrics             uses model, core
+#   client     client (libgongkai-client)                   uses transport, model, core
 #
 # store and transport sit beside rules: neither uses the other, nor rules or
 # report. The services and the CLI (intake/, aggregator/, cli/) may use all.
@@ -23,6 +24,7 @@ allowed() { # layer → the layers its files may include
         report) echo "core model rules report" ;;
         store) echo "core model store" ;;
         transport) echo "core model transport" ;;
+        client) echo "core model transport client" ;;
         *) echo "" ;;
     esac
 }
@@ -32,7 +34,7 @@ for f in lib/*/*.c lib/*/*.h; do
     layer=$(basename "$(dirname "$f")")
     ok=$(allowed "$layer")
     if [ -z "$ok" ]; then
-        echo "$f: lib/$layer is not a layer (core model rules report store transport)"
+        echo "$f: lib/$layer is not a layer (core model rules report store transport client)"
         bad=1
         continue
     fi
