@@ -680,6 +680,23 @@ static long find_heading(const struct parser *p, size_t from, const char *num,
     return -1;
 }
 
+static const char *const numerals[] = {"", "一", "二", "三", "四", "五", "六", "七", "八", "九", "十"};
+
+/* The headings of the three tables numbered n, n+1, n+2 (officially 2):
+ * 主动公开, 申请, 复议/诉讼, in order. A site's menu may name the first
+ * before the report does: the heading taken is the last one before the
+ * second. Unfound ones are -1. */
+static void find_sections(const struct parser *p, int n, long *s2, long *s3, long *s4)
+{
+    *s2 = find_heading(p, 0, numerals[n], "主动公开", NULL);
+    *s3 = *s2 < 0 ? -1 : find_heading(p, (size_t)*s2 + 1, numerals[n + 1], "申请", NULL);
+    for (long again; *s3 >= 0 &&
+                     (again = find_heading(p, (size_t)*s2 + 1, numerals[n], "主动公开", NULL)) >= 0 &&
+                     again < *s3;)
+        *s2 = again;
+    *s4 = *s3 < 0 ? -1 : find_heading(p, (size_t)*s3 + 1, numerals[n + 2], "复议", "诉讼");
+}
+
 static bool range_contains(const struct parser *p, size_t from, size_t to,
                            const char *const *words, size_t n)
 {
@@ -688,6 +705,26 @@ static bool range_contains(const struct parser *p, size_t from, size_t to,
             if (strstr(p->d.lines[i].text, words[w]))
                 return true;
     return false;
+}
+
+/* Rows the official table does not have, passed over in [from, to): a
+ * label with numbers after it on its line (a province's extra row, a
+ * subtotal). Not counted, never silently: each is kept as a note. */
+static void note_extra_rows(struct parser *p, size_t from, size_t to, const char *section)
+{
+    for (size_t i = from; i < to; i++) {
+        const struct line *l = &p->d.lines[i];
+        if (line_empty(l) || l->first_cell == 0 || l->first_cell >= l->ntok)
+            continue;
+        struct num n;
+        if (classify(l->tok[l->first_cell], &n) != TK_NUM)
+            continue;
+        char key[48];
+        snprintf(key, sizeof key, "extra_row.line_%d", l->no);
+        json_object_set_new(p->notes, key,
+                            json_sprintf("section %s: \"%s\" is not a row of the official table; "
+                                         "not counted", section, l->text));
+    }
 }
 
 /* Finds the line of the row labelled like pat in [from, end). Other labels
@@ -705,12 +742,107 @@ static long find_row(struct parser *p, size_t from, size_t end,
                  section, l->tok[0], pat);
             return -1;
         }
-        if (l->first_cell > 0 && label_matches(l->label, pat, how))
+        if (l->first_cell > 0 && label_matches(l->label, pat, how)) {
+            note_extra_rows(p, from, i, section);
             return (long)i;
+        }
     }
     fail(p, line_no(p, from), "section %s: no row %s between this line and line %d",
          section, pat, line_no(p, end > 0 ? end - 1 : 0));
     return -1;
+}
+
+/* Numbering at the front of a label: "2.", "(三)", "一、". */
+static bool numbering_cp(uint32_t c)
+{
+    static const uint32_t cn[] = {0x4e00, 0x4e8c, 0x4e09, 0x56db, 0x4e94, /* 一二三四五 */
+                                  0x516d, 0x4e03, 0x516b, 0x4e5d, 0x5341, /* 六七八九十 */
+                                  0x3001};                                /* 、 */
+    if (c < 128)
+        return c && strchr("0123456789.(),: ", (int)c) != NULL;
+    for (size_t i = 0; i < sizeof cn / sizeof cn[0]; i++)
+        if (c == cn[i])
+            return true;
+    return false;
+}
+
+/* The code points of s after its numbering, at most cap; how many. */
+static size_t label_cps(const char *s, uint32_t *cps, size_t cap)
+{
+    size_t n = 0, len = strlen(s), i = 0;
+    bool front = true;
+    while (i < len && n < cap) {
+        uint32_t c;
+        size_t k = utf8_decode((const unsigned char *)s + i, len - i, &c);
+        i += k ? k : 1;
+        if (front && numbering_cp(c))
+            continue;
+        front = false;
+        cps[n++] = c;
+    }
+    return n;
+}
+
+/* How alike two labels are, 0..1: their longest common subsequence of code
+ * points over the longer one, numbering left out. */
+static double label_likeness(const char *a, const char *b)
+{
+    enum { MAXCP = 48 };
+    uint32_t x[MAXCP], y[MAXCP];
+    size_t nx = label_cps(a, x, MAXCP), ny = label_cps(b, y, MAXCP);
+    if (!nx || !ny)
+        return 0;
+    unsigned short prev[MAXCP + 1] = {0}, cur[MAXCP + 1] = {0};
+    for (size_t i = 1; i <= nx; i++) {
+        for (size_t j = 1; j <= ny; j++)
+            cur[j] = x[i - 1] == y[j - 1] ? prev[j - 1] + 1 : cur[j - 1] > prev[j] ? cur[j - 1] : prev[j];
+        memcpy(prev, cur, sizeof prev);
+    }
+    return (double)prev[ny] / (double)(nx > ny ? nx : ny);
+}
+
+/* The first line in [from, end) that carries a row: a label, then numbers
+ * on its line or the next. -1 when none. */
+static long next_data_row(const struct parser *p, size_t from, size_t end)
+{
+    for (size_t i = from; i < end; i++) {
+        const struct line *l = &p->d.lines[i];
+        if (line_empty(l) || l->first_cell == 0)
+            continue;
+        if (l->first_cell < l->ntok)
+            return (long)i;
+        size_t k = i + 1;
+        while (k < end && line_empty(&p->d.lines[k]))
+            k++;
+        if (k < end && starts_with_cell(&p->d.lines[k]))
+            return (long)i;
+    }
+    return -1;
+}
+
+#define LIKENESS_MIN 0.7 /* "其他法律行政止公开" for "其他法律行政法规禁止公开" is 0.75 */
+
+/* find_row, and when the row is not there by its words: the row the text
+ * has in its place, when its label is like the official one (a typo, a
+ * word left out) — taken, with a note naming the line. */
+static long find_row_tolerant(struct parser *p, size_t from, size_t end, const char *pat,
+                              enum tmpl_match how, const char *official, const char *section,
+                              const char *path)
+{
+    long li = find_row(p, from, end, pat, how, section);
+    if (li >= 0 || !official)
+        return li;
+    long cand = next_data_row(p, from, end);
+    if (cand < 0 || label_likeness(p->d.lines[cand].label, official) < LIKENESS_MIN)
+        return -1; /* find_row's error stands */
+    reportimport_error_clear(p->err);
+    const struct line *l = &p->d.lines[cand];
+    char *key = xasprintf("%s.label", path);
+    json_object_set_new(p->notes, key,
+                        json_sprintf("line %d: \"%s\" taken as \"%s\" (not the official wording)",
+                                     l->no, l->label, official));
+    free(key);
+    return cand;
 }
 
 /* Appends the cell tokens of line l from index i on to cells; a standalone
@@ -1012,7 +1144,9 @@ static json_t *parse_applications(struct parser *p, size_t from, size_t end,
         if (!(d->form & *form))
             continue;
         struct cellv cells[7];
-        long li = find_row(p, at, end, d->match, d->how, "三");
+        char path[96];
+        snprintf(path, sizeof path, "applications.%s", d->key);
+        long li = find_row_tolerant(p, at, end, d->match, d->how, d->label, "三", path);
         if (li < 0)
             goto bad;
         long next = read_row(p, (size_t)li, end, TMPL_APP_COLS, cells, d->match);
@@ -1539,15 +1673,16 @@ static json_t *parse_text(const char *text, size_t len, const struct reportimpor
     doc_load(&p.d, text, len);
     p.notes = json_object();
 
-    long s2 = find_heading(&p, 0, "二", "主动公开", NULL);
-    long s3 = s2 < 0 ? -1 : find_heading(&p, (size_t)s2 + 1, "三", "申请", NULL);
-    /* A site's menu may name section 二 before the report does: the heading
-     * is the last one before section 三. */
-    for (long again; s3 >= 0 && (again = find_heading(&p, (size_t)s2 + 1, "二", "主动公开", NULL)) >= 0 &&
-                     again < s3;)
-        s2 = again;
-    long s4 = s3 < 0 ? -1 : find_heading(&p, (size_t)s3 + 1, "四", "复议", "诉讼");
+    /* The official numbers first; then, for a report that left out or
+     * merged sections, the same three headings under other numbers, in
+     * order (noted). */
+    static const int tries[] = {2, 1, 3, 4, 5, 6, 7, 8};
+    long s2 = -1, s3 = -1, s4 = -1;
+    int first = 2; /* the number of the first of the three */
+    for (size_t k = 0; k < sizeof tries / sizeof tries[0] && s4 < 0; k++)
+        find_sections(&p, first = tries[k], &s2, &s3, &s4);
     if (s2 < 0 || s3 < 0 || s4 < 0) {
+        find_sections(&p, 2, &s2, &s3, &s4); /* for the message */
         fail(&p, (int)p.d.n,
              "end of text without the heading of section %s (%s)",
              s2 < 0 ? "二" : s3 < 0 ? "三" : "四",
@@ -1556,10 +1691,15 @@ static json_t *parse_text(const char *text, size_t len, const struct reportimpor
                       : "四、政府信息公开行政复议、行政诉讼情况");
         goto out;
     }
-    long s5 = find_heading(&p, (size_t)s4 + 1, "五", NULL, NULL);
+    if (first != 2)
+        json_object_set_new(p.notes, "headings",
+                            json_sprintf("line %d: sections numbered %s, %s, %s (the official 二, 三, 四)",
+                                         line_no(&p, (size_t)s2), numerals[first],
+                                         numerals[first + 1], numerals[first + 2]));
+    long s5 = first + 3 <= 10 ? find_heading(&p, (size_t)s4 + 1, numerals[first + 3], NULL, NULL) : -1;
     size_t end4 = s5 < 0 ? p.d.n : (size_t)s5;
     /* One report per file: a second one would otherwise be ignored. */
-    long again = find_heading(&p, (size_t)s4 + 1, "二", "主动公开", NULL);
+    long again = find_heading(&p, (size_t)s4 + 1, numerals[first], "主动公开", NULL);
     if (again >= 0) {
         fail(&p, line_no(&p, (size_t)again),
              "a second report starts here (section 二 again): give one report per file");

@@ -415,6 +415,89 @@ static char *replace(const char *text, const char *from, const char *to)
     return xasprintf("%.*s%s%s", (int)(at - text), text, to, at + strlen(from));
 }
 
+/* A row whose label was mistyped in the published report (a real one:
+ * "2.其他法律行政止公开", issue 13): read where the official row belongs, its
+ * label unlike no other row's, with a note naming the line. A label that is
+ * not like the official one at all is still an error naming the row. */
+static void test_label_typo(void **state)
+{
+    (void)state;
+    char *t = replace(r2021, "2.其他法律行政法规禁止公开 0 0 0 0 0 0 0",
+                      "2.其他法律行政止公开 0 0 1 0 0 0 1");
+    json_t *r = parse(t, NULL, 0);
+    json_t *want = json_loads("[0, 0, 1, 0, 0, 0, 1]", 0, NULL);
+    assert_true(json_equal(want, app_values(r, "withheld.prohibited_by_law")));
+    json_decref(want);
+    const char *n = note(r, "applications.withheld.prohibited_by_law.label");
+    assert_non_null(n);
+    assert_non_null(strstr(n, "\"2.其他法律行政止公开\" taken as \"2.其他法律行政法规禁止公开\""));
+    assert_non_null(strstr(n, "line "));
+    json_decref(r);
+    free(t);
+
+    t = replace(r2021, "2.其他法律行政法规禁止公开 0 0 0 0 0 0 0", "2.其他情形 0 0 0 0 0 0 0");
+    struct reportimport_error err = {0};
+    assert_null(reportimport_parse(t, strlen(t), NULL, &err));
+    assert_non_null(strstr(err.message, "no row 禁止公开"));
+    reportimport_error_clear(&err);
+    free(t);
+}
+
+/* Headings numbered otherwise (a report without 一、总体情况 numbers its
+ * tables 一, 二, 三): read as 二, 三, 四, with a note; the tables are the
+ * same, and the next heading (四) still ends section 四. */
+static void test_renumbered_headings(void **state)
+{
+    (void)state;
+    json_t *official = parse(r2021, NULL, 0);
+    char *t1 = replace(r2021, "一、总体情况", "总体情况");
+    char *t2 = replace(t1, "二、主动公开政府信息情况", "一、主动公开政府信息情况");
+    char *t3 = replace(t2, "三、收到和处理政府信息公开申请情况", "二、收到和处理政府信息公开申请情况");
+    char *t4 = replace(t3, "四、政府信息公开行政复议、行政诉讼情况", "三、政府信息公开行政复议、行政诉讼情况");
+    char *t5 = replace(t4, "五、存在的主要问题及改进情况", "四、存在的主要问题及改进情况");
+    json_t *r = parse(t5, NULL, 0);
+    const char *n = note(r, "headings");
+    assert_non_null(n);
+    assert_non_null(strstr(n, "sections numbered 一, 二, 三 (the official 二, 三, 四)"));
+    const char *const parts[] = {"active_disclosure", "applications", "reviews_litigation"};
+    for (size_t i = 0; i < 3; i++)
+        assert_true(json_equal(json_object_get(official, parts[i]), json_object_get(r, parts[i])));
+    json_decref(r);
+    json_decref(official);
+    free(t1), free(t2), free(t3), free(t4), free(t5);
+}
+
+/* A province's extra row (here a subtotal under 本年新收) is not a row of
+ * the official table: the tables are the same, and the row is kept as a
+ * note naming its line, never counted or dropped in silence. The official
+ * texts give no such note. */
+static void test_extra_row_noted(void **state)
+{
+    (void)state;
+    json_t *official = parse(r2021, NULL, 0);
+    const char *key = NULL;
+    json_t *v;
+    json_object_foreach(json_object_get(official, "notes"), key, v)
+        assert_int_not_equal(strncmp(key, "extra_row.", 10), 0);
+    char *t = replace(r2021, "二、上年结转政府信息公开申请数量 1 0 0 0 0 0 1",
+                      "其中:网上申请 5 0 0 0 0 0 5\n二、上年结转政府信息公开申请数量 1 0 0 0 0 0 1");
+    json_t *r = parse(t, NULL, 0);
+    const char *const parts[] = {"active_disclosure", "applications", "reviews_litigation"};
+    for (size_t i = 0; i < 3; i++)
+        assert_true(json_equal(json_object_get(official, parts[i]), json_object_get(r, parts[i])));
+    int extra = 0;
+    json_object_foreach(json_object_get(r, "notes"), key, v) {
+        if (strncmp(key, "extra_row.line_", 15) == 0) {
+            extra++;
+            assert_non_null(strstr(json_string_value(v), "section 三: \"其中:网上申请 5 0 0 0 0 0 5\""));
+        }
+    }
+    assert_int_equal(extra, 1);
+    json_decref(r);
+    json_decref(official);
+    free(t);
+}
+
 static void test_tab_separated(void **state)
 {
     (void)state;
@@ -695,6 +778,9 @@ int main(void)
         cmocka_unit_test(test_normalize),
         cmocka_unit_test(test_rows_2021),
         cmocka_unit_test(test_reviews_by_kind),
+        cmocka_unit_test(test_label_typo),
+        cmocka_unit_test(test_renumbered_headings),
+        cmocka_unit_test(test_extra_row_noted),
         cmocka_unit_test(test_tab_separated),
         cmocka_unit_test(test_blanks_one_cell_per_line),
         cmocka_unit_test(test_money_and_numbers),
