@@ -49,7 +49,7 @@ static int list(PGconn *c, const char *agency, int year)
         PQclear(r);
         return 1;
     }
-    char shown[2 * NOTE_MAX];
+    char shown[4 * NOTE_MAX + 1]; /* every byte may show as \xNN */
     for (int i = 0; i < PQntuples(r); i++)
         printf("%s\t%s\tseq %s\t%s\t%s\tsha256 %s\t%s\n", PQgetvalue(r, i, 0), PQgetvalue(r, i, 1),
                PQgetvalue(r, i, 2), PQgetvalue(r, i, 3), PQgetvalue(r, i, 4), PQgetvalue(r, i, 5),
