@@ -1528,29 +1528,41 @@ static bool starts(const char *s, size_t n, const char *prefix)
     return n >= pl && memcmp(s, prefix, pl) == 0;
 }
 
+/* The lines of text (no terminator, trailing spaces and \r cut; with
+ * indent, leading blanks and \f — a page begins — cut too) into new arrays
+ * *ls / *ln (the caller frees both); returns how many. */
+static size_t text_lines(const char *text, size_t len, bool indent, const char ***ls, size_t **ln)
+{
+    size_t nl = 0, n = 0;
+    for (size_t i = 0; i < len; i++)
+        nl += text[i] == '\n';
+    *ls = xcalloc(nl + 2, sizeof **ls);
+    *ln = xcalloc(nl + 2, sizeof **ln);
+    for (size_t i = 0; i <= len;) {
+        size_t j = i;
+        while (j < len && text[j] != '\n')
+            j++;
+        size_t e = j, b = i;
+        while (e > i && (text[e - 1] == '\r' || text[e - 1] == ' '))
+            e--;
+        while (indent && b < e && (text[b] == ' ' || text[b] == '\t' || text[b] == '\f'))
+            b++;
+        (*ls)[n] = text + b, (*ln)[n++] = e - b;
+        if (j >= len)
+            break;
+        i = j + 1;
+    }
+    return n;
+}
+
 /* The text with up to three label fragments before a line of numbers
  * joined onto that line ("3.危及“三安全" / "一稳定”" / "0 0 0 …" →
  * "3.危及“三安全一稳定” 0 0 0 …"), in section 三 only. A new string, or
  * NULL when nothing was joined. */
 static char *join_wrapped(const char *text, size_t len, size_t *out_len)
 {
-    size_t nl = 0;
-    for (size_t i = 0; i < len; i++)
-        nl += text[i] == '\n';
-    const char **ls = xcalloc(nl + 2, sizeof *ls);
-    size_t *ln = xcalloc(nl + 2, sizeof *ln), n = 0;
-    for (size_t i = 0; i <= len;) {
-        size_t j = i;
-        while (j < len && text[j] != '\n')
-            j++;
-        size_t e = j;
-        while (e > i && (text[e - 1] == '\r' || text[e - 1] == ' '))
-            e--;
-        ls[n] = text + i, ln[n++] = e - i;
-        if (j >= len)
-            break;
-        i = j + 1;
-    }
+    const char **ls;
+    size_t *ln, n = text_lines(text, len, false, &ls, &ln);
     struct buf out = {0};
     int joined = 0, in3 = 0; /* only in section 三: 四's header runs straight into its numbers */
     for (size_t i = 0; i < n;) {
@@ -1602,6 +1614,122 @@ static char *join_wrapped(const char *text, size_t len, size_t *out_len)
     return out.data;
 }
 
+/* Where a line's trailing run of numbers (and blank marks) starts, and how
+ * many tokens it has: "4.保护第三方合 0   0 …" → after the label. */
+static size_t numbers_tail(const char *s, size_t n, size_t *count)
+{
+    size_t end = n, start = n;
+    *count = 0;
+    for (;;) {
+        while (end > 0 && (s[end - 1] == ' ' || s[end - 1] == '\t'))
+            end--;
+        size_t b = end;
+        while (b > 0 && s[b - 1] != ' ' && s[b - 1] != '\t')
+            b--;
+        bool num = b < end;
+        for (size_t k = b; k < end && num; k++)
+            num = (s[k] >= '0' && s[k] <= '9') || s[k] == '.' || s[k] == ',' || s[k] == '-';
+        if (!num)
+            break;
+        (*count)++;
+        start = b;
+        end = b;
+    }
+    return *count ? start : n;
+}
+
+/* Text as `pdftotext -layout` writes a table (section 三 only, like
+ * join_wrapped): a row's numbers on one line, its label in pieces above and
+ * below them, the group column's words in between. Each piece joins the
+ * numbers line nearest to it (the lower one on a tie), the pieces in their
+ * order, so every row is one line again. Lines above the table's first row
+ * that a blank line parts from it (the header) stay. NULL when there is no
+ * such section. */
+static char *layout_rows(const char *text, size_t len, size_t *out_len)
+{
+    const char **ls;
+    size_t *ln, n = text_lines(text, len, true, &ls, &ln);
+    size_t s3 = n, s4 = n;
+    for (size_t i = 0; i < n; i++) {
+        if (s3 == n && starts(ls[i], ln[i], "三、") && memmem(ls[i], ln[i], "申请", strlen("申请")))
+            s3 = i;
+        else if (s3 < n && starts(ls[i], ln[i], "四、") &&
+                 (memmem(ls[i], ln[i], "复议", strlen("复议")) || memmem(ls[i], ln[i], "诉讼", strlen("诉讼")))) {
+            s4 = i;
+            break;
+        }
+    }
+    char *out = NULL;
+    size_t *owner = NULL, *tail = NULL;
+    if (s3 == n || s4 == n)
+        goto done;
+    /* The numbers lines, and which one each other line of the section joins. */
+    owner = xcalloc(n, sizeof *owner), tail = xcalloc(n, sizeof *tail);
+    size_t first = n, rows = 0;
+    for (size_t i = s3 + 1; i < s4; i++) {
+        size_t cnt;
+        tail[i] = numbers_tail(ls[i], ln[i], &cnt);
+        owner[i] = cnt >= 3 ? i : n;
+        /* A line ending in one or two numbers is no piece of a label: it
+         * stays as it is (and the reading fails on it as it should). */
+        if (cnt > 0 && cnt < 3)
+            tail[i] = SIZE_MAX;
+        if (cnt >= 3) {
+            rows++;
+            if (first == n)
+                first = i;
+        }
+    }
+    if (rows < 3)
+        goto done;
+    for (size_t i = s3 + 1; i < s4; i++) {
+        if (owner[i] == i || ln[i] == 0 || tail[i] == SIZE_MAX)
+            continue;
+        if (i < first) {
+            size_t k = i;
+            while (k < first && ln[k] > 0)
+                k++;
+            owner[i] = k == first ? first : n; /* the header stays */
+            continue;
+        }
+        size_t a = i, b = i;
+        while (a > s3 && owner[a] != a)
+            a--;
+        while (b < s4 && (b == i || owner[b] != b))
+            b++;
+        owner[i] = b < s4 && (b - i <= i - a) ? b : a;
+    }
+    struct buf o = {0};
+    for (size_t i = 0; i < n; i++) {
+        if (i <= s3 || i >= s4 || owner[i] == n || (owner[i] != i && ln[i] == 0)) {
+            if (!(i > s3 && i < s4 && ln[i] == 0)) {
+                buf_append(&o, ls[i], ln[i]);
+                buf_putc(&o, '\n');
+            }
+            continue;
+        }
+        if (owner[i] != i)
+            continue; /* written with its numbers line */
+        for (size_t k = s3 + 1; k < s4; k++)
+            if (owner[k] == i && ln[k] > 0) {
+                size_t m = k == i ? tail[k] : ln[k];
+                buf_append(&o, ls[k], m);
+            }
+        buf_putc(&o, ' ');
+        buf_append(&o, ls[i] + tail[i], ln[i] - tail[i]);
+        buf_putc(&o, '\n');
+    }
+    buf_putc(&o, '\0');
+    *out_len = o.len - 1;
+    out = o.data;
+done:
+    free(owner);
+    free(tail);
+    free(ls);
+    free(ln);
+    return out;
+}
+
 json_t *reportimport_parse(const char *text, size_t len,
                            const struct reportimport_options *opt,
                            struct reportimport_error *err)
@@ -1639,15 +1767,20 @@ json_t *reportimport_parse(const char *text, size_t len,
         joined = browser_cells(text, len, &jn);
         why = "read as a browser's copy with paragraphs inside cells";
     }
-    if (!joined)
-        return NULL;
     struct reportimport_error err2 = {0};
-    r = parse_text(joined, jn, opt, &err2);
+    r = joined ? parse_text(joined, jn, opt, &err2) : NULL;
     free(joined);
+    reportimport_error_clear(&err2);
     if (!r) {
+        /* pdftotext -layout: labels in pieces around their numbers. */
+        joined = layout_rows(text, len, &jn);
+        why = "read as a page's layout (pdftotext -layout): label pieces joined to the nearest row";
+        r = joined ? parse_text(joined, jn, opt, &err2) : NULL;
+        free(joined);
         reportimport_error_clear(&err2);
-        return NULL; /* the first error, about the text as given, stands */
     }
+    if (!r)
+        return NULL; /* the first error, about the text as given, stands */
     if (err)
         reportimport_error_clear(err);
     json_t *notes = json_object_get(r, "notes");

@@ -96,6 +96,20 @@ gk.eq({k: got.get(k) for k in ("year", "active_disclosure", "applications", "rev
       {k: expected[k] for k in ("year", "active_disclosure", "applications", "reviews_litigation")},
       "the PDF imports back (by content, poppler's text) to expected-2019.json exactly: the same tables as "
       "the HTML")
+# The text people extract themselves keeping the layout (pdftotext -layout):
+# labels in pieces above and below their numbers, the group column between.
+layout_path = os.path.join(W, "report-2019.layout.txt")
+with open(layout_path, "w", encoding="utf-8") as f:
+    f.write(pdf_text(r.stdout))
+imp = gk.run([GK, "import-report", "--agency", "gz-sthjt", layout_path])
+got = json.loads(imp.stdout) if imp.returncode == 0 else {}
+for row in got.get("applications", {}).get("rows", []):
+    row.pop("label", None)
+gk.eq({k: got.get(k) for k in ("year", "active_disclosure", "applications", "reviews_litigation")},
+      {k: expected[k] for k in ("year", "active_disclosure", "applications", "reviews_litigation")},
+      "its pdftotext -layout text imports to expected-2019.json exactly too (%s)" % imp.stderr.decode()[-300:])
+gk.check("pdftotext -layout" in got.get("notes", {}).get("text", ""), "… with a note saying how it was read",
+         json.dumps(got.get("notes"), ensure_ascii=False))
 r2 = gk.run([GK, "import-report", pdf_path], env_over={"GONGKAI_PDFTOTEXT": "/nonexistent/pdftotext"})
 gk.check(r2.returncode == 2 and b"poppler-utils" in r2.stderr, "without pdftotext: exit 2, saying what to install",
          r2.stderr)
