@@ -409,6 +409,16 @@ def run(args, env_over=None, timeout=120, input=None):
         fatal(f"{args[0]} did not finish within {timeout} s")
 
 
+def make_env():
+    """The environment for a `make` of the tree's release build, whatever make
+    runs this test: test-asan passes BUILD, BIN, CC, OPT, LDFLAGS … down in
+    MAKEFLAGS and in the environment (an installed library built with ASan
+    needs its runtime in every program that links it)."""
+    drop = {"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", "BUILD", "BIN", "CC", "OPT", "CFLAGS",
+            "LDFLAGS", "LDLIBS"}
+    return {k: v for k, v in os.environ.items() if k not in drop}
+
+
 def publish(files, endpoint=None, extra=(), timeout=120):
     """`gongkai publish` on files; returns (exit status, stdout text, stderr text)."""
     args = [bin_path("gongkai"), "publish", "--endpoint", endpoint or env("GONGKAI_INTAKE")]

@@ -25,10 +25,7 @@ W = gk.work_dir()
 ROOT = os.path.join(W, "root")
 PREFIX = "/usr/local"
 
-# The release build, whatever make runs this test (test-asan's variables
-# reach a sub-make through MAKEFLAGS: an installed library built with ASan
-# would need its runtime in every program that links it).
-MAKE_ENV = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES")}
+MAKE_ENV = gk.make_env()  # the release build, whatever make runs this test
 r = subprocess.run(["make", "-s", "-C", REPO, "install", "DESTDIR=" + ROOT, "PREFIX=" + PREFIX,
                     "SHARED=" + gk.env("GONGKAI_SHARED")], capture_output=True, text=True, timeout=900,
                    env=MAKE_ENV)

@@ -22,7 +22,7 @@ import gk  # noqa: E402
 import gkagg  # noqa: E402
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-MAKE_ENV = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES")}
+MAKE_ENV = gk.make_env()  # the release build, whatever make runs this test
 r = subprocess.run(["make", "-s", "-C", REPO, "python"], capture_output=True, text=True, timeout=120, env=MAKE_ENV)
 gk.check(r.returncode == 0, "make python generates the protobuf module", r.stdout + r.stderr)
 sys.path.insert(0, os.path.join(REPO, "clients", "python"))
