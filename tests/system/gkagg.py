@@ -107,7 +107,8 @@ class Aggregator:
         self.proc = None
         self.log = None
 
-    def start(self, timeout=60):
+    def start(self, timeout=60, wait=True):
+        """Spawns the aggregator; with wait, returns once it logged "aggregator ready"."""
         Aggregator._n += 1
         log_name = f"{self.name}.{Aggregator._n}.log"
         self.log = os.path.join(gk.work_dir(), log_name)
@@ -124,6 +125,11 @@ class Aggregator:
             },
         )
 
+        if wait:
+            self.wait_ready(timeout)
+        return self
+
+    def wait_ready(self, timeout=60):
         def ready():
             if self.proc.poll() is not None:
                 gk.fatal(f"gongkai-aggregator exited {self.proc.returncode} before it was ready:\n"
