@@ -27,8 +27,10 @@
  *
  * Errors: functions that can fail return -1 and leave the reason in
  * gk_client_error(). A failure of _send*, _service or _flush is permanent
- * for that client (intake refused the keys, or gave no answer at all for
- * give_up_ms): destroy it; the events it held were not all answered.
+ * for that client (intake refused the keys; or refused a whole message,
+ * which sent again would be refused again: "intake refused a whole message:
+ * CODE: ..."; or gave no answer at all for give_up_ms): destroy it; the
+ * events it held were not all answered.
  *
  * Build: pkg-config --cflags --libs gongkai-client
  */

@@ -260,12 +260,15 @@ static size_t take_acks(gk_client_t *self, const Envelope *env)
         const Gongkai__V1__Ack *a = env->acks->acks[i];
         struct item *it = a->has_ref ? find(self, a->ref) : NULL;
         if (!it || !it->data) {
-            if (!a->has_ref && a->code) {
-                /* A whole Submit refused: its events stay unanswered and go
-                 * again after the silence (what intake says is shown). */
-                char c[64], m[1024];
-                say(self, "intake refused a message: %s: %s", utf8_shown(a->code, c, sizeof c),
-                    utf8_shown(a->message, m, sizeof m));
+            if (!a->has_ref && a->code && !self->failed) {
+                /* A whole Submit refused (bad_protobuf, too_large, a version
+                 * intake does not speak): sent again it gets the same answer,
+                 * so this client fails now with intake's code rather than
+                 * resending until give_up_ms. Its events stay unanswered. */
+                char c[64], m[400];
+                fail(self, "intake refused a whole message: %s: %s (%zu events unanswered; not sent again)",
+                     utf8_shown(a->code, c, sizeof c), utf8_shown(a->message, m, sizeof m),
+                     self->tail - self->head);
             }
             continue;
         }
@@ -336,6 +339,8 @@ static int drain(gk_client_t *self, int timeout_ms, int wake_fd)
         wire_free(env);
         zmq_msg_close(&m);
     }
+    if (self->failed)
+        return -1;
     if (answered) {
         self->last_answer_ms = self->last_try_ms = now_ms();
         self->retry_ms = RETRY_FIRST_MS;

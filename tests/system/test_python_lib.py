@@ -8,7 +8,9 @@
 - errors named: a bad year over HTTP and ZeroMQ (ReportError.code), options;
 - intake is SIGKILLed mid-send and started again: every event answered once,
   nothing lost (each event_id in the log once), nothing doubled, order kept
-  (the seqs follow the order of sending).
+  (the seqs follow the order of sending);
+- a whole message refused (Ack without ref, from a fake intake) fails the
+  Publisher at once with intake's code.
 """
 import json
 import os
@@ -121,6 +123,38 @@ rows = gk.query("SELECT count(*), count(DISTINCT event_id) FROM event_log WHERE 
 gk.check(rows[0] == (len(events), len(events)), "the log holds each event once: %r" % (rows[0],))
 dups = sum(1 for a in acks if a.status == gongkai.DUPLICATE)
 print("# %d events, %d answered duplicate after the resend, %d log lines" % (len(events), dups, len(logs)))
+
+# A whole message refused (an Ack without ref, as intake answers bad_protobuf
+# or too_large) fails the Publisher at once with intake's code: sent again it
+# would be refused again. A fake intake (a ROUTER here) answers so; the build
+# before logged it and resent until give_up ("no acknowledgement").
+import zmq  # noqa: E402
+pb = gongkai._proto.module()
+ctx = zmq.Context.instance()
+fake = ctx.socket(zmq.ROUTER)
+fake.linger = 0
+port = fake.bind_to_random_port("tcp://127.0.0.1")
+p = gongkai.Publisher("tcp://127.0.0.1:%d" % port, insecure=True, give_up=8)
+p.send({"event_id": "whole-1", "type": "x"})
+frames = None
+deadline = time.monotonic() + 30
+while frames is None and time.monotonic() < deadline:
+    p.poll(0.01)
+    if fake.poll(10):
+        frames = fake.recv_multipart()
+gk.check(frames is not None, "the fake intake got the Submit")
+env = pb.Envelope(version=1)
+env.acks.acks.add(status=pb.REJECTED, code="bad_protobuf", message="the message is not a gongkai.v1.Envelope")
+fake.send_multipart([frames[0], env.SerializeToString()])
+try:
+    p.flush()
+    gk.check(False, "flush fails after a whole message is refused")
+except gongkai.GongkaiError as e:
+    gk.check("intake refused a whole message: bad_protobuf: the message is not" in str(e)
+             and "1 events unanswered" in str(e), "flush fails naming intake's code: %s" % e)
+p.close()
+fake.close()
+
 rep.close()
 agg.stop()
 intake.stop()

@@ -29,7 +29,8 @@ ACCEPTED, DUPLICATE, REJECTED = "accepted", "duplicate", "rejected"
 
 
 class GongkaiError(Exception):
-    """A failure that retrying cannot mend: keys refused, no answer for give_up seconds, bad options."""
+    """A failure that retrying cannot mend: keys refused, a whole message refused (intake's code in
+    the text), no answer for give_up seconds, bad options."""
 
 
 @dataclass(frozen=True)
@@ -177,8 +178,14 @@ class Publisher:
         for a in env.acks.acks:
             it = self._find(a.ref) if a.HasField("ref") else None
             if it is None or it.answered:
-                if not a.HasField("ref") and a.code:
-                    self._log("intake refused a message: %s: %s" % (a.code, a.message))
+                if not a.HasField("ref") and a.code and not self._failed:
+                    # A whole Submit refused (bad_protobuf, too_large, a version
+                    # intake does not speak): sent again it would be refused
+                    # again, so fail now with intake's code (libgongkai-client
+                    # does the same), not after give_up seconds of resending.
+                    unanswered = sum(1 for q in self._q if not q.answered)
+                    self._failed = ("intake refused a whole message: %s: %s (%d events unanswered; "
+                                    "not sent again)" % (a.code, a.message, unanswered))
                 continue
             if it.sent:
                 self._inflight -= 1
@@ -214,6 +221,8 @@ class Publisher:
                 except zmq.Again:
                     break
                 answered += self._take(data)
+        if self._failed:
+            raise GongkaiError(self._failed)
         now = time.monotonic()
         if answered:
             self._last_answer = self._last_try = now
@@ -279,7 +288,8 @@ class Publisher:
 
     def flush(self):
         """Waits until every event sent is answered; returns the Acks not returned yet.
-        Raises GongkaiError after give_up seconds without any answer."""
+        Raises GongkaiError after give_up seconds without any answer, or at once when intake
+        refuses a whole message."""
         while self._q:
             self._service(0.1)
         return self._drain_ready()
