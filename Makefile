@@ -5,6 +5,7 @@
 #   make asan       the same binaries and unit tests under ASan+UBSan (build/asan)
 #   make test-asan  the whole test suite against the ASan+UBSan binaries
 #   make test-faults  crashes, restarts, outages (tests/faults): nothing lost or doubled
+#   make test-compose docker-compose.yml on a local Docker engine (tests/compose)
 #   make test-tsan  the aggregator's threads under ThreadSanitizer (build/tsan)
 #   make run        install what is missing, start everything on a local cluster
 #   make bench      the benchmark (bench/run.sh): figures into bench/results.md
@@ -169,6 +170,11 @@ test-tsan:
 test-faults: all
 	GONGKAI_BIN=$(abspath $(BIN)) GONGKAI_SHARED=$(SHARED) tests/faults/run.sh
 
+# The image, the stack and the keys volume for real; needs a running Docker
+# engine and, where debian:bookworm-slim is missing, root for debootstrap.
+test-compose: all
+	GONGKAI_BIN=$(abspath $(BIN)) GONGKAI_SHARED=$(SHARED) tests/compose/run.sh
+
 # On a fresh machine: the packages first, then the build, then the system.
 # libFuzzer over decode + validate (clang, ASan+UBSan). Bounded: FUZZ_SECONDS.
 # A crash leaves crash-* in build/fuzz: copy it to tests/fuzz/regressions/,
@@ -241,5 +247,5 @@ install: all client
 clean:
 	rm -rf build bin
 
-.PHONY: client python all check-layers unit system test test-faults asan test-asan test-tsan fuzz bench run install clean
+.PHONY: client python all check-layers unit system test test-faults test-compose asan test-asan test-tsan fuzz bench run install clean
 .SECONDARY:
