@@ -6,6 +6,10 @@
 #   deploy/install-deps.sh --list   print the package names, one a line
 #   ... --build                     (with any of the above) only what builds the
 #                                   binaries: what deploy/Dockerfile's build stage uses
+#   ... --docker                    (with any of the above) only a Docker engine and
+#                                   debootstrap, for `make test-compose` (.ci/run; skip
+#                                   it where an engine is installed otherwise, e.g.
+#                                   docker-ce, which docker.io would conflict with)
 #
 # Used by .ci/run, `make run` and the Dockerfile. Idempotent and fast when all
 # is present: one dpkg-query, no apt-get. As root it runs apt-get itself; as
@@ -48,9 +52,14 @@ LATER_PKGS=(
 )
 # -------------------------------------------------------------------------------
 
+# make test-compose: an engine, and debootstrap for base images built locally.
+# Not in the lists above: `make run` must not pull an engine onto a machine.
+DOCKER_PKGS=(docker.io debootstrap)
+
 PKGS=("${BUILD_PKGS[@]}" "${RUN_PKGS[@]}" "${LATER_PKGS[@]}")
 for a in "$@"; do
     [ "$a" = --build ] && PKGS=("${BUILD_PKGS[@]}")
+    [ "$a" = --docker ] && PKGS=("${DOCKER_PKGS[@]}")
 done
 # Each name once, first mention first (two lists may name the same package).
 mapfile -t PKGS < <(printf '%s\n' "${PKGS[@]}" | awk 'NF && !seen[$0]++')
@@ -61,9 +70,9 @@ usage() {
 }
 
 mode=install
-[ "${1:-}" = --build ] && shift
+case "${1:-}" in --build | --docker) shift ;; esac
 case "${1:-}" in
-    "" | --build) ;;
+    "" | --build | --docker) ;;
     --check) mode=check ;;
     --list) printf '%s\n' "${PKGS[@]}"; exit 0 ;;
     -h|--help) usage; exit 0 ;;
