@@ -8,6 +8,7 @@ what `gongkai publish` gets for the same file. Then what the library does at
 the protocol's limits, through `gongkai publish` (the same code):
 - events near the 64 KiB maximum: Submits are split below intake's 4 MiB
   message limit (one Submit of 500 such events was refused whole, forever);
+- the 64 KiB limit exactly: 65,536 bytes is an event, 65,537 too_large;
 - a rejection in a long first file is named with that file while a second
   one is read ahead (it was named with the second);
 - a window above intake's 2000 is refused at once, naming it.
@@ -112,6 +113,27 @@ with open(big, "w") as f:
 rc, out, err = gk.publish([big], extra=["--timeout", "20"], timeout=120)
 gk.check(rc == 0 and "accepted 120, duplicate 0, rejected 0" in out,
          "120 events of 60,000 bytes (7 MiB) are all accepted: %s" % out.strip(), err[-800:])
+
+# The limit itself: a line of exactly 65,536 bytes (without its newline) is an
+# event, 65,537 is too_large, named with its line (PROTOCOL.md, limits).
+edge = os.path.join(W, "edge.jsonl")
+with open(edge, "w") as f:
+    for i, size in enumerate((65536, 65537, 65535), 1):
+        line = json.dumps({"event_id": "edge-%d" % i, "type": "application_received", "agency": "gz-edge",
+                           "occurred_at": "2024-03-01T10:00:00+08:00", "application_id": "edge-%d" % i,
+                           "applicant": "natural_person"})
+        line = line[:-1] + " " * (size - len(line)) + "}"
+        assert len(line.encode()) == size
+        f.write(line + "\n")
+rc, out, err = gk.publish([edge])
+gk.check(rc == 1 and "accepted 2, duplicate 0, rejected 1" in out,
+         "lines of 65,536, 65,537 and 65,535 bytes: two accepted, one rejected (%s)" % out.strip(), err)
+gk.check(any(l.startswith("line 2: ") and ": too_large: " in l and "65537 bytes, at most 65536" in l
+             for l in err.splitlines()),
+         "the 65,537-byte line is too_large, named with its line", err)
+rows = gk.query("SELECT event_id FROM event_log WHERE event_id LIKE 'edge-%' ORDER BY seq")
+gk.check([r[0] for r in rows] == ["edge-1", "edge-3"], "the log holds the 65,536- and 65,535-byte events",
+         rows)
 
 # A rejection deep in a first file, while the second is read ahead.
 a, b = os.path.join(W, "a.jsonl"), os.path.join(W, "b.jsonl")
