@@ -58,6 +58,8 @@ struct checkpoint {
     int64_t store_us;        /* writing it (on the checkpoint thread) */
 };
 
+enum side { SIDE_REGISTRY, SIDE_RELEASES, SIDE_CALENDAR, SIDE_N };
+
 struct follow {
     struct agg *st;          /* the aggregator's state (agg.h): this module is its writer */
     char *conninfo;          /* owned */
@@ -73,7 +75,39 @@ struct follow {
     struct buf a, y, m, v;   /* array literals for the metric upsert */
     struct checkpoint ck;
     int broken;              /* a permanent database error or an unreadable log row: stop */
+    int side_unreadable[SIDE_N]; /* said that this side table cannot be read (side_said) */
+    int64_t last_trim_s;     /* when follow_tick last gave freed memory back (monotonic s) */
 };
+
+/* The side tables re-read every tick. A failure is said once, with
+ * PostgreSQL's message, and its end once: a line a tick would bury the log
+ * (a database migrated before sql/011 has no report_release, say), and a
+ * line without the message would leave the operator guessing. */
+static const struct {
+    const char *said, *table, *consequence;
+} side_tables[SIDE_N] = {
+    [SIDE_REGISTRY] = {"cannot read the agency registry", "agency",
+                       "agency names and roll-ups stay as last read"},
+    [SIDE_RELEASES] = {"cannot read the report releases", "report_release",
+                       "reports say nothing of releases until they can be read (run gongkai migrate?)"},
+    [SIDE_CALENDAR] = {"cannot read the working-day calendar", "calendar_day",
+                       "due dates are provisional until it can be read (run gongkai migrate?)"},
+};
+
+static void side_said(struct follow *f, enum side which, int bad)
+{
+    if (bad && !f->side_unreadable[which]) {
+        char first[512], q[600];
+        const char *msg = PQerrorMessage(f->conn);
+        snprintf(first, sizeof first, "%.*s", (int)strcspn(msg, "\n"), msg); /* its first line */
+        log_warn(side_tables[which].said, "table=%s error=\"%s\" consequence=\"%s\"", side_tables[which].table,
+                 log_q(*first ? first : "no row where one was expected", q, sizeof q),
+                 side_tables[which].consequence);
+    } else if (!bad && f->side_unreadable[which]) {
+        log_info("side table readable again", "table=%s", side_tables[which].table);
+    }
+    f->side_unreadable[which] = bad;
+}
 
 struct follow *follow_new(struct agg *st, const char *conninfo)
 {
@@ -681,11 +715,9 @@ int follow_start(struct follow *f, volatile int *stop)
         __atomic_store_n(&f->st->last_event_us, strtoll(PQgetvalue(r, 0, 0), NULL, 10),
                          __ATOMIC_RELAXED);
     PQclear(r);
-    registry_refresh(f->st, f->conn);
-    releases_refresh(f->st, f->conn);
-    if (due_calendar_refresh(f->st, f->conn))
-        log_warn("cannot read the working-day calendar (run `gongkai migrate`?); due dates are "
-                 "provisional until it can be read", "%s", "");
+    side_said(f, SIDE_REGISTRY, registry_refresh(f->st, f->conn) != 0);
+    side_said(f, SIDE_RELEASES, releases_refresh(f->st, f->conn) != 0);
+    side_said(f, SIDE_CALENDAR, due_calendar_refresh(f->st, f->conn) != 0);
     log_info("state rebuilt from the event log", "applied_seq=%llu", (unsigned long long)f->st->applied);
     return 0;
 }
@@ -788,27 +820,15 @@ void follow_tick(struct follow *f)
     /* Give back what bursts left free (a checkpoint's copy, feed messages
      * queued in ZeroMQ's thread during a catch-up): glibc keeps freed memory
      * in per-thread arenas, where it would count as ours for good. */
-    static int64_t last_trim;
-    if ((day_mono_us() / 1000000) - last_trim >= 10) {
+    if ((day_mono_us() / 1000000) - f->last_trim_s >= 10) {
         malloc_trim(0);
-        last_trim = (day_mono_us() / 1000000);
+        f->last_trim_s = day_mono_us() / 1000000;
     }
-    if (db_alive(f->conn) && registry_refresh(f->st, f->conn))
-        log_warn("cannot read the agency registry", "%s", "");
-    /* Said once until it works again: a database migrated before sql/011 has
-     * no report_release, and a line a second would bury the log. */
-    static int releases_unreadable;
     if (db_alive(f->conn)) {
-        int bad = releases_refresh(f->st, f->conn) != 0;
-        if (bad && !releases_unreadable)
-            log_warn("cannot read the report releases (run gongkai migrate?); reports say nothing of "
-                     "releases until they can be read", "%s", "");
-        else if (!bad && releases_unreadable)
-            log_info("report releases readable again", "%s", "");
-        releases_unreadable = bad;
+        side_said(f, SIDE_REGISTRY, registry_refresh(f->st, f->conn) != 0);
+        side_said(f, SIDE_RELEASES, releases_refresh(f->st, f->conn) != 0);
+        side_said(f, SIDE_CALENDAR, due_calendar_refresh(f->st, f->conn) != 0);
     }
-    if (db_alive(f->conn) && due_calendar_refresh(f->st, f->conn))
-        log_warn("cannot read the working-day calendar", "%s", "");
     if (f->st->head > f->st->applied)
         follow_catch_up(f, 0);
 }
