@@ -332,21 +332,28 @@ def wait_head(stack, pubs, target, timeout=120):
     gk.fatal(f"{stack.name}: the log did not reach seq {target} within {timeout} s")
 
 
+def kill_points(stack, pubs, total):
+    """Yields up to KILLS times, each once the log reached a random point of its
+    progress, spread over what is left of its first 90%: each kill meets
+    traffic, and how many there are does not depend on how fast a restart is
+    (timed sleeps gave 17 of 20 on a slow machine). Ends early when the
+    publishers are done."""
+    for k in range(KILLS):
+        h = stack.head() or 0
+        room = max(0, int(0.9 * total) - h)
+        target = h + rng.randint(1, max(1, 2 * room // (KILLS - k)))
+        if not wait_head(stack, pubs, target):
+            return
+        yield k
+
+
 def scenario_intake_kill(ref, files, ids, lines):
     s = Stack("intake-kill").start()
     # A window of 500: a restart costs the 4 x 500 events resent, not 4 x 2000.
     pubs = Publishers(s, files, window=500)
-    total = len(ids)
     kills = 0
     fault_end = time.monotonic()
-    for k in range(KILLS):
-        # The next kill at a random point of the log's progress, spread over
-        # what is left of the first 90%: each kill meets traffic.
-        h = s.head() or 0
-        room = max(0, int(0.9 * total) - h)
-        target = h + rng.randint(1, max(1, 2 * room // (KILLS - k)))
-        if not wait_head(s, pubs, target):
-            break
+    for _ in kill_points(s, pubs, len(ids)):
         time.sleep(rng.uniform(0, 0.03))
         if not pubs.running():
             break
@@ -363,19 +370,11 @@ def scenario_intake_kill(ref, files, ids, lines):
 def scenario_aggregator_kill(ref, files, ids, lines):
     s = Stack("aggregator-kill").start()
     pubs = Publishers(s, files, rate=PACED_RATE, window=500)
-    total = len(ids)
     kills = 0
     fault_end = time.monotonic()
-    for k in range(KILLS):
-        # As for intake: each kill at a random point of the log's progress over
-        # the first 90%, so the count does not depend on how fast a restart is
-        # (timed sleeps gave 17 of 20 on a slow machine). The restarted
-        # aggregator is not waited for: a kill may meet it while it catches up.
-        h = s.head() or 0
-        room = max(0, int(0.9 * total) - h)
-        target = h + rng.randint(1, max(1, 2 * room // (KILLS - k)))
-        if not wait_head(s, pubs, target):
-            break
+    # The restarted aggregator is not waited for: a kill may meet it while it
+    # catches up.
+    for _ in kill_points(s, pubs, len(ids)):
         s.agg.kill()
         kills += 1
         s.agg.start(wait=False)
