@@ -140,9 +140,22 @@ void render_ad_text(const struct report *r, const struct tmpl_ad_row *row,
 static void json_ints(struct buf *b, const int64_t *v, int n)
 {
     buf_putc(b, '[');
-    for (int i = 0; i < n; i++)
-        buf_printf(b, "%s%lld", i ? ", " : "", (long long)v[i]);
+    for (int i = 0; i < n; i++) {
+        if (i)
+            buf_puts(b, ", ");
+        buf_int(b, v[i]);
+    }
     buf_putc(b, ']');
+}
+
+/* The c-th of a list of template keys (plain ASCII: no escaping needed). */
+static void json_key(struct buf *b, int c, const char *key)
+{
+    if (c)
+        buf_puts(b, ", ");
+    buf_putc(b, '"');
+    buf_puts(b, key);
+    buf_putc(b, '"');
 }
 
 static void as_of(const struct report *r, int64_t now_us, char *buf, size_t cap, int *final)
@@ -181,14 +194,30 @@ static void render_json(const struct report *r, const char *name, int64_t now_us
         const struct tmpl_ad_row *row = &tmpl_ad_rows[i];
         if (!(row->form & form))
             continue;
-        buf_printf(b, "%s    \"%s\": {", sep, row->key);
+        buf_puts(b, sep);
+        buf_puts(b, "    \"");
+        buf_puts(b, row->key);
+        buf_puts(b, "\": {");
         const char *csep = "";
         for (int c = 0; c < TMPL_AD_COLS && row->cols[c].key; c++) {
             const struct tmpl_ad_col *col = &row->cols[c];
             if (!(col->form & form))
                 continue;
-            render_ad_text(r, row, col, money, sizeof money);
-            buf_printf(b, col->money ? "%s\"%s\": \"%s\"" : "%s\"%s\": %s", csep, col->key, money);
+            buf_puts(b, csep);
+            buf_putc(b, '"');
+            buf_puts(b, col->key);
+            buf_puts(b, "\": ");
+            int64_t v;
+            if (col->money || ad_value(r, row, col, &v)) { /* as render_ad_text prints it */
+                render_ad_text(r, row, col, money, sizeof money);
+                if (col->money)
+                    buf_putc(b, '"');
+                buf_puts(b, money);
+                if (col->money)
+                    buf_putc(b, '"');
+            } else {
+                buf_int(b, v);
+            }
             csep = ", ";
         }
         buf_putc(b, '}');
@@ -196,12 +225,14 @@ static void render_json(const struct report *r, const char *name, int64_t now_us
     }
     buf_puts(b, "\n  },\n  \"applications\": {\n    \"columns\": [");
     for (int c = 0; c < TMPL_APP_COLS; c++)
-        buf_printf(b, "%s\"%s\"", c ? ", " : "", tmpl_app_columns[c].key);
+        json_key(b, c, tmpl_app_columns[c].key);
     buf_puts(b, "],\n    \"rows\": [\n");
     struct app_row rows[32];
     int n = app_rows(r, rows);
     for (int i = 0; i < n; i++) {
-        buf_printf(b, "      {\"key\": \"%s\", \"label\": ", rows[i].t->key);
+        buf_puts(b, "      {\"key\": \"");
+        buf_puts(b, rows[i].t->key);
+        buf_puts(b, "\", \"label\": ");
         buf_json_string(b, rows[i].label);
         buf_puts(b, ", \"values\": ");
         json_ints(b, rows[i].v, TMPL_APP_COLS);
@@ -209,10 +240,12 @@ static void render_json(const struct report *r, const char *name, int64_t now_us
     }
     buf_puts(b, "    ]\n  },\n  \"reviews_litigation\": {\n    \"columns\": [");
     for (int c = 0; c < TMPL_RL_COLS; c++)
-        buf_printf(b, "%s\"%s\"", c ? ", " : "", tmpl_rl_columns[c].key);
+        json_key(b, c, tmpl_rl_columns[c].key);
     buf_puts(b, "],\n");
     for (int i = 0; i < TMPL_RL_ROWS; i++) {
-        buf_printf(b, "    \"%s\": ", tmpl_rl_rows[i].key);
+        buf_puts(b, "    \"");
+        buf_puts(b, tmpl_rl_rows[i].key);
+        buf_puts(b, "\": ");
         json_ints(b, r->cases[i], TMPL_RL_COLS);
         buf_puts(b, ",\n");
     }
