@@ -1087,7 +1087,10 @@ static json_t *parse_active(struct parser *p, size_t from, size_t end,
             if (d->cols[c].form & *form)
                 cols[ncols++] = &d->cols[c];
         struct cellv cells[TMPL_AD_COLS];
-        long li = find_row(p, at, end, d->match, d->how, "二");
+        char path[96];
+        snprintf(path, sizeof path, "active_disclosure.%s", d->key);
+        long li = find_row_tolerant(p, at, end, d->match, d->how, d->label[*form == T2021 ? 1 : 0], "二",
+                                    path);
         if (li < 0)
             goto bad;
         long next = read_row(p, (size_t)li, end, ncols, cells, d->match);

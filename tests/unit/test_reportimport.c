@@ -443,6 +443,32 @@ static void test_label_typo(void **state)
     free(t);
 }
 
+/* Section 二 as section 三: a row label with a typo or a word left out is
+ * taken when it is like the official one (a note names the line); a row
+ * whose label is unlike it stays an error. */
+static void test_label_typo_active(void **state)
+{
+    (void)state;
+    char *t = replace(r2021, "行政规范性文件 5 1 42", "行政规范文件 5 1 42");
+    json_t *r = parse(t, NULL, 0);
+    json_t *ad = json_object_get(r, "active_disclosure");
+    json_t *row = json_object_get(ad, "normative");
+    assert_non_null(row);
+    assert_int_equal(json_integer_value(json_object_get(row, "issued")), 5);
+    const char *n = note(r, "active_disclosure.normative.label");
+    assert_non_null(n);
+    assert_non_null(strstr(n, "\"行政规范文件\" taken as \"行政规范性文件\""));
+    json_decref(r);
+    free(t);
+
+    t = replace(r2021, "行政许可 1,234", "其他事项 1,234");
+    struct reportimport_error err = {0};
+    assert_null(reportimport_parse(t, strlen(t), NULL, &err));
+    assert_non_null(strstr(err.message, "行政许可"));
+    reportimport_error_clear(&err);
+    free(t);
+}
+
 /* Headings numbered otherwise (a report without 一、总体情况 numbers its
  * tables 一, 二, 三): read as 二, 三, 四, with a note; the tables are the
  * same, and the next heading (四) still ends section 四. */
@@ -779,6 +805,7 @@ int main(void)
         cmocka_unit_test(test_rows_2021),
         cmocka_unit_test(test_reviews_by_kind),
         cmocka_unit_test(test_label_typo),
+        cmocka_unit_test(test_label_typo_active),
         cmocka_unit_test(test_renumbered_headings),
         cmocka_unit_test(test_extra_row_noted),
         cmocka_unit_test(test_tab_separated),
