@@ -9,7 +9,9 @@
  *                   /healthz: applied_seq moves under the same lock, in the
  *                   same step, as the tables /v1/reports renders)
  *   loadgen http    report requests over keep-alive connections; req/s, p50/p99
- *   loadgen sql     the same event mix as SQL INSERT statements (the naive way)
+ *   loadgen fill    the mix straight into event_log by COPY, in the stored
+ *                   form intake writes (logwrite.h): a log of ten million
+ *                   events in minutes, for intake's start-up figures
  *
  * The mix (gen_step): for every agency, application j is received, answered
  * LAG applications later (95%), sometimes corrected (received 1%, answer 2%);
@@ -36,8 +38,11 @@
 #include <zmq.h>
 
 #include "alloc.h"
+#include "codec.h"
 #include "day.h"
+#include "db.h"
 #include "hash.h"
+#include "logwrite.h"
 #include "wire.h"
 
 #define LAG 40         /* an application is answered this many steps after receipt */
@@ -468,12 +473,13 @@ static void *ingest_thread(void *arg)
 static void usage(void)
 {
     fprintf(stderr,
-            "usage: loadgen ingest|fresh|http|count [options]\n"
+            "usage: loadgen ingest|fresh|http|count|fill [options]\n"
             "  common: --agencies N (1000) --apps N per agency (1000) --tag T (i) --year0 Y (2019)\n"
             "          --span N years the events spread over (5)\n"
             "  ingest: --endpoint E --publishers P (4) --batch B (200) --window W (2000)\n"
             "  fresh:  --endpoint E --http H:P --rate R (10000) --seconds S (20) --batch B (10)\n"
-            "  http:   --http H:P --conns C (16) --threads T (2) --seconds S (10) --years Y0-Y1\n");
+            "  http:   --http H:P --conns C (16) --threads T (2) --seconds S (10) --years Y0-Y1\n"
+            "  fill:   --seq0 S (the log's head) --count N events (GONGKAI_DB names the database)\n");
     exit(2);
 }
 
@@ -481,6 +487,7 @@ struct opts {
     struct mix m;
     const char *endpoint, *http, *years;
     int publishers, batch, window, rate, seconds, conns, threads;
+    long long seq0, count;
 };
 
 static void parse(struct opts *o, int argc, char **argv)
@@ -505,6 +512,8 @@ static void parse(struct opts *o, int argc, char **argv)
         else if (!strcmp(k, "--seconds")) o->seconds = atoi(v);
         else if (!strcmp(k, "--conns")) o->conns = atoi(v);
         else if (!strcmp(k, "--threads")) o->threads = atoi(v);
+        else if (!strcmp(k, "--seq0")) o->seq0 = atoll(v);
+        else if (!strcmp(k, "--count")) o->count = atoll(v);
         else usage();
     }
     if (o->batch < 1 || o->batch > 1000)
@@ -867,6 +876,61 @@ static int cmd_count(struct opts *o)
     return 0;
 }
 
+/* fill: count events of the mix appended to event_log after seq0, by COPY
+ * in chunks of FILL_CHUNK rows, each its own transaction: decoded and
+ * re-encoded as intake does (codec), so intake reads back at start exactly
+ * what it would have written. The log must end at seq0 and the tag must be
+ * new to it (event_ids are unique). */
+#define FILL_CHUNK 50000
+static int cmd_fill(struct opts *o)
+{
+    const char *conninfo = getenv("GONGKAI_DB");
+    PGconn *c = db_connect(conninfo ? conninfo : "", "loadgen-fill");
+    if (!c || o->count <= 0 || o->seq0 < 0)
+        usage();
+    struct stream s = {.m = &o->m, .first = 0, .stride = 1, .a = 0, .limit = (uint64_t)o->count};
+    struct buf rows = {0};
+    uint64_t seq = (uint64_t)o->seq0;
+    long long n = 0, in_chunk = 0;
+    int64_t t0 = day_mono_us();
+    const struct encoded *x;
+    for (;;) {
+        x = stream_next(&s);
+        if (x) {
+            struct ev e;
+            struct ev_error err;
+            if (codec_decode(x->data, x->len, &e, &err)) {
+                fprintf(stderr, "loadgen: fill: the mix made an invalid event: %s: %s\n", err.code,
+                        err.message);
+                return 1;
+            }
+            uint8_t body[2048];
+            size_t blen = codec_encode(&e, body, sizeof body);
+            logwrite_row(&rows, ++seq, &e, logwrite_digest(body, blen), body, blen, "loadgen-fill", "");
+            n++, in_chunk++;
+        }
+        if (in_chunk == FILL_CHUNK || (!x && in_chunk)) {
+            if (db_copy_in_binary(c, LOGWRITE_COPY, &rows) != DB_OK) {
+                fprintf(stderr, "loadgen: fill: COPY failed at seq %llu: %s", (unsigned long long)seq,
+                        PQerrorMessage(c));
+                return 1;
+            }
+            rows.len = 0;
+            in_chunk = 0;
+            if (n % 1000000 < FILL_CHUNK)
+                fprintf(stderr, "loadgen: fill: %lld events\n", n);
+        }
+        if (!x)
+            break;
+    }
+    double secs = (double)(day_mono_us() - t0) / 1e6;
+    printf("events %lld\nlast_seq %llu\nseconds %.3f\nrate %.0f\n", n, (unsigned long long)seq,
+           secs, (double)n / secs);
+    buf_free(&rows);
+    PQfinish(c);
+    return n == o->count ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2)
@@ -888,6 +952,8 @@ int main(int argc, char **argv)
         return cmd_http(&o);
     if (!strcmp(argv[1], "count"))
         return cmd_count(&o);
+    if (!strcmp(argv[1], "fill"))
+        return cmd_fill(&o);
     usage();
     return 2;
 }

@@ -14,6 +14,7 @@
 #include "hash.h"
 #include "jsonl.h"
 #include "log.h"
+#include "logwrite.h"
 #include "router.h"
 
 static void outcome_push(struct intake *in, struct msgrec *m, const struct outcome *o)
@@ -117,7 +118,7 @@ static void process_entry(struct intake *in, struct msgrec *m, const Gongkai__V1
     }
     uint8_t body[2048];
     size_t blen = codec_encode(&e, body, sizeof body);
-    uint64_t digest = hash64(body, blen, 0);
+    uint64_t digest = logwrite_digest(body, blen);
     struct key128 key = key128_of(0, 1, e.event_id);
     const struct seen *s = map_get(in->b.ids, key);
     if (!s)
@@ -149,7 +150,7 @@ static void process_entry(struct intake *in, struct msgrec *m, const Gongkai__V1
     ns->seq = seq;
     if (!b->nevents)
         snprintf(b->first_event_id, sizeof b->first_event_id, "%s", e.event_id);
-    store_event_row(&b->events, seq, &e, digest, body, blen, m->peer, m->identity);
+    logwrite_row(&b->events, seq, &e, digest, body, blen, m->peer, m->identity);
     if (b->nevents == b->body_cap) {
         b->body_cap = b->body_cap ? 2 * b->body_cap : 1024;
         b->body_len = xrealloc(b->body_len, b->body_cap * sizeof *b->body_len);

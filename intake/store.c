@@ -11,6 +11,7 @@
 #include "hash.h"
 #include "log.h"
 #include "logread.h"
+#include "logwrite.h"
 
 #define WRITER_LOCK 710101 /* pg advisory lock: one intake per database */
 #define LOAD_CHUNK 50000
@@ -150,28 +151,6 @@ int64_t store_open(struct store *s, struct ledger *ledger, struct map *ids)
     return head;
 }
 
-void store_event_row(struct buf *rows, uint64_t seq, const struct ev *e, uint64_t digest,
-                     const void *body, size_t blen, const char *peer, const char *identity)
-{
-    char json[4096];
-    size_t jlen = ev_to_json(e, json, sizeof json); /* strlen: a valid event fits */
-    const char *type = ev_type_names[e->type];
-    db_bin_row(rows, 10);
-    db_bin_int8(rows, (int64_t)seq);
-    db_bin_bytes(rows, e->event_id, strlen(e->event_id));
-    db_bin_bytes(rows, type, strlen(type));
-    db_bin_bytes(rows, e->agency, strlen(e->agency));
-    db_bin_timestamptz(rows, e->occurred_us);
-    db_bin_int8(rows, (int64_t)digest);
-    db_bin_bytes(rows, body, blen);
-    db_bin_jsonb(rows, json, jlen);
-    db_bin_bytes(rows, peer, strlen(peer));
-    if (identity[0])
-        db_bin_bytes(rows, identity, strlen(identity));
-    else
-        db_bin_null(rows);
-}
-
 /* Did the batch starting at first_seq commit? 1 yes, 0 no, -1 cannot tell. */
 static int batch_committed(struct store *s, uint64_t first_seq, const char *first_event_id)
 {
@@ -195,10 +174,7 @@ enum store_result store_commit(struct store *s, const struct buf *events, uint64
         return STORE_FAILED;
     int rc = db_exec(s->conn, "BEGIN");
     if (rc == DB_OK && nevents)
-        rc = db_copy_in_binary(s->conn,
-                               "COPY event_log (seq, event_id, type, agency, occurred_at, digest, "
-                               "body, event, peer, identity) FROM STDIN (FORMAT binary)",
-                               events);
+        rc = db_copy_in_binary(s->conn, LOGWRITE_COPY, events);
     if (rc == DB_OK && rejects->len)
         rc = db_copy_in(s->conn,
                         "COPY rejection (peer, identity, event_id, code, message, raw) FROM STDIN",

@@ -48,12 +48,6 @@ int store_reconnect(struct store *s);
  * can go on serving its sockets meanwhile (intake drops what arrives while
  * the database is away). NULL: sleep. */
 void store_set_waiter(struct store *s, void (*wait)(long ms, void *arg), void *arg);
-/* Appends event e's row of event_log, as COPY binary (store_commit sends
- * the rows): seq, event_id, type, agency, occurred_at, digest, body (the
- * canonical encoding, blen bytes), event (its JSON), peer, identity ("" =
- * none: NULL). */
-void store_event_row(struct buf *rows, uint64_t seq, const struct ev *e, uint64_t digest,
-                     const void *body, size_t blen, const char *peer, const char *identity);
 /* One transaction: COPY binary rows of event_log (first_seq … first_seq+nevents-1,
  * first_event_id naming the first) and of rejection. */
 enum store_result store_commit(struct store *s, const struct buf *events, uint64_t first_seq,
