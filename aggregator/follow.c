@@ -682,16 +682,16 @@ int follow_start(struct follow *f, volatile int *stop)
      * are already in agg_metric). */
     f->ck.last_time = (day_mono_us() / 1000000);
     checkpoint_load(f, cursor);
-    struct logrow *rows = NULL;
-    size_t cap = 0;
+    /* The next chunk is read and decoded on the stream's thread while this
+     * one is applied; f->conn is the stream's until it is destroyed. */
+    struct logread_stream *in = logread_stream_new(f->conn, f->st->applied, (uint64_t)cursor, CATCH_UP_CHUNK);
+    const struct logrow *rows;
     while (f->st->applied < (uint64_t)cursor) {
-        long want = (long)((uint64_t)cursor - f->st->applied);
-        long n = logread_chunk(f->conn, f->st->applied, want < CATCH_UP_CHUNK ? want : CATCH_UP_CHUNK,
-                                &rows, &cap);
+        long n = logread_stream_next(in, &rows);
         if (n <= 0) {
             log_error("cannot rebuild state up to the stored cursor", "cursor=%lld applied=%llu",
                       (long long)cursor, (unsigned long long)f->st->applied);
-            free(rows);
+            logread_stream_destroy(&in);
             return -1;
         }
         pthread_rwlock_wrlock(&f->st->lock);
@@ -706,7 +706,7 @@ int follow_start(struct follow *f, volatile int *stop)
         f->st->agencies = ledger_agency_count(f->st->ledger);
         pthread_rwlock_unlock(&f->st->lock);
     }
-    free(rows);
+    logread_stream_destroy(&in);
     /* The last apply before this start, so that /healthz and the page show
      * when the tables last moved even before anything new arrives. */
     PGresult *r = PQexec(f->conn, "SELECT (extract(epoch FROM updated_at) * 1000000)::bigint"

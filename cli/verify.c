@@ -33,31 +33,30 @@ struct fold {
     struct ledger *ledger;
     struct tables *tables;
     uint64_t seq;          /* folded up to here */
-    struct logrow *rows;
-    size_t cap;
     double seconds;        /* spent folding (reading the log included): the rebuild rate */
 };
 
-/* Folds the log up to seq `to`; 0 or -1. */
+/* Folds the log up to seq `to`; 0 or -1. The next chunk is read (and
+ * decoded) on the stream's thread while this one folds. */
 static int fold_to(PGconn *c, struct fold *f, uint64_t to)
 {
     double t0 = ((double)day_mono_us() / 1e6);
-    while (f->seq < to) {
-        long want = (long)(to - f->seq) < 20000 ? (long)(to - f->seq) : 20000;
-        long n = logread_chunk(c, f->seq, want, &f->rows, &f->cap);
-        if (n <= 0)
-            return -1;
+    struct logread_stream *in = logread_stream_new(c, f->seq, to, 20000);
+    const struct logrow *rows;
+    long n = 1;
+    while (f->seq < to && (n = logread_stream_next(in, &rows)) > 0) {
         for (long i = 0; i < n; i++) {
             struct ledger_change chg;
-            ledger_apply(f->ledger, &f->rows[i].ev, &chg);
+            ledger_apply(f->ledger, &rows[i].ev, &chg);
             tables_apply(f->tables, &chg);
         }
         f->seq += (uint64_t)n;
         if (f->seq % 200000 < (uint64_t)n)
             fprintf(stderr, "verify: folded %llu events\n", (unsigned long long)f->seq);
     }
+    logread_stream_destroy(&in);
     f->seconds += ((double)day_mono_us() / 1e6) - t0;
-    return 0;
+    return f->seq < to ? -1 : 0;
 }
 
 /* Prints differences between two JSON values; returns how many. */
@@ -391,7 +390,7 @@ int cmd_verify(int argc, char **argv)
         query_destroy(&q);
         return 2;
     }
-    struct fold f = {ledger_new(), tables_new(), 0, NULL, 0, 0};
+    struct fold f = {ledger_new(), tables_new(), 0, 0};
     int differences = 0, rc = 0;
     time_t t0 = time(NULL);
     if (compare_stored(c, &f, &differences)) {
@@ -451,7 +450,6 @@ out:
     query_destroy(&q);
     ledger_destroy(&f.ledger);
     tables_destroy(&f.tables);
-    free(f.rows);
     PQfinish(c);
     return rc;
 }

@@ -14,7 +14,7 @@
 #include "logwrite.h"
 
 #define WRITER_LOCK 710101 /* pg advisory lock: one intake per database */
-#define LOAD_CHUNK 50000
+#define LOAD_CHUNK 20000 /* rows a read brings; two reads are held at once */
 
 struct store {
     char *conninfo;   /* owned */
@@ -119,12 +119,17 @@ int64_t store_open(struct store *s, struct ledger *ledger, struct map *ids)
                   "action=\"gongkai migrate (with the same GONGKAI_DB), then start gongkai-intake\"");
         return -1;
     }
-    /* Read the log back in chunks by seq. */
-    struct logrow *rows = NULL;
-    size_t cap = 0;
+    /* One event_id per logged event: sized once, not doubled twenty times
+     * on the way (each doubling rehashes and faults in fresh pages). */
+    int64_t logged = logread_head(s->conn);
+    if (logged > 0)
+        map_reserve(ids, (size_t)logged);
+    /* Read the log back in chunks by seq, the next read while this one is applied. */
+    struct logread_stream *in = logread_stream_new(s->conn, 0, 0, LOAD_CHUNK);
+    const struct logrow *rows = NULL;
     int64_t head = 0;
     long n;
-    while ((n = logread_chunk(s->conn, (uint64_t)head, LOAD_CHUNK, &rows, &cap)) > 0) {
+    while ((n = logread_stream_next(in, &rows)) > 0) {
         for (long i = 0; i < n; i++) {
             struct ledger_change chg;
             ledger_apply(ledger, &rows[i].ev, &chg);
@@ -133,10 +138,10 @@ int64_t store_open(struct store *s, struct ledger *ledger, struct map *ids)
             v->seq = rows[i].seq;
         }
         head = (int64_t)rows[n - 1].seq;
-        if (n == LOAD_CHUNK)
+        if (head % 1000000 < n)
             log_info("loading the event log", "seq=%lld", (long long)head);
     }
-    free(rows);
+    logread_stream_destroy(&in);
     /* A short read that is not the end (a hole or a bad row) must stop us:
      * numbering on from there would fork the log. */
     if (n < 0 || logread_head(s->conn) != head) {

@@ -39,6 +39,26 @@ long logread_chunk(PGconn *c, uint64_t after, long limit, struct logrow **rows, 
 long logread_agency_chunk(PGconn *c, const char *agency, int64_t before_us, uint64_t after, long limit,
                           struct logrow **rows, size_t *cap);
 
+/* A stream of chunks read ahead: while the caller applies one chunk, a
+ * thread of the stream's own reads and decodes the next (PostgreSQL sends
+ * rows, libpq and the decoder run, the caller folds: on two cores, at once).
+ * From logread_stream_new to logread_stream_destroy the connection belongs
+ * to the stream's thread: the caller must not use it in between. One
+ * consumer: the thread that made the stream. At most two chunks of rows are
+ * held (2 x chunk x sizeof(struct logrow)). */
+struct logread_stream;
+
+/* Rows with seq > after, up to and including seq `to` (0: to the end of the
+ * log as the reads find it), chunk rows at a time. */
+struct logread_stream *logread_stream_new(PGconn *c, uint64_t after, uint64_t to, long chunk);
+/* The next chunk, in *rows (valid until the next call or destroy). Returns
+ * as logread_chunk: n > 0 rows, 0 at the end (or at `to`), -1 on a database
+ * error, LOGREAD_BAD; from the first value ≤ 0 on, every call returns it. */
+long logread_stream_next(struct logread_stream *s, const struct logrow **rows);
+/* Stops the reader (waiting for a read under way) and frees the stream; the
+ * connection is the caller's again. NULL-safe; sets *ps to NULL. */
+void logread_stream_destroy(struct logread_stream **ps);
+
 /* The log's head (max seq, 0 when empty), or -1. */
 int64_t logread_head(PGconn *c);
 
