@@ -210,40 +210,35 @@ static int persist(struct follow *f, uint64_t first, uint64_t last)
     buf_putc(&f->a, '}'), buf_putc(&f->y, '}'), buf_putc(&f->m, '}'), buf_putc(&f->v, '}');
     if (!db_alive(f->conn))
         return 0;
-    int rc = db_exec(f->conn, "BEGIN");
-    if (rc != DB_OK)
-        return rc == DB_FATAL ? -1 : 0;
-    const char *p[] = {f->a.data, f->y.data, f->m.data, f->v.data};
-    PGresult *r = PQexecParams(
-        f->conn,
-        "INSERT INTO agg_metric (agency, year, metric, value)"
-        " SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::bigint[])"
-        " ON CONFLICT (agency, year, metric) DO UPDATE SET value = agg_metric.value + EXCLUDED.value",
-        4, NULL, p, NULL, NULL, 0);
-    int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-    if (!ok)
-        rc = db_failure(f->conn, r, "INSERT INTO agg_metric");
-    PQclear(r);
+    /* BEGIN and one statement in one round trip (db_begin_exec), then
+     * COMMIT: two round trips. The cursor moves only from where this process
+     * left it, and the delta's upsert reads the moved row (RETURNING): when
+     * the cursor is elsewhere, neither happens. */
     char from[24], to[24];
     snprintf(from, sizeof from, "%llu", (unsigned long long)first - 1);
     snprintf(to, sizeof to, "%llu", (unsigned long long)last);
-    const char *q[] = {from, to};
-    if (ok) {
-        r = PQexecParams(f->conn,
-                         "UPDATE agg_cursor SET applied_seq = $2::bigint, updated_at = now()"
-                         " WHERE id = 1 AND applied_seq = $1::bigint",
-                         2, NULL, q, NULL, NULL, 0);
-        if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-            ok = 0;
-            rc = db_failure(f->conn, r, "UPDATE agg_cursor");
-        } else if (strcmp(PQcmdTuples(r), "1") != 0) {
-            /* Someone else moved it: nothing this process does can fix that. */
-            ok = 0;
-            rc = DB_FATAL;
-            log_error("agg_cursor is not where this aggregator left it", "expected=%s", from);
-        }
-        PQclear(r);
+    const char *p[] = {f->a.data, f->y.data, f->m.data, f->v.data, from, to};
+    PGresult *r = db_begin_exec(
+        f->conn,
+        "WITH cursor_moved AS (UPDATE agg_cursor SET applied_seq = $6::bigint, updated_at = now()"
+        "   WHERE id = 1 AND applied_seq = $5::bigint RETURNING 1),"
+        " delta AS (INSERT INTO agg_metric (agency, year, metric, value)"
+        "   SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::bigint[])"
+        "   WHERE EXISTS (SELECT 1 FROM cursor_moved)"
+        "   ON CONFLICT (agency, year, metric) DO UPDATE SET value = agg_metric.value + EXCLUDED.value)"
+        " SELECT count(*) FROM cursor_moved",
+        6, p);
+    int rc = DB_OK;
+    int ok = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1;
+    if (!ok) {
+        rc = db_failure(f->conn, r, "INSERT INTO agg_metric, UPDATE agg_cursor");
+    } else if (strcmp(PQgetvalue(r, 0, 0), "1") != 0) {
+        /* Someone else moved it: nothing this process does can fix that. */
+        ok = 0;
+        rc = DB_FATAL;
+        log_error("agg_cursor is not where this aggregator left it", "expected=%s", from);
     }
+    PQclear(r);
     if (!ok) {
         if (db_alive(f->conn))
             db_exec(f->conn, "ROLLBACK");

@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "log.h"
@@ -74,6 +75,52 @@ int db_exec(PGconn *c, const char *sql)
     }
     PQclear(r);
     return rc;
+}
+
+PGresult *db_begin_exec(PGconn *c, const char *sql, int n, const char *const *params)
+{
+    if (!PQenterPipelineMode(c))
+        return NULL;
+    PGresult *out = NULL;
+    if (PQsendQueryParams(c, "BEGIN", 0, NULL, NULL, NULL, NULL, 0) &&
+        PQsendQueryParams(c, sql, n, NULL, params, NULL, NULL, 0) && PQpipelineSync(c)) {
+        /* Each query's results end with a NULL; then the sync point. A
+         * broken connection ends it early. */
+        int query = 0;
+        while (db_alive(c)) {
+            PGresult *r = PQgetResult(c);
+            if (!r) {
+                query++;
+                continue;
+            }
+            ExecStatusType st = PQresultStatus(r);
+            if (st == PGRES_PIPELINE_SYNC) {
+                PQclear(r);
+                break;
+            }
+            /* Keep BEGIN's result if it failed, else the statement's. */
+            int begin_failed = out && query == 1 && PQresultStatus(out) != PGRES_COMMAND_OK;
+            if (query <= 1 && !begin_failed) {
+                PQclear(out);
+                out = r;
+            } else {
+                PQclear(r);
+            }
+        }
+    }
+    if (db_alive(c) && !PQexitPipelineMode(c)) {
+        /* Results left unread: the connection cannot be used as it is.
+         * Break it, so that the caller's reconnect makes a clean one. */
+        log_warn("database connection left in pipeline mode; resetting it", "error=\"%s\"",
+                 PQerrorMessage(c));
+        shutdown(PQsocket(c), SHUT_RDWR);
+        PQconsumeInput(c);
+    }
+    if (!db_alive(c)) {
+        PQclear(out);
+        return NULL;
+    }
+    return out;
 }
 
 int db_alive(PGconn *c)

@@ -32,6 +32,13 @@ enum db_rc db_failure(PGconn *c, const PGresult *r, const char *what);
 int db_sqlstate_transient(const char *sqlstate);
 /* Runs a statement without results: DB_OK, or DB_RETRY / DB_FATAL (logged). */
 int db_exec(PGconn *c, const char *sql);
+/* BEGIN and one statement (n text parameters) in a single round trip
+ * (libpq's pipeline mode), the transaction left open: the caller sends
+ * COMMIT or ROLLBACK after looking at the result, so a process that dies
+ * before it does commits nothing. Returns the result to look at (the
+ * caller PQclears it): BEGIN's when BEGIN failed, else the statement's; NULL
+ * when the connection broke (db_alive then says so). */
+PGresult *db_begin_exec(PGconn *c, const char *sql, int n, const char *const *params);
 /* 1 while the connection is usable. */
 int db_alive(PGconn *c);
 /* Appends s as a field of COPY ... (FORMAT text). */

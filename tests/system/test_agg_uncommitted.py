@@ -44,7 +44,7 @@ gk.check(rc == 0, "two events for a new agency published (%s)" % out.strip(), er
 
 def waiting():
     return gk.query("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-                    " AND query LIKE 'UPDATE agg_cursor%%'")[0][0] > 0
+                    " AND query LIKE '%%UPDATE agg_cursor%%'")[0][0] > 0
 
 
 gk.wait_for(waiting, 60, "the aggregator's transaction waits for agg_cursor's row")
