@@ -895,7 +895,8 @@ static int cmd_fill(struct opts *o)
     int64_t t0 = day_mono_us();
     const struct encoded *x;
     for (;;) {
-        x = stream_next(&s);
+        /* The stream's limit stops it between steps, not inside one: count here. */
+        x = n < o->count ? stream_next(&s) : NULL;
         if (x) {
             struct ev e;
             struct ev_error err;
