@@ -5,8 +5,8 @@
 #   1 ingest     loadgen's publishers send the synthetic mix as fast as acks come
 #   2 limits     COPY of the same rows into a copy of event_log (text and binary:
 #                the faster is "the limit"); one INSERT per event in autocommit
-#   3 freshness  20,000 events/s offered; ack → applied_seq on /healthz; and one
-#                line written to a pipe that `gongkai publish` reads → visible
+#   3 freshness  20,000 events/s offered; ack → applied_seq on /healthz; and
+#                lines written to a pipe `gongkai publish` reads → logged, visible
 #   4 restart    aggregator killed (SIGKILL) and started again: time to ready;
 #                `gongkai verify`'s full rebuild rate (and it must find no difference)
 #   5 queries    /v1/reports over HTTP against the same report in SQL over event_log
@@ -164,26 +164,41 @@ head=$(head_seq)
 wait_applied "$head" 120
 fresh_cpu=$(cpu_split "$fcpu0" "$fcpu1" "$(val events "$DIR/fresh.out")")
 
-# A line written to a pipe that `gongkai publish` reads: visible before the pipe closes.
-log "3 freshness: one line through a pipe into gongkai publish"
+# Lines written to a pipe that `gongkai publish` reads, one every 100 ms, the
+# pipe left open: each must reach intake's log (head_seq on /healthz moves
+# when intake has committed it and published it on the feed, so that time
+# bounds "sent") and the reports long before the pipe closes.
+PIPE_LINES=${BENCH_PIPE_LINES:-20}
+log "3 freshness: $PIPE_LINES lines through a pipe into gongkai publish"
 mkfifo "$DIR/pipe"
 "$BIN/gongkai" publish --endpoint "$GONGKAI_INTAKE" "$DIR/pipe" >"$DIR/pipe.out" 2>&1 &
 pipe_pid=$!
 exec 7>"$DIR/pipe"
 sleep 1
-line=$(sql -tAc "SELECT jsonb_set(event, '{event_id}', '\"bench-pipe-1\"')::text FROM event_log
-                 WHERE type = 'fee_collected' ORDER BY seq LIMIT 1")
-t=$(now_ms)
-echo "$line" >&7
-pipe_ms=timeout
-until [ "$(applied)" = "$((head + 1))" ]; do
-    [ $(( $(now_ms) - t )) -gt 10000 ] && break
-    sleep 0.002
+template=$(sql -tAc "SELECT event::text FROM event_log WHERE type = 'fee_collected' ORDER BY seq LIMIT 1")
+head_seen() { healthz | sed -n 's/.*"head_seq": \([0-9]*\).*/\1/p'; }
+pipe_logged_max=0 pipe_ms=0
+for i in $(seq "$PIPE_LINES"); do
+    line=$(printf '%s' "$template" | sed "s/\"event_id\": *\"[^\"]*\"/\"event_id\": \"bench-pipe-$i\"/")
+    t=$(now_ms)
+    echo "$line" >&7
+    logged= visible=
+    while [ -z "$visible" ]; do
+        now=$(now_ms)
+        [ $((now - t)) -gt 10000 ] && break
+        [ -z "$logged" ] && [ "$(head_seen)" -ge $((head + i)) ] 2>/dev/null && logged=$((now - t))
+        [ "$(applied)" -ge $((head + i)) ] 2>/dev/null && visible=$((now - t)) && logged=${logged:-$visible}
+    done
+    [ -n "$visible" ] || { pipe_ms=timeout; break; }
+    echo "$i $logged $visible" >>"$DIR/pipe.times"
+    [ "$logged" -gt "$pipe_logged_max" ] && pipe_logged_max=$logged
+    [ "$visible" -gt "$pipe_ms" ] && pipe_ms=$visible
+    sleep 0.1
 done
-[ "$(applied)" = "$((head + 1))" ] && pipe_ms=$(( $(now_ms) - t ))
 exec 7>&-
 wait "$pipe_pid" || true
-log "pipe: written → visible in $pipe_ms ms ($(tail -1 "$DIR/pipe.out"))"
+pipe_median=$(sort -n -k3 "$DIR/pipe.times" | awk '{ v[NR] = $2 "/" $3 } END { print v[int((NR + 1) / 2)] }')
+log "pipe: the slowest of $PIPE_LINES lines logged in $pipe_logged_max ms, visible in $pipe_ms ms (median $pipe_median; each: $(awk '{ printf "%s/%s ", $2, $3 }' "$DIR/pipe.times")) ($(tail -1 "$DIR/pipe.out"))"
 head=$(head_seq)
 
 # ---- 5 queries ----
@@ -363,8 +378,8 @@ row 2 "**publish ÷ COPY**" "$(f "$publish_rate / $copy_rate" 2)" "≥ 0.5" "$pu
 row 3 "freshness at $(f "$offered") events/s sent ($FRESH_RATE offered; $held batches waited for the window): ack → visible, p50 / p99" "$fr50 / $fr99 ms" "p99 ≤ 5 ms at 20,000/s" "$fr99 <= 5 && $FRESH_RATE >= 20000 && $offered >= 0.95 * $FRESH_RATE" \
     "$fresh_why; CPU per event: $fresh_cpu. An event is visible once the aggregator's transaction that counts it has committed (the rule of issue 12: readers never see what the database may not keep). Each transaction takes what arrived while the one before committed, and costs two round trips (BEGIN with the counters-and-cursor statement, then COMMIT, whose fsync is most of it); at this rate one is nearly always under way, so an event waits for it and then for its own. What would close it: a COMMIT that costs less than the interval between batches (WAL on faster storage; or group commit across intake's and the aggregator's sessions), or visibility decoupled from the aggregator's COMMIT, which issue 12's rule forbids today."
 row 3 "ack latency p99 at that load" "$fack99 ms"
-row 3 "a line written to a pipe \`gongkai publish\` reads (the pipe left open) → visible in the reports" "$pipe_ms ms" "≤ 1000 ms" "$pipe_cmp <= 1000" \
-    "see pipe.out in the run's directory; test_publish_pipe.py holds the same in make test."
+row 3 "$PIPE_LINES lines written to a pipe \`gongkai publish\` reads (the pipe left open), the slowest: written → in intake's log (bounds \"sent\") / → visible in the reports" "$pipe_logged_max / $pipe_ms ms (median $pipe_median)" "sent ≤ 50 ms; visible ≤ 1000 ms" "$pipe_cmp <= 1000 && $pipe_logged_max <= 50" \
+    "the time to intake's log includes intake's COMMIT (fsync) and the feed, so it is an upper bound of the send; each line's two times: $(awk '{ printf "%s/%s ", $2, $3 }' "$DIR/pipe.times")ms (polled with curl every few ms); see pipe.out in the run's directory; test_publish_pipe.py holds the visible bound in make test."
 row 4 "aggregator ready after SIGKILL + restart ($head_before_restart events logged)" "$restart_kill_ms ms" "≤ 2000 ms (an earlier goal)" "$restart_kill_ms <= 2000" \
     "the aggregator loads its last checkpoint and then reads and folds the log after it (the rate of the verify line); its ready line in this run: \`$(grep 'aggregator ready' "$DIR/aggregator.log" | sed -n 2p | cut -c1-200)\`. Closes with checkpoints taken more often under load, or a faster fold (the verify line)."
 row 4 "aggregator ready after SIGTERM + restart" "$restart_term_ms ms"
