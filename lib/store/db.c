@@ -77,10 +77,22 @@ int db_exec(PGconn *c, const char *sql)
     return rc;
 }
 
+/* A connection left with results unread cannot be used as it is: break it,
+ * so that the caller's reconnect makes a clean one (db_alive says 0). */
+static void reset_broken(PGconn *c)
+{
+    log_warn("database connection not idle around a pipeline; resetting it", "error=\"%s\"",
+             PQerrorMessage(c));
+    shutdown(PQsocket(c), SHUT_RDWR);
+    PQconsumeInput(c);
+}
+
 PGresult *db_begin_exec(PGconn *c, const char *sql, int n, const char *const *params)
 {
-    if (!PQenterPipelineMode(c))
+    if (!PQenterPipelineMode(c)) {
+        reset_broken(c); /* not idle: results of something else left unread */
         return NULL;
+    }
     PGresult *out = NULL;
     if (PQsendQueryParams(c, "BEGIN", 0, NULL, NULL, NULL, NULL, 0) &&
         PQsendQueryParams(c, sql, n, NULL, params, NULL, NULL, 0) && PQpipelineSync(c)) {
@@ -90,11 +102,11 @@ PGresult *db_begin_exec(PGconn *c, const char *sql, int n, const char *const *pa
         while (db_alive(c)) {
             PGresult *r = PQgetResult(c);
             if (!r) {
-                query++;
+                if (++query > 2)
+                    break; /* no sync point after both queries: reset below */
                 continue;
             }
-            ExecStatusType st = PQresultStatus(r);
-            if (st == PGRES_PIPELINE_SYNC) {
+            if (PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
                 PQclear(r);
                 break;
             }
@@ -108,14 +120,8 @@ PGresult *db_begin_exec(PGconn *c, const char *sql, int n, const char *const *pa
             }
         }
     }
-    if (db_alive(c) && !PQexitPipelineMode(c)) {
-        /* Results left unread: the connection cannot be used as it is.
-         * Break it, so that the caller's reconnect makes a clean one. */
-        log_warn("database connection left in pipeline mode; resetting it", "error=\"%s\"",
-                 PQerrorMessage(c));
-        shutdown(PQsocket(c), SHUT_RDWR);
-        PQconsumeInput(c);
-    }
+    if (db_alive(c) && !PQexitPipelineMode(c))
+        reset_broken(c);
     if (!db_alive(c)) {
         PQclear(out);
         return NULL;
