@@ -36,6 +36,7 @@
 #include "metrics.h"
 #include "page.h"
 #include "render.h"
+#include "timeliness.h"
 #include "utf8.h"
 #include "reportcheck.h"
 #include "workers.h"
@@ -489,6 +490,7 @@ static void metrics_body(struct agg *st, uint32_t top, struct buf *out)
     memcpy((char *)s + offsetof(struct agg, batch_events), (const char *)st + offsetof(struct agg, batch_events),
            sizeof *st - offsetof(struct agg, batch_events));
     size_t ents = ledger_entities(st->ledger), bytes = ledger_bytes(st->ledger) + tables_bytes(st->live);
+    size_t tl_mem = tl_bytes(st->tl);
     uint32_t nag = st->agencies;
     uint64_t saturated = tables_overflows(st->live);
     pthread_rwlock_unlock(&st->lock);
@@ -514,7 +516,9 @@ static void metrics_body(struct agg *st, uint32_t top, struct buf *out)
       "Of those, the ones whose tables changed since their newest release (a late correction), at most a minute old.",
       "gauge", changed);
     G("gongkai_aggregator_entities", "Entities tracked (applications, documents, ...).", "gauge", ents);
-    G("gongkai_aggregator_state_bytes", "Bytes of in-memory state.", "gauge", bytes);
+    G("gongkai_aggregator_state_bytes", "Bytes of in-memory state: the ledger and the tables.", "gauge", bytes);
+    G("gongkai_aggregator_timeliness_bytes",
+      "Bytes of the timeliness store (every application's dates and id, for the open list).", "gauge", tl_mem);
     G("gongkai_aggregator_sums_saturated_total",
       "Metric additions that saturated instead of wrapping (only a log written before the "
       "per agency-year limit can cause one; alert on any).", "counter", saturated);
